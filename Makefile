@@ -1,0 +1,143 @@
+# zchat - one non-recursive makefile for both tiers, their tests and tools.
+#
+#   make run            build, then start a router and a gateway (telnet localhost 8080)
+#   make test           install what is missing, build, run unit + integration tests
+#   make test SANITIZE=address,undefined    the same under ASan/UBSan (own build dir)
+#   make bench          the benchmark against ngIRCd (bench/bench.mk)
+#
+# Adding a module is adding its .c file: every tier is a wildcard, its
+# objects go into a static library, and the tier's binary and unit tests
+# link against that library.
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARNINGS := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+            -Wmissing-prototypes -Werror
+SANITIZE ?=
+
+ifeq ($(SANITIZE),)
+BUILD    := build
+BIN      := bin
+else
+BUILD    := build/sanitize-$(subst $(comma),-,$(SANITIZE))
+BIN      := $(BUILD)/bin
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+comma    := ,
+
+# The dependency stamp: install-deps.sh runs once per machine, before any
+# pkg-config call can be trusted.
+DEPS_STAMP := build/.deps-ok
+ifneq ($(MAKECMDGOALS),clean)
+ifeq ($(wildcard $(DEPS_STAMP)),)
+$(shell mkdir -p build && sh scripts/install-deps.sh >&2 && touch $(DEPS_STAMP))
+endif
+endif
+
+PKGS     := libczmq libzmq
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
+TEST_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+ALL_CFLAGS := $(CFLAGS) $(WARNINGS) $(SANFLAGS) -Iinclude $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+
+# --- sources --------------------------------------------------------------
+COMMON_SRC  := $(wildcard common/*.c)
+GATEWAY_SRC := $(filter-out gateway/main.c,$(wildcard gateway/*.c))
+ROUTER_SRC  := $(filter-out router/main.c,$(wildcard router/*.c))
+CTL_SRC     := $(wildcard ctl/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+COMMON_LIB  := $(BUILD)/libcommon.a
+GATEWAY_LIB := $(BUILD)/libgateway.a
+ROUTER_LIB  := $(BUILD)/librouter.a
+
+GATEWAY_BIN := $(BIN)/zchat-gateway
+ROUTER_BIN  := $(BIN)/zchat-router
+CTL_BIN     := $(BIN)/zchat-ctl
+
+UNIT_SRC    := $(wildcard tests/unit/common/test_*.c tests/unit/gateway/test_*.c \
+                          tests/unit/router/test_*.c)
+UNIT_BIN    := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRC))
+INTEG_SRC   := $(sort $(wildcard tests/integration/[0-9][0-9]_*.c))
+INTEG_BIN   := $(patsubst %.c,$(BUILD)/%,$(INTEG_SRC))
+HARNESS_OBJ := $(call obj,tests/integration/harness.c)
+
+.PHONY: all gateway router ctl check integration test run clean format deps \
+        test-schema
+.DEFAULT_GOAL := all
+
+all: gateway router ctl
+gateway: $(GATEWAY_BIN)
+router: $(ROUTER_BIN)
+ctl: $(CTL_BIN)
+
+deps:
+	sh scripts/install-deps.sh && touch $(DEPS_STAMP)
+
+# --- compile and link -----------------------------------------------------
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Igateway -Irouter -c $< -o $@
+
+$(COMMON_LIB): $(call obj,$(COMMON_SRC))
+$(GATEWAY_LIB): $(call obj,$(GATEWAY_SRC))
+$(ROUTER_LIB): $(call obj,$(ROUTER_SRC))
+$(BUILD)/lib%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(GATEWAY_BIN): $(call obj,gateway/main.c) $(GATEWAY_LIB) $(COMMON_LIB)
+$(ROUTER_BIN): $(call obj,router/main.c) $(ROUTER_LIB) $(COMMON_LIB)
+$(CTL_BIN): $(call obj,$(CTL_SRC)) $(COMMON_LIB)
+$(GATEWAY_BIN) $(ROUTER_BIN) $(CTL_BIN):
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+# A unit test links its tier's library (the linker pulls only what it
+# uses) and the common library.
+$(BUILD)/tests/unit/common/test_%: $(BUILD)/tests/unit/common/test_%.o $(COMMON_LIB)
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
+$(BUILD)/tests/unit/gateway/test_%: $(BUILD)/tests/unit/gateway/test_%.o $(GATEWAY_LIB) $(COMMON_LIB)
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
+$(BUILD)/tests/unit/router/test_%: $(BUILD)/tests/unit/router/test_%.o $(ROUTER_LIB) $(COMMON_LIB)
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
+$(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARNESS_OBJ) $(COMMON_LIB)
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
+
+# --- tests ----------------------------------------------------------------
+# run-tests.sh runs each program, then prints the cmocka totals last.
+export ZCHAT_BIN_DIR := $(abspath $(BIN))
+export ASAN_OPTIONS  := abort_on_error=1:detect_leaks=1:halt_on_error=1
+export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
+
+check: $(UNIT_BIN)
+	sh scripts/run-tests.sh unit $(UNIT_BIN)
+
+integration: all $(INTEG_BIN)
+	sh scripts/run-tests.sh integration $(INTEG_BIN)
+
+test: all $(UNIT_BIN) $(INTEG_BIN) test-schema $(TEST_EXTRA)
+	sh scripts/run-tests.sh all $(UNIT_BIN) $(INTEG_BIN) $(TEST_EXTRA_PROGRAMS)
+
+# --- running --------------------------------------------------------------
+run: all
+	sh scripts/run.sh $(BIN)
+
+format:
+	clang-format -i $(COMMON_SRC) $(GATEWAY_SRC) $(ROUTER_SRC) $(CTL_SRC) \
+	    gateway/main.c router/main.c include/*.h
+
+clean:
+	rm -rf build bin
+
+-include bench/bench.mk
+-include deploy/deploy.mk
+-include $(shell find build -name '*.d' 2>/dev/null)

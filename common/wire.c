@@ -1,0 +1,472 @@
+/*  =========================================================================
+    wire.c - encode and decode the frames between gateway and router
+
+    The only file that turns a wire_msg_t into ZeroMQ frames and back.
+    Each verb has a picture (a string of field letters, see wire.h); one
+    loop encodes and one loop decodes any picture, so adding a verb is one
+    line in s_verbs. Decoding never trusts the peer: every frame count,
+    number size and string length is checked, and a bad message is
+    rejected whole.
+    =========================================================================
+*/
+#include "wire.h"
+
+typedef struct {
+    const char *name;       //  verb frame
+    const char *picture;    //  field letters, in frame order
+} wire_verb_t;
+
+//  Indexed by wire_id_t; keep in the enum's order.
+static const wire_verb_t s_verbs [WIRE_ID_COUNT] = {
+    [WIRE_INVALID]      = { "INVALID", "" },
+    [WIRE_HELLO]        = { "HELLO", "gx" },
+    [WIRE_HEARTBEAT]    = { "HEARTBEAT", "" },
+    [WIRE_LOGIN]        = { "LOGIN", "cnrx" },
+    [WIRE_LOGOUT]       = { "LOGOUT", "cx" },
+    [WIRE_JOIN]         = { "JOIN", "cr" },
+    [WIRE_NICK]         = { "NICK", "cn" },
+    [WIRE_SAY]          = { "SAY", "cx" },
+    [WIRE_ACTION]       = { "ACTION", "cx" },
+    [WIRE_PRIVMSG]      = { "PRIVMSG", "cnx" },
+    [WIRE_ROOMS]        = { "ROOMS", "c" },
+    [WIRE_WHO]          = { "WHO", "c" },
+    [WIRE_PROBE]        = { "PROBE", "rc" },
+    [WIRE_BYE]          = { "BYE", "" },
+    [WIRE_DRAINED]      = { "DRAINED", "" },
+    [WIRE_WELCOME]      = { "WELCOME", "e" },
+    [WIRE_RESYNC]       = { "RESYNC", "e" },
+    [WIRE_LOGGED_IN]    = { "LOGGED_IN", "cnr" },
+    [WIRE_NICKED]       = { "NICKED", "cn" },
+    [WIRE_ERROR]        = { "ERROR", "cx" },
+    [WIRE_ROOM_LIST]    = { "ROOM_LIST", "cl" },
+    [WIRE_WHO_LIST]     = { "WHO_LIST", "crl" },
+    [WIRE_PRIVATE]      = { "PRIVATE", "cnx" },
+    [WIRE_PRIVATE_SENT] = { "PRIVATE_SENT", "cnx" },
+    [WIRE_CHAT]         = { "CHAT", "sgcnx" },
+    [WIRE_EMOTE]        = { "EMOTE", "sgcnx" },
+    [WIRE_JOINED]       = { "JOINED", "sgcn" },
+    [WIRE_LEFT]         = { "LEFT", "sgcnx" },
+    [WIRE_RENAMED]      = { "RENAMED", "sgcnt" },
+    [WIRE_NOTICE]       = { "NOTICE", "sx" },
+    [WIRE_PROBED]       = { "PROBED", "gc" },
+    [WIRE_BEAT]         = { "BEAT", "e" },
+    [WIRE_DRAIN]        = { "DRAIN", "e" },
+};
+
+#define WIRE_NUMBER_SIZE 8
+
+wire_msg_t *
+wire_msg_new (wire_id_t id)
+{
+    assert (id > WIRE_INVALID && id < WIRE_ID_COUNT);
+    wire_msg_t *self = (wire_msg_t *) zmalloc (sizeof (wire_msg_t));
+    assert (self);
+    self->id = id;
+    return self;
+}
+
+void
+wire_msg_destroy (wire_msg_t **self_p)
+{
+    assert (self_p);
+    wire_msg_t *self = *self_p;
+    if (!self)
+        return;
+    zstr_free (&self->gateway);
+    zstr_free (&self->room);
+    zstr_free (&self->nick);
+    zstr_free (&self->target);
+    zstr_free (&self->text);
+    for (size_t index = 0; index < self->entry_count; index++)
+        zstr_free (&self->entries [index].name);
+    free (self->entries);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Replace an owned string with a copy of bytes (NULL means empty).
+static void
+s_set_string (char **field_p, const char *value, size_t size)
+{
+    zstr_free (field_p);
+    char *copy = (char *) malloc (size + 1);
+    assert (copy);
+    if (size)
+        memcpy (copy, value, size);
+    copy [size] = 0;
+    *field_p = copy;
+}
+
+void
+wire_msg_set_gateway (wire_msg_t *self, const char *gateway)
+{
+    assert (self);
+    s_set_string (&self->gateway, gateway, gateway? strlen (gateway): 0);
+}
+
+void
+wire_msg_set_room (wire_msg_t *self, const char *room)
+{
+    assert (self);
+    s_set_string (&self->room, room, room? strlen (room): 0);
+}
+
+void
+wire_msg_set_nick (wire_msg_t *self, const char *nick)
+{
+    assert (self);
+    s_set_string (&self->nick, nick, nick? strlen (nick): 0);
+}
+
+void
+wire_msg_set_target (wire_msg_t *self, const char *target)
+{
+    assert (self);
+    s_set_string (&self->target, target, target? strlen (target): 0);
+}
+
+void
+wire_msg_set_text (wire_msg_t *self, const char *text)
+{
+    assert (self);
+    s_set_string (&self->text, text, text? strlen (text): 0);
+}
+
+void
+wire_msg_set_textn (wire_msg_t *self, const char *text, size_t size)
+{
+    assert (self);
+    s_set_string (&self->text, text, size);
+}
+
+void
+wire_msg_add_entry (wire_msg_t *self, const char *name, uint64_t count)
+{
+    assert (self);
+    assert (name);
+    wire_entry_t *entries = (wire_entry_t *) realloc (self->entries,
+        (self->entry_count + 1) * sizeof (wire_entry_t));
+    assert (entries);
+    self->entries = entries;
+    self->entries [self->entry_count].name = strdup (name);
+    assert (self->entries [self->entry_count].name);
+    self->entries [self->entry_count].count = count;
+    self->entry_count++;
+}
+
+const char *
+wire_id_name (wire_id_t id)
+{
+    if (id <= WIRE_INVALID || id >= WIRE_ID_COUNT)
+        return s_verbs [WIRE_INVALID].name;
+    return s_verbs [id].name;
+}
+
+bool
+wire_id_is_published (wire_id_t id)
+{
+    return id >= WIRE_CHAT && id <= WIRE_DRAIN;
+}
+
+size_t
+wire_topic (const char *room, char *buffer)
+{
+    assert (room);
+    assert (buffer);
+    size_t size = strlen (room);
+    assert (size <= WIRE_TOPIC_MAX - 1);
+    memcpy (buffer, room, size);
+    buffer [size++] = WIRE_TOPIC_END;
+    buffer [size] = 0;
+    return size;
+}
+
+//  ---------------------------------------------------------------------
+//  Encoding
+
+static void
+s_add_number (zmsg_t *msg, uint64_t value)
+{
+    byte buffer [WIRE_NUMBER_SIZE];
+    for (int index = WIRE_NUMBER_SIZE - 1; index >= 0; index--) {
+        buffer [index] = (byte) (value & 0xFF);
+        value >>= 8;
+    }
+    zmsg_addmem (msg, buffer, WIRE_NUMBER_SIZE);
+}
+
+static void
+s_add_string (zmsg_t *msg, const char *value)
+{
+    zmsg_addmem (msg, value? value: "", value? strlen (value): 0);
+}
+
+zmsg_t *
+wire_msg_encode (wire_msg_t *self)
+{
+    assert (self);
+    assert (self->id > WIRE_INVALID && self->id < WIRE_ID_COUNT);
+    zmsg_t *msg = zmsg_new ();
+    if (wire_id_is_published (self->id)) {
+        char topic [WIRE_TOPIC_MAX + 1];
+        bool control = self->id == WIRE_BEAT || self->id == WIRE_DRAIN;
+        size_t size = wire_topic (control? WIRE_TOPIC_CONTROL: self->room, topic);
+        zmsg_addmem (msg, topic, size);
+    }
+    zmsg_addstr (msg, s_verbs [self->id].name);
+    for (const char *field = s_verbs [self->id].picture; *field; field++) {
+        switch (*field) {
+            case 'g': s_add_string (msg, self->gateway); break;
+            case 'c': s_add_number (msg, self->client); break;
+            case 's': s_add_number (msg, self->seq); break;
+            case 'e': s_add_number (msg, self->epoch); break;
+            case 'r': s_add_string (msg, self->room); break;
+            case 'n': s_add_string (msg, self->nick); break;
+            case 't': s_add_string (msg, self->target); break;
+            case 'x': s_add_string (msg, self->text); break;
+            case 'l':
+                s_add_number (msg, self->entry_count);
+                for (size_t index = 0; index < self->entry_count; index++) {
+                    s_add_string (msg, self->entries [index].name);
+                    s_add_number (msg, self->entries [index].count);
+                }
+                break;
+            default:
+                assert (false);
+        }
+    }
+    return msg;
+}
+
+//  Send every frame of msg (destroyed) with flags; ZeroMQ queues a
+//  multipart message atomically, so EAGAIN can only come on the first.
+static int
+s_send_frames (zmsg_t **msg_p, void *sock, int flags)
+{
+    zmsg_t *msg = *msg_p;
+    void *handle = zsock_resolve (sock);
+    size_t frames = zmsg_size (msg);
+    size_t index = 0;
+    int rc = 0;
+    for (zframe_t *frame = zmsg_first (msg); frame; frame = zmsg_next (msg)) {
+        index++;
+        int more = index < frames? ZMQ_SNDMORE: 0;
+        if (zmq_send (handle, zframe_data (frame), zframe_size (frame),
+                      flags | more) == -1) {
+            rc = -1;
+            break;
+        }
+    }
+    int saved = errno;
+    zmsg_destroy (msg_p);
+    errno = saved;
+    return rc;
+}
+
+int
+wire_msg_send (wire_msg_t **self_p, void *sock, int flags)
+{
+    return wire_msg_send_to (self_p, sock, NULL, flags);
+}
+
+int
+wire_msg_send_to (wire_msg_t **self_p, void *sock, const char *routing_id, int flags)
+{
+    assert (self_p);
+    assert (*self_p);
+    zmsg_t *msg = wire_msg_encode (*self_p);
+    wire_msg_destroy (self_p);
+    if (routing_id)
+        zmsg_pushstr (msg, routing_id);
+    return s_send_frames (&msg, sock, flags);
+}
+
+//  ---------------------------------------------------------------------
+//  Decoding
+
+typedef struct {
+    zmsg_t *msg;
+    zframe_t *frame;        //  next frame to read, NULL at end
+    bool failed;
+} wire_reader_t;
+
+static zframe_t *
+s_next_frame (wire_reader_t *reader)
+{
+    zframe_t *frame = reader->frame;
+    if (!frame)
+        reader->failed = true;
+    else
+        reader->frame = zmsg_next (reader->msg);
+    return frame;
+}
+
+static uint64_t
+s_read_number (wire_reader_t *reader)
+{
+    zframe_t *frame = s_next_frame (reader);
+    if (!frame || zframe_size (frame) != WIRE_NUMBER_SIZE) {
+        reader->failed = true;
+        return 0;
+    }
+    const byte *data = zframe_data (frame);
+    uint64_t value = 0;
+    for (int index = 0; index < WIRE_NUMBER_SIZE; index++)
+        value = (value << 8) | data [index];
+    return value;
+}
+
+//  Read a string frame of at most max bytes; it may not contain NUL.
+static char *
+s_read_string (wire_reader_t *reader, size_t max)
+{
+    zframe_t *frame = s_next_frame (reader);
+    if (!frame)
+        return NULL;
+    size_t size = zframe_size (frame);
+    if (size > max || memchr (zframe_data (frame), 0, size)) {
+        reader->failed = true;
+        return NULL;
+    }
+    char *value = NULL;
+    s_set_string (&value, (const char *) zframe_data (frame), size);
+    return value;
+}
+
+static void
+s_read_entries (wire_reader_t *reader, wire_msg_t *self)
+{
+    uint64_t count = s_read_number (reader);
+    if (reader->failed || count > WIRE_ENTRIES_MAX
+    ||  count * 2 > zmsg_size (reader->msg)) {
+        reader->failed = true;
+        return;
+    }
+    for (uint64_t index = 0; index < count && !reader->failed; index++) {
+        char *name = s_read_string (reader, WIRE_TEXT_MAX);
+        uint64_t number = s_read_number (reader);
+        if (!reader->failed)
+            wire_msg_add_entry (self, name, number);
+        zstr_free (&name);
+    }
+}
+
+//  Match the verb frame against the table; WIRE_INVALID if unknown.
+static wire_id_t
+s_lookup_verb (zframe_t *frame)
+{
+    if (!frame)
+        return WIRE_INVALID;
+    size_t size = zframe_size (frame);
+    for (int id = WIRE_INVALID + 1; id < WIRE_ID_COUNT; id++) {
+        const char *name = s_verbs [id].name;
+        if (strlen (name) == size && memcmp (name, zframe_data (frame), size) == 0)
+            return (wire_id_t) id;
+    }
+    return WIRE_INVALID;
+}
+
+//  Split a topic frame into its room; NULL unless it ends in WIRE_TOPIC_END.
+static char *
+s_read_topic (wire_reader_t *reader)
+{
+    zframe_t *frame = s_next_frame (reader);
+    if (!frame)
+        return NULL;
+    size_t size = zframe_size (frame);
+    const char *data = (const char *) zframe_data (frame);
+    if (size < 2 || size > WIRE_TOPIC_MAX || data [size - 1] != WIRE_TOPIC_END
+    ||  memchr (data, 0, size)) {
+        reader->failed = true;
+        return NULL;
+    }
+    char *room = NULL;
+    s_set_string (&room, data, size - 1);
+    return room;
+}
+
+static void
+s_read_field (wire_reader_t *reader, wire_msg_t *self, char field)
+{
+    switch (field) {
+        case 'g': self->gateway = s_read_string (reader, WIRE_GATEWAY_MAX); break;
+        case 'c': self->client = s_read_number (reader); break;
+        case 's': self->seq = s_read_number (reader); break;
+        case 'e': self->epoch = s_read_number (reader); break;
+        case 'r':
+            zstr_free (&self->room);
+            self->room = s_read_string (reader, CHAT_ROOM_MAX);
+            break;
+        case 'n': self->nick = s_read_string (reader, CHAT_NICK_MAX); break;
+        case 't': self->target = s_read_string (reader, CHAT_NICK_MAX); break;
+        case 'x': self->text = s_read_string (reader, WIRE_TEXT_MAX); break;
+        case 'l': s_read_entries (reader, self); break;
+        default:  assert (false);
+    }
+}
+
+wire_msg_t *
+wire_msg_decode (zmsg_t **msg_p)
+{
+    assert (msg_p);
+    zmsg_t *msg = *msg_p;
+    *msg_p = NULL;
+    if (!msg)
+        return NULL;
+    wire_reader_t reader = { msg, zmsg_first (msg), false };
+
+    //  A published message starts with a topic; a verb never ends in
+    //  WIRE_TOPIC_END, so the first frame tells which kind this is.
+    char *topic_room = NULL;
+    zframe_t *first = reader.frame;
+    if (first && zframe_size (first) > 0
+    &&  zframe_data (first) [zframe_size (first) - 1] == WIRE_TOPIC_END)
+        topic_room = s_read_topic (&reader);
+
+    wire_id_t id = s_lookup_verb (s_next_frame (&reader));
+    bool published = id != WIRE_INVALID && wire_id_is_published (id);
+    bool control = id == WIRE_BEAT || id == WIRE_DRAIN;
+    if (id == WIRE_INVALID || reader.failed || published != (topic_room != NULL)
+    ||  (topic_room && control != streq (topic_room, WIRE_TOPIC_CONTROL))) {
+        zstr_free (&topic_room);
+        zmsg_destroy (&msg);
+        return NULL;
+    }
+    wire_msg_t *self = wire_msg_new (id);
+    self->room = topic_room;
+    for (const char *field = s_verbs [id].picture; *field && !reader.failed; field++)
+        s_read_field (&reader, self, *field);
+
+    if (reader.failed || reader.frame)     //  short, bad, or trailing frames
+        wire_msg_destroy (&self);
+    zmsg_destroy (&msg);
+    return self;
+}
+
+wire_msg_t *
+wire_msg_recv (void *sock)
+{
+    return wire_msg_recv_from (sock, NULL);
+}
+
+wire_msg_t *
+wire_msg_recv_from (void *sock, char **routing_id_p)
+{
+    zmsg_t *msg = zmsg_recv (sock);
+    if (!msg)
+        return NULL;
+    if (routing_id_p) {
+        *routing_id_p = zmsg_popstr (msg);
+        if (!*routing_id_p) {
+            zmsg_destroy (&msg);
+            return NULL;
+        }
+    }
+    wire_msg_t *self = wire_msg_decode (&msg);
+    if (!self) {
+        zsys_debug ("wire: dropped malformed message");
+        if (routing_id_p)
+            zstr_free (routing_id_p);
+    }
+    return self;
+}

@@ -1,0 +1,29 @@
+#!/bin/sh
+# install-deps.sh - install the Debian packages zchat needs to build and test.
+#
+# The Makefile runs this once per machine (stamp build/.deps-ok). It only
+# calls apt-get when something is missing, so it is quick on a set-up
+# machine. Extra packages may be named as arguments (bench, deploy).
+set -eu
+
+PACKAGES="build-essential pkg-config libzmq3-dev libczmq-dev libcmocka-dev \
+          docker-compose iproute2 procps netcat-openbsd $*"
+
+missing=""
+for package in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $package"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+else
+    SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >&2
