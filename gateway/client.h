@@ -1,0 +1,146 @@
+/*  =========================================================================
+    client.h - one client connection: bytes in, lines out, bounded output
+
+    A client_t owns one accepted socket: the telnet filter, the line
+    assembler, the bounded output queue, the idle and stuck clocks and the
+    close state. It knows nothing of nicknames, rooms or ZeroMQ: it hands
+    complete, validated lines to its owner through client_events_t and
+    takes output bytes from it. The byte stream is behind this file (and
+    listener.c), so TLS or WebSocket framing later replaces the read and
+    write calls here, not the session logic.
+
+    Input rules (docs/PROTOCOL.md): LF or CRLF ends a line; telnet IAC
+    sequences are removed and refused; TAB becomes a space; lines over the
+    maximum, with control characters, or not valid UTF-8 are answered with
+    a "! ..." error line by this module and never reach the owner.
+
+    Output: client_write appends whole lines. Writes are coalesced: the
+    client is put on the pending list and flushed by client_flush_pending
+    once per loop pass, one write() per client; EPOLLOUT is asked for only
+    when the kernel buffer is full. Past the output cap, whole lines are
+    skipped and counted; when the queue has drained the client gets one
+    "! lagged: N messages skipped". A client stuck full for the stuck
+    timeout, or idle (no complete line) for the idle timeout, is closed.
+
+    Lifetimes: clients are never freed inside a callback. client_close
+    marks the client closing; it flushes what it can, shuts down the write
+    side (FIN), and the client is freed at the end of the loop pass by
+    client_reap, after on_closed has been called exactly once.
+    =========================================================================
+*/
+#ifndef CLIENT_H_INCLUDED
+#define CLIENT_H_INCLUDED
+
+#include "chat.h"
+#include "loop.h"
+
+typedef struct _client_t client_t;
+typedef struct _client_set_t client_set_t;
+
+//  Why a client is closing; client_close_reason_text () names it.
+typedef enum {
+    CLIENT_CLOSE_QUIT,          //  /quit
+    CLIENT_CLOSE_EOF,           //  peer closed its side
+    CLIENT_CLOSE_ERROR,         //  read/write error (reset, ...)
+    CLIENT_CLOSE_IDLE,          //  no line within the idle timeout
+    CLIENT_CLOSE_STUCK,         //  output full past the stuck timeout
+    CLIENT_CLOSE_DRAIN,         //  server draining (router shutdown)
+    CLIENT_CLOSE_SHUTDOWN,      //  this gateway is shutting down alone
+    CLIENT_CLOSE_REFUSED        //  over the connection limit
+} client_close_reason_t;
+
+//  What the owner (the gateway's session layer) hears from clients.
+typedef struct {
+    //  A complete, validated line (UTF-8, no control characters, no line
+    //  end; not NUL-terminated). Return 0 when consumed, or CLIENT_AGAIN
+    //  when the owner cannot take it now (uplink full): the client keeps
+    //  the line, stops reading its socket, and offers the same line again
+    //  after client_resume.
+    int (*on_line) (void *owner, client_t *client, const char *line, size_t size);
+    //  The client is closing, for the given reason; called exactly once,
+    //  before the client is freed. The owner drops every reference to it.
+    void (*on_closed) (void *owner, client_t *client, client_close_reason_t reason);
+} client_events_t;
+
+#define CLIENT_AGAIN 1
+
+//  Limits, all settings (flags) of the gateway.
+typedef struct {
+    size_t max_line;            //  bytes per line (--max-line)
+    size_t outbuf_max;          //  bytes queued per client (--outbuf-max)
+    int64_t idle_timeout_ms;    //  0 = never (--idle-timeout)
+    int64_t stuck_timeout_ms;   //  0 = never (--stuck-timeout)
+    int64_t linger_ms;          //  after FIN, wait this long for the peer's EOF
+} client_limits_t;
+
+//  The set of all clients of one gateway: owns them, the pending-write
+//  list, the idle list (ordered by last activity), and the timers.
+client_set_t *
+    client_set_new (loop_t *loop, const client_limits_t *limits,
+                    const client_events_t *events, void *owner);
+
+//  Close every client at once (no flush) and free the set. NULL-safe.
+void
+    client_set_destroy (client_set_t **self_p);
+
+//  Take ownership of an accepted, non-blocking socket. Returns the new
+//  client or NULL (fd closed) on failure.
+client_t *
+    client_set_accept (client_set_t *self, int fd);
+
+//  Number of open (not yet reaped) clients.
+size_t
+    client_set_size (client_set_t *self);
+
+//  Close every client with reason (e.g. drain): each gets its queued
+//  output, then FIN. Use client_set_size () == 0 to know when all are gone.
+void
+    client_set_close_all (client_set_t *self, client_close_reason_t reason);
+
+//  Offer held lines again to every client that got CLIENT_AGAIN (the
+//  uplink has room again). Stops early if on_line says CLIENT_AGAIN again.
+void
+    client_set_resume (client_set_t *self);
+
+//  Gateway-unique id of this client (never reused while the process runs).
+uint64_t
+    client_id (client_t *self);
+
+//  Owner's per-client pointer (the session); NULL until set.
+void *
+    client_owner_data (client_t *self);
+void
+    client_set_owner_data (client_t *self, void *data);
+
+//  Queue a whole line of output (the caller includes the CRLF). Returns 0,
+//  or -1 if it was skipped because the output cap is reached (counted for
+//  the lag notice) or the client is closing.
+int
+    client_write (client_t *self, const char *data, size_t size);
+
+//  Start closing: no more input; queued output is flushed, then FIN.
+//  Idempotent. on_closed is called with the first reason given.
+void
+    client_close (client_t *self, client_close_reason_t reason);
+
+//  True once client_close was called (or the peer went away).
+bool
+    client_is_closing (client_t *self);
+
+//  Stop / start reading this client's socket (the owner's backpressure,
+//  e.g. while its login is in flight).
+void
+    client_pause (client_t *self);
+void
+    client_resume (client_t *self);
+
+//  Lines skipped for this client since its last lag notice.
+uint64_t
+    client_skipped (client_t *self);
+
+//  Lowercase name of a close reason, for logs and for the router
+//  ("quit", "disconnected", "idle", ...).
+const char *
+    client_close_reason_text (client_close_reason_t reason);
+
+#endif
