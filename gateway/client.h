@@ -59,7 +59,17 @@ typedef struct {
     int (*on_line) (void *owner, client_t *client, const char *line, size_t size);
     //  The client is closing, for the given reason; called exactly once,
     //  before the client is freed. The owner drops every reference to it.
+    //  Timing: never from inside client_close () itself, but from the reap
+    //  hook at the end of the loop pass in which the client started closing
+    //  (so an owner calling client_close from on_line is not re-entered).
+    //  Between client_close and on_closed, client_write returns -1. Output
+    //  written before client_close (e.g. "* Bye!") is still flushed after.
+    //  client_set_destroy calls it for clients not yet told.
     void (*on_closed) (void *owner, client_t *client, client_close_reason_t reason);
+    //  A new connection was accepted (optional, may be NULL): called from
+    //  client_set_accept once the client is set up, before any on_line.
+    //  The owner may write to it, set owner data, pause or close it.
+    void (*on_opened) (void *owner, client_t *client);
 } client_events_t;
 
 #define CLIENT_AGAIN 1

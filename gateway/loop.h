@@ -70,6 +70,13 @@ void
 void
     loop_hook_add (loop_t *self, loop_hook_fn *hook, void *arg);
 
+//  Add a hook that runs after every loop_hook_add hook of the pass (late
+//  hooks in registration order). The client set flushes output and reaps
+//  closed clients here, so whatever the other hooks write (e.g. ZeroMQ
+//  traffic drained in a hook) still leaves in the same pass.
+void
+    loop_hook_add_late (loop_t *self, loop_hook_fn *hook, void *arg);
+
 //  Run until loop_stop or zsys_interrupted. Returns 0, or -1 on a fatal
 //  epoll error.
 int
