@@ -140,4 +140,4 @@ clean:
 
 -include bench/bench.mk
 -include deploy/deploy.mk
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name deploy-cache -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -1,0 +1,284 @@
+/*  =========================================================================
+    harness.h - start the real zchat binaries and drive them over TCP
+
+    The integration tests start zchat-router and zchat-gateway as child
+    processes (fork/exec, binaries from $ZCHAT_BIN_DIR, default "bin"),
+    on loopback ports the processes pick themselves, and wait for each
+    ready line in the child's captured stderr. Clients are plain TCP
+    sockets with a receive buffer split into lines. Nothing ever sleeps a
+    fixed time: every wait polls a condition until a deadline.
+
+    A harness_t owns everything a test starts. harness_destroy stops each
+    process still running (SIGTERM, then SIGKILL past the deadline), in
+    reverse start order, and reports a failure when a process that was
+    meant to exit cleanly did not exit 0, or when its stderr holds a
+    sanitizer report or czmq's dangling-socket warning; the captured
+    stderr of a failing process is printed. Every child also carries
+    PR_SET_PDEATHSIG, so none outlives a crashed test program.
+    =========================================================================
+*/
+#ifndef HARNESS_H_INCLUDED
+#define HARNESS_H_INCLUDED
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define HARNESS_TIMEOUT_MS      5000    //  default deadline of every wait
+#define HARNESS_STOP_MS         15000   //  SIGTERM to exit, before SIGKILL
+#define HARNESS_ENDPOINT_MAX    128     //  bytes of a tcp://host:port endpoint
+
+typedef struct _harness_t harness_t;
+typedef struct _harness_proc_t harness_proc_t;
+typedef struct _harness_client_t harness_client_t;
+
+//  How a client connection ended, seen from the client.
+typedef enum {
+    HARNESS_EOF = 0,            //  orderly close: read returned 0
+    HARNESS_RESET,              //  ECONNRESET (or another read error)
+    HARNESS_OPEN                //  still open at the deadline
+} harness_end_t;
+
+//  --- harness ------------------------------------------------------------
+
+//  Create a harness with its own scratch directory for captured output.
+harness_t *
+    harness_new (void);
+
+//  Stop every process still running, close every client, check exit
+//  statuses. Returns 0 when every process ended as expected, -1 (after
+//  printing why and the process's stderr) otherwise. NULL-safe.
+int
+    harness_destroy (harness_t **self_p);
+
+//  cmocka fixtures: *state becomes a new harness / is destroyed. The
+//  teardown fails the test when harness_destroy returns -1.
+int
+    harness_setup (void **state);
+int
+    harness_teardown (void **state);
+
+//  Monotonic clock in milliseconds.
+int64_t
+    harness_now (void);
+
+//  A free TCP port on 127.0.0.1 (bind port 0, read it, close).
+int
+    harness_free_port (void);
+
+//  --- processes ----------------------------------------------------------
+
+//  Start zchat-router on ephemeral loopback ports, with extra flags (a
+//  NULL-terminated list, may be NULL), and wait for its ready line.
+//  Returns NULL (after printing its stderr) if it never became ready.
+harness_proc_t *
+    harness_router_start (harness_t *self, const char **extra);
+
+//  Same, on the given endpoints (e.g. to restart a router in place).
+harness_proc_t *
+    harness_router_start_at (harness_t *self, const char *ingress,
+                             const char *publish, const char *control,
+                             const char **extra);
+
+//  Start zchat-gateway named name against router, listening on an
+//  ephemeral loopback port, with extra flags; waits for its listening line.
+harness_proc_t *
+    harness_gateway_start (harness_t *self, harness_proc_t *router,
+                           const char *name, const char **extra);
+
+//  Start a router (router_extra) and count gateways named gw1, gw2, ...
+//  (gateway_extra), filling gateways. Returns the router, or NULL if any
+//  of them did not become ready.
+harness_proc_t *
+    harness_start_system (harness_t *self, const char **router_extra,
+                          harness_proc_t **gateways, size_t count,
+                          const char **gateway_extra);
+
+//  Endpoints parsed from a router's ready line.
+const char *
+    harness_router_ingress (harness_proc_t *proc);
+const char *
+    harness_router_publish (harness_proc_t *proc);
+const char *
+    harness_router_control (harness_proc_t *proc);
+
+//  TCP port and gateway id from a gateway's listening line.
+int
+    harness_gateway_port (harness_proc_t *proc);
+const char *
+    harness_gateway_id (harness_proc_t *proc);
+
+//  Process id (0 once reaped).
+pid_t
+    harness_proc_pid (harness_proc_t *proc);
+
+//  Wait until the process's stderr contains text. Returns true if it
+//  did before timeout_ms.
+bool
+    harness_proc_wait_log (harness_proc_t *proc, const char *text, int timeout_ms);
+
+//  Number of times text occurs in the process's stderr so far.
+int
+    harness_proc_log_count (harness_proc_t *proc, const char *text);
+
+//  Print the captured stderr of the process to our stderr.
+void
+    harness_proc_dump (harness_proc_t *proc);
+
+//  Send a signal.
+void
+    harness_proc_signal (harness_proc_t *proc, int signal_number);
+
+//  Wait for the process to exit within timeout_ms (SIGKILL after it).
+//  Returns the raw wait status, or -1 if it had to be killed.
+int
+    harness_proc_wait (harness_proc_t *proc, int timeout_ms);
+
+//  SIGKILL the process on purpose and reap it; harness_destroy will not
+//  count its exit status as a failure.
+void
+    harness_proc_kill (harness_proc_t *proc);
+
+//  True if the process exited with status 0 and its stderr holds no
+//  sanitizer report or dangling-socket warning (it must have been
+//  waited for). Prints the reason and the stderr otherwise.
+bool
+    harness_proc_clean (harness_proc_t *proc);
+
+//  Resident set size in KiB from /proc/PID/status, -1 if unknown.
+long
+    harness_proc_rss_kb (harness_proc_t *proc);
+
+//  Run zchat-ctl --control EP VERB, wait for it, and return its stdout
+//  (caller frees), or NULL if it failed or timed out. *exit_code_p (may
+//  be NULL) gets its exit code.
+char *
+    harness_ctl (harness_t *self, harness_proc_t *router, const char *verb,
+                 int *exit_code_p);
+
+//  Value of key in a "key=value" line body (the first line starting with
+//  "key="). Returns a fresh string to free, or NULL.
+char *
+    harness_body_value (const char *body, const char *key);
+
+//  Run STATUS and return the numeric value of key, -1 on failure.
+long
+    harness_status_number (harness_t *self, harness_proc_t *router, const char *key);
+
+//  Poll STATUS until key equals value. Returns true on success.
+bool
+    harness_wait_status (harness_t *self, harness_proc_t *router, const char *key,
+                         long value, int timeout_ms);
+
+//  --- clients ------------------------------------------------------------
+
+//  Connect a TCP client to a gateway. Returns NULL on failure.
+harness_client_t *
+    harness_connect (harness_t *self, harness_proc_t *gateway);
+
+//  Connect and wait for the welcome: "* Welcome to zchat, NICK! You are
+//  in #general.", the command list, and "* NICK joined #general" (in any
+//  order). Returns NULL on failure; harness_client_nick gives the nick.
+harness_client_t *
+    harness_login (harness_t *self, harness_proc_t *gateway);
+
+//  The nickname seen in the welcome line (or set by harness_set_nick).
+const char *
+    harness_client_nick (harness_client_t *client);
+
+//  Send /nick and wait for the confirmation "* OLD is now known as NEW".
+//  Returns true on success.
+bool
+    harness_set_nick (harness_client_t *client, const char *nick);
+
+//  Send /join and wait for "* NICK joined #room". Returns true on success.
+bool
+    harness_join (harness_client_t *client, const char *room);
+
+//  Write bytes, all of them (blocking with the default deadline).
+//  Returns 0 or -1.
+int
+    harness_send_raw (harness_client_t *client, const void *data, size_t size);
+
+//  Write a formatted line followed by CRLF. Returns 0 or -1.
+int
+    harness_send (harness_client_t *client, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+//  Write what the socket takes without blocking. Returns bytes written
+//  (0 when full), -1 on error.
+ssize_t
+    harness_write_some (harness_client_t *client, const void *data, size_t size);
+
+//  Wait up to timeout_ms for input and read what is there, splitting
+//  lines. Returns bytes read (0 on timeout), -1 once the peer closed.
+ssize_t
+    harness_read_some (harness_client_t *client, int timeout_ms);
+
+//  Socket descriptor (to poll several clients at once).
+int
+    harness_client_fd (harness_client_t *client);
+
+//  Wait for a line equal to line (without its CRLF) among the lines not
+//  yet consumed, consume it and return it (borrowed until the next call),
+//  or NULL at the deadline. Other pending lines stay pending.
+const char *
+    harness_expect (harness_client_t *client, const char *line, int timeout_ms);
+
+//  Same, for a line containing text.
+const char *
+    harness_expect_sub (harness_client_t *client, const char *text, int timeout_ms);
+
+//  The next pending line in arrival order, or NULL at the deadline.
+const char *
+    harness_next_line (harness_client_t *client, int timeout_ms);
+
+//  Forget every pending line (they stay in the received log).
+void
+    harness_clear (harness_client_t *client);
+
+//  Number of lines received so far (consumed or not) that contain text.
+int
+    harness_received_count (harness_client_t *client, const char *text);
+
+//  Number of lines received so far that equal line exactly.
+int
+    harness_received_exact (harness_client_t *client, const char *line);
+
+//  Total lines received; lines that did not end with CRLF.
+size_t
+    harness_line_count (harness_client_t *client);
+size_t
+    harness_bad_endings (harness_client_t *client);
+
+//  True if the raw received bytes contain these bytes (waits up to
+//  timeout_ms for them).
+bool
+    harness_expect_bytes (harness_client_t *client, const void *bytes, size_t size,
+                          int timeout_ms);
+
+//  Read until the peer closes or the deadline: clean EOF, reset, or still
+//  open. Received lines are kept.
+harness_end_t
+    harness_read_to_end (harness_client_t *client, int timeout_ms);
+
+//  Close the socket with an RST (SO_LINGER 0), as a crashed client would.
+void
+    harness_client_reset (harness_client_t *client);
+
+//  Close the socket normally.
+void
+    harness_client_close (harness_client_t *client);
+
+//  Prove that what should not arrive did not: sender says marker text in
+//  its room, each receiver waits for "[room] NICK: marker". After this,
+//  everything sent before the marker has had its chance to arrive.
+//  Returns true if every receiver saw the marker.
+bool
+    harness_marker (harness_client_t *sender, const char *room,
+                    harness_client_t **receivers, size_t count);
+
+#endif
