@@ -1,0 +1,67 @@
+/*  =========================================================================
+    main.c - zchat-router: parse settings, run the router, exit
+
+    Everything else lives in router.c. Exit codes: 0 after a clean stop
+    (drain finished or timed out), 1 if the router could not start, 2 on
+    bad arguments.
+    =========================================================================
+*/
+#include "chat.h"
+#include "config.h"
+#include "router.h"
+
+#define MAIN_EXIT_FAILED        1
+#define MAIN_EXIT_USAGE         2
+
+int
+main (int argc, char **argv)
+{
+    router_config_t config;
+    router_config_defaults (&config);
+    config_option_t options [] = {
+        { "ingress", "ZCHAT_INGRESS", CONFIG_STRING, &config.ingress,
+          "bind endpoint for gateway requests" },
+        { "publish", "ZCHAT_PUBLISH", CONFIG_STRING, &config.publish,
+          "bind endpoint for room traffic (PUB)" },
+        { "control", "ZCHAT_CONTROL", CONFIG_STRING, &config.control,
+          "bind endpoint for zchat-ctl" },
+        { "gateway-timeout", "ZCHAT_GATEWAY_TIMEOUT", CONFIG_INT, &config.gateway_timeout_s,
+          "seconds of silence before a gateway is dropped" },
+        { "drain-timeout", "ZCHAT_DRAIN_TIMEOUT", CONFIG_INT, &config.drain_timeout_s,
+          "seconds to wait for gateways to drain on shutdown" },
+        { "heartbeat-interval", "ZCHAT_HEARTBEAT_INTERVAL", CONFIG_INT, &config.heartbeat_ms,
+          "milliseconds between BEATs" },
+        { "pub-hwm", "ZCHAT_PUB_HWM", CONFIG_INT, &config.pub_hwm,
+          "high-water mark of the PUB socket (messages)" },
+        { "max-rooms", "ZCHAT_MAX_ROOMS", CONFIG_INT, &config.max_rooms,
+          "most rooms at once" },
+        { "max-sessions", "ZCHAT_MAX_SESSIONS", CONFIG_INT, &config.max_sessions,
+          "most logged-in users at once" },
+        { "verbose", "ZCHAT_VERBOSE", CONFIG_FLAG, &config.verbose,
+          "log every message at debug level" },
+    };
+    config_result_t result = config_parse (options, sizeof (options) / sizeof (options [0]),
+                                           argc, argv, "Usage: zchat-router [options]", NULL);
+    if (result == CONFIG_HELP)
+        return 0;
+    if (result == CONFIG_FAILED)
+        return MAIN_EXIT_USAGE;
+    if (config.heartbeat_ms == 0 || config.gateway_timeout_s == 0 || config.pub_hwm > INT_MAX) {
+        fprintf (stderr, "error: --heartbeat-interval and --gateway-timeout must be > 0, "
+                         "--pub-hwm at most %d\n", INT_MAX);
+        return MAIN_EXIT_USAGE;
+    }
+
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    zsys_set_logident ("zchat-router");
+    router_t *router = router_new (&config);
+    if (!router) {
+        zsys_shutdown ();
+        return MAIN_EXIT_FAILED;
+    }
+    int rc = router_run (router, NULL);
+    router_destroy (&router);
+    zsys_shutdown ();
+    return rc;
+}
