@@ -13,6 +13,15 @@
 #define MAIN_EXIT_FAILED        1
 #define MAIN_EXIT_USAGE         2
 
+//  SIGINT/SIGTERM start a drain: the router polls zsys_interrupted. Our
+//  own handler, so a ZSYS_SIGHANDLER setting cannot turn it off.
+static void
+s_signal_handler (int signal_value)
+{
+    (void) signal_value;
+    zsys_interrupted = 1;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -53,6 +62,7 @@ main (int argc, char **argv)
     }
 
     zsys_init ();
+    zsys_handler_set (s_signal_handler);
     zsys_set_logstream (stderr);
     zsys_set_logident ("zchat-router");
     router_t *router = router_new (&config);
