@@ -103,7 +103,7 @@ test_slash_escape (void **state)
     snprintf (line, sizeof line, "[general] %s: /join is a command",
               harness_client_nick (alice));
     assert_non_null (harness_expect (bob, line, HARNESS_TIMEOUT_MS));
-    assert_int_equal (harness_received_count (alice, "! "), 0);
+    assert_int_equal (harness_received_prefix (alice, "!"), 0);
 }
 
 //  Lines from one sender arrive in the order sent, across gateways.

@@ -857,6 +857,28 @@ harness_received_count (harness_client_t *client, const char *text)
 }
 
 int
+harness_received_prefix (harness_client_t *client, const char *prefix)
+{
+    harness_read_some (client, 0);
+    int count = 0;
+    for (size_t index = 0; index < client->line_count; index++)
+        if (strncmp (client->lines [index].text, prefix, strlen (prefix)) == 0)
+            count++;
+    return count;
+}
+
+int
+harness_pending_count (harness_client_t *client, const char *text)
+{
+    harness_read_some (client, 0);
+    int count = 0;
+    for (size_t index = client->first_pending; index < client->line_count; index++)
+        if (!client->lines [index].consumed && strstr (client->lines [index].text, text))
+            count++;
+    return count;
+}
+
+int
 harness_received_exact (harness_client_t *client, const char *line)
 {
     harness_read_some (client, 0);

@@ -244,6 +244,14 @@ void
 int
     harness_received_count (harness_client_t *client, const char *text);
 
+//  Number of lines received so far that start with prefix.
+int
+    harness_received_prefix (harness_client_t *client, const char *prefix);
+
+//  Number of pending (not yet consumed) lines that contain text.
+int
+    harness_pending_count (harness_client_t *client, const char *text);
+
 //  Number of lines received so far that equal line exactly.
 int
     harness_received_exact (harness_client_t *client, const char *line);
