@@ -1,0 +1,110 @@
+/*  =========================================================================
+    format.h - every line a client sees, exactly as docs/PROTOCOL.md shows
+
+    A format_t is one reusable, growable line buffer. Each format_* call
+    replaces its content with one complete output line, CRLF included,
+    ready for client_write. The gateway formats a published message once
+    and writes the same bytes to every member of the room, so nothing here
+    is per member. The buffer grows for long lists and is then reused: in
+    steady state formatting does not allocate.
+    =========================================================================
+*/
+#ifndef FORMAT_H_INCLUDED
+#define FORMAT_H_INCLUDED
+
+#include "chat.h"
+#include "wire.h"
+
+#define FORMAT_LINE_END     "\r\n"
+
+typedef struct _format_t format_t;
+
+//  Create an empty line buffer. Returns NULL on allocation failure.
+format_t *
+    format_new (void);
+
+//  Destroy the buffer; NULL-safe, sets *self_p to NULL.
+void
+    format_destroy (format_t **self_p);
+
+//  The current line (CRLF included, also NUL-terminated) and its size in
+//  bytes (NUL not counted). Borrowed until the next format_* call.
+const char *
+    format_data (format_t *self);
+size_t
+    format_size (format_t *self);
+
+//  Published room traffic.
+//  "[room] nick: text"
+size_t
+    format_chat (format_t *self, const char *room, const char *nick, const char *text);
+//  "[room] * nick text"
+size_t
+    format_emote (format_t *self, const char *room, const char *nick, const char *text);
+//  "* nick joined #room"
+size_t
+    format_joined (format_t *self, const char *room, const char *nick);
+//  "* nick left #room (reason)", or without " (reason)" when reason is empty
+size_t
+    format_left (format_t *self, const char *room, const char *nick, const char *reason);
+//  "* nick is now known as target"
+size_t
+    format_renamed (format_t *self, const char *nick, const char *target);
+//  "* text" (server notice, reconnect notices, ...)
+size_t
+    format_notice (format_t *self, const char *text);
+//  "! text" (errors and warnings for one client)
+size_t
+    format_error (format_t *self, const char *text);
+
+//  Replies.
+//  "[pm from nick] text"
+size_t
+    format_private (format_t *self, const char *nick, const char *text);
+//  "[pm to nick] text"
+size_t
+    format_private_sent (format_t *self, const char *nick, const char *text);
+//  "* rooms (N): #a 3, #b 1", sorted by name (sorts entries in place)
+size_t
+    format_room_list (format_t *self, wire_entry_t *entries, size_t count);
+//  "* #room (N): alice, bob", sorted by name (sorts entries in place)
+size_t
+    format_who_list (format_t *self, const char *room, wire_entry_t *entries,
+                     size_t count);
+
+//  Gateway-made lines.
+//  The two welcome lines: "* Welcome to zchat, NICK! You are in #ROOM."
+//  then the command list.
+size_t
+    format_welcome (format_t *self, const char *nick, const char *room);
+//  The command list (/help): "* Commands: /join <room>, ..."
+size_t
+    format_help (format_t *self);
+//  "! usage: /join <room>" for usage = "/join <room>"
+size_t
+    format_usage (format_t *self, const char *usage);
+//  "! unknown command: /foo (try /help)"; verb is not NUL-terminated
+size_t
+    format_unknown_command (format_t *self, const char *verb, size_t verb_size);
+//  "! invalid nickname: REASON" / "! invalid room name: REASON"
+size_t
+    format_invalid_nick (format_t *self, const char *reason);
+size_t
+    format_invalid_room (format_t *self, const char *reason);
+//  "! you are already in #room"
+size_t
+    format_already_in (format_t *self, const char *room);
+//  "! missed N messages in #room"
+size_t
+    format_missed (format_t *self, uint64_t count, const char *room);
+//  "* your nickname is now NICK"
+size_t
+    format_nick_now (format_t *self, const char *nick);
+
+//  Fixed texts, for format_notice / format_error.
+#define FORMAT_BYE              "Bye!"
+#define FORMAT_LOST_ROUTER      "lost contact with the server; reconnecting..."
+#define FORMAT_ROUTER_BACK      "reconnected to the server"
+#define FORMAT_SHUTTING_DOWN    "This gateway is shutting down; please reconnect."
+
+#endif

@@ -1,0 +1,160 @@
+/*  =========================================================================
+    test_format.c - every client-visible line, byte for byte
+
+    The expected strings are copied from docs/PROTOCOL.md: if one of them
+    changes there, this test says where the gateway must follow.
+    =========================================================================
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "format.h"
+
+static int
+s_setup (void **state)
+{
+    *state = format_new ();
+    return *state? 0: -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    format_t *format = (format_t *) *state;
+    format_destroy (&format);
+    format_destroy (&format);       //  twice is harmless
+    assert_null (format);
+    return 0;
+}
+
+//  The line just formatted equals expected, and the size matches it.
+static void
+s_assert_line (format_t *format, size_t size, const char *expected)
+{
+    assert_string_equal (format_data (format), expected);
+    assert_int_equal (size, strlen (expected));
+    assert_int_equal (format_size (format), strlen (expected));
+}
+
+static void
+test_room_traffic (void **state)
+{
+    format_t *format = (format_t *) *state;
+    s_assert_line (format, format_chat (format, "rust", "alice", "hi"), "[rust] alice: hi\r\n");
+    s_assert_line (format, format_emote (format, "rust", "alice", "waves"),
+                   "[rust] * alice waves\r\n");
+    s_assert_line (format, format_joined (format, "rust", "alice"), "* alice joined #rust\r\n");
+    s_assert_line (format, format_left (format, "general", "alice", "joined #rust"),
+                   "* alice left #general (joined #rust)\r\n");
+    s_assert_line (format, format_left (format, "rust", "alice", "quit"),
+                   "* alice left #rust (quit)\r\n");
+    s_assert_line (format, format_left (format, "rust", "alice", ""), "* alice left #rust\r\n");
+    s_assert_line (format, format_renamed (format, "alice", "bob"),
+                   "* alice is now known as bob\r\n");
+    s_assert_line (format, format_notice (format, "Server shutting down..."),
+                   "* Server shutting down...\r\n");
+    //  An empty chat text still makes a well-formed line
+    s_assert_line (format, format_chat (format, "a", "b", ""), "[a] b: \r\n");
+}
+
+static void
+test_replies (void **state)
+{
+    format_t *format = (format_t *) *state;
+    s_assert_line (format, format_private (format, "alice", "hi"), "[pm from alice] hi\r\n");
+    s_assert_line (format, format_private_sent (format, "bob", "hi"), "[pm to bob] hi\r\n");
+    s_assert_line (format, format_error (format, "nickname taken: bob"),
+                   "! nickname taken: bob\r\n");
+}
+
+static void
+test_lists_sorted (void **state)
+{
+    format_t *format = (format_t *) *state;
+    wire_entry_t rooms [] = { { "rust", 1 }, { "general", 3 } };
+    s_assert_line (format, format_room_list (format, rooms, 2),
+                   "* rooms (2): #general 3, #rust 1\r\n");
+    wire_entry_t nicks [] = { { "bob", 0 }, { "alice", 0 } };
+    s_assert_line (format, format_who_list (format, "rust", nicks, 2),
+                   "* #rust (2): alice, bob\r\n");
+    wire_entry_t one [] = { { "general", 1 } };
+    s_assert_line (format, format_room_list (format, one, 1), "* rooms (1): #general 1\r\n");
+    s_assert_line (format, format_who_list (format, "x", NULL, 0), "* #x (0):\r\n");
+}
+
+static void
+test_long_list_grows (void **state)
+{
+    format_t *format = (format_t *) *state;
+    enum { COUNT = 3000 };
+    wire_entry_t *entries = (wire_entry_t *) calloc (COUNT, sizeof (wire_entry_t));
+    char (*names) [16] = calloc (COUNT, 16);
+    for (int index = 0; index < COUNT; index++) {
+        snprintf (names [index], 16, "n%05d", COUNT - index);
+        entries [index].name = names [index];
+    }
+    size_t size = format_who_list (format, "big", entries, COUNT);
+    //  "* #big (3000):" + 3000 * " nNNNNN" + 2999 commas + CRLF
+    assert_int_equal (size, strlen ("* #big (3000):") + COUNT * 7 + (COUNT - 1) + 2);
+    assert_memory_equal (format_data (format), "* #big (3000): n00001, n00002", 29);
+    assert_string_equal (format_data (format) + size - 8, "n03000\r\n");
+    free (names);
+    free (entries);
+}
+
+static void
+test_gateway_lines (void **state)
+{
+    format_t *format = (format_t *) *state;
+    s_assert_line (format, format_welcome (format, "guest-4821", "general"),
+        "* Welcome to zchat, guest-4821! You are in #general.\r\n"
+        "* Commands: /join <room>, /nick <name>, /rooms, /who, /msg <nick> <text>, "
+        "/me <action>, /help, /quit\r\n");
+    s_assert_line (format, format_help (format),
+        "* Commands: /join <room>, /nick <name>, /rooms, /who, /msg <nick> <text>, "
+        "/me <action>, /help, /quit\r\n");
+    s_assert_line (format, format_usage (format, "/join <room>"), "! usage: /join <room>\r\n");
+    s_assert_line (format, format_unknown_command (format, "/foo bar", 4),
+                   "! unknown command: /foo (try /help)\r\n");
+    s_assert_line (format, format_invalid_nick (format, "empty"), "! invalid nickname: empty\r\n");
+    s_assert_line (format, format_invalid_room (format, "too long (max 32 characters)"),
+                   "! invalid room name: too long (max 32 characters)\r\n");
+    s_assert_line (format, format_already_in (format, "rust"), "! you are already in #rust\r\n");
+    s_assert_line (format, format_missed (format, 5, "rust"), "! missed 5 messages in #rust\r\n");
+    s_assert_line (format, format_nick_now (format, "alice_"), "* your nickname is now alice_\r\n");
+    s_assert_line (format, format_notice (format, FORMAT_BYE), "* Bye!\r\n");
+    s_assert_line (format, format_error (format, FORMAT_LOST_ROUTER),
+                   "! lost contact with the server; reconnecting...\r\n");
+    s_assert_line (format, format_notice (format, FORMAT_ROUTER_BACK),
+                   "* reconnected to the server\r\n");
+    s_assert_line (format, format_notice (format, FORMAT_SHUTTING_DOWN),
+                   "* This gateway is shutting down; please reconnect.\r\n");
+}
+
+static void
+test_max_text (void **state)
+{
+    format_t *format = (format_t *) *state;
+    char *text = (char *) malloc (WIRE_TEXT_MAX + 1);
+    memset (text, 'x', WIRE_TEXT_MAX);
+    text [WIRE_TEXT_MAX] = 0;
+    size_t size = format_chat (format, "r", "n", text);
+    assert_int_equal (size, strlen ("[r] n: ") + WIRE_TEXT_MAX + 2);
+    assert_int_equal (format_data (format) [size], 0);
+    free (text);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_room_traffic, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_replies, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_lists_sorted, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_long_list_grows, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_gateway_lines, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_max_text, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
