@@ -77,10 +77,24 @@ void
 void
     loop_hook_add_late (loop_t *self, loop_hook_fn *hook, void *arg);
 
+//  Remove a hook (early or late) added with this hook and arg; unknown
+//  pairs are ignored. Safe inside a hook.
+void
+    loop_hook_remove (loop_t *self, loop_hook_fn *hook, void *arg);
+
 //  Run until loop_stop or zsys_interrupted. Returns 0, or -1 on a fatal
 //  epoll error.
 int
     loop_run (loop_t *self);
+
+//  Do not sleep before the next pass: work was queued after the hook that
+//  handles it ran (e.g. a late hook wrote to a client already flushed).
+void
+    loop_again (loop_t *self);
+
+//  Number of the current pass; it changes each time the loop wakes up.
+uint64_t
+    loop_pass (loop_t *self);
 
 //  Make loop_run return after the current pass.
 void

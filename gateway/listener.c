@@ -1,0 +1,240 @@
+/*  =========================================================================
+    listener.c - the gateway's listening TCP socket
+
+    Implements listener.h. Parses HOST:PORT ([v6]:PORT, :PORT), binds with
+    SO_REUSEADDR, and on readiness accepts (accept4: non-blocking,
+    close-on-exec) until EAGAIN or a batch limit, so a connection storm
+    cannot starve the clients already connected. Each socket gets
+    TCP_NODELAY (output is already coalesced to one send per pass) and goes
+    to the client set. When the process is out of file descriptors, the
+    listener logs once and stops accepting for a moment instead of spinning
+    on a readable socket it cannot accept from.
+    =========================================================================
+*/
+#include "listener.h"
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#define LISTENER_ACCEPT_BATCH   1000    //  accepts per readiness, at most
+#define LISTENER_PAUSE_MS       100     //  pause when out of descriptors
+#define LISTENER_HOST_MAX       256     //  bytes of the host part
+#define LISTENER_FULL_NOTICE    "! server full, try again later\r\n"
+
+struct _listener_t {
+    loop_t *loop;               //  our event loop
+    client_set_t *clients;      //  where accepted sockets go
+    size_t max_clients;         //  connection limit
+    int fd;                     //  listening socket
+    int port;                   //  port actually bound
+    int pause_timer;            //  re-arms accepting, or 0
+    bool full_logged;           //  "full" was logged since the last accept
+    bool fd_limit_logged;       //  "out of descriptors" was logged
+};
+
+//  Split "HOST:PORT", "[V6]:PORT" or ":PORT" into host (empty = any) and
+//  port. Returns 0 or -1.
+static int
+s_parse_address (const char *address, char *host, size_t host_max, char **port)
+{
+    const char *colon;
+    const char *host_start = address;
+    size_t host_size;
+    if (*address == '[') {
+        const char *close = strchr (address, ']');
+        if (!close || close [1] != ':')
+            return -1;
+        host_start = address + 1;
+        host_size = close - host_start;
+        colon = close + 1;
+    }
+    else {
+        colon = strrchr (address, ':');
+        if (!colon)
+            return -1;
+        host_size = colon - address;
+    }
+    if (host_size >= host_max || colon [1] == '\0')
+        return -1;
+    memcpy (host, host_start, host_size);
+    host [host_size] = '\0';
+    if (streq (host, "*"))
+        host [0] = '\0';
+    *port = (char *) colon + 1;
+    char *end;
+    long value = strtol (*port, &end, 10);
+    if (*end || value < 0 || value > UINT16_MAX)
+        return -1;
+    return 0;
+}
+
+static int
+s_bind (const char *address, int backlog, int *port_out)
+{
+    char host [LISTENER_HOST_MAX];
+    char *port;
+    if (s_parse_address (address, host, sizeof (host), &port)) {
+        zsys_error ("listener: bad address address=%s", address);
+        return -1;
+    }
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC,
+        .ai_socktype = SOCK_STREAM,
+        .ai_flags = AI_PASSIVE | AI_NUMERICSERV
+    };
+    struct addrinfo *result;
+    int rc = getaddrinfo (*host? host: NULL, port, &hints, &result);
+    if (rc) {
+        zsys_error ("listener: cannot resolve address=%s error=%s", address, gai_strerror (rc));
+        return -1;
+    }
+    int fd = -1;
+    int error = 0;
+    for (struct addrinfo *info = result; info; info = info->ai_next) {
+        fd = socket (info->ai_family, info->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                     info->ai_protocol);
+        if (fd == -1) {
+            error = errno;
+            continue;
+        }
+        int on = 1;
+        setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof (on));
+        if (bind (fd, info->ai_addr, info->ai_addrlen) == 0 && listen (fd, backlog) == 0)
+            break;
+        error = errno;
+        close (fd);
+        fd = -1;
+    }
+    freeaddrinfo (result);
+    if (fd == -1) {
+        zsys_error ("listener: cannot bind address=%s error=%s", address, strerror (error));
+        return -1;
+    }
+    struct sockaddr_storage bound;
+    socklen_t size = sizeof (bound);
+    getsockname (fd, (struct sockaddr *) &bound, &size);
+    if (bound.ss_family == AF_INET6)
+        *port_out = ntohs (((struct sockaddr_in6 *) &bound)->sin6_port);
+    else
+        *port_out = ntohs (((struct sockaddr_in *) &bound)->sin_port);
+    return fd;
+}
+
+static int
+s_resume_accepting (loop_t *loop, int timer_id, void *arg)
+{
+    (void) timer_id;
+    listener_t *self = (listener_t *) arg;
+    self->pause_timer = 0;
+    loop_set_interest (loop, self->fd, LOOP_READABLE);
+    return -1;
+}
+
+//  Refuse a connection over the limit: one line, then close. It has not
+//  sent anything yet, so close () sends FIN, not RST.
+static void
+s_refuse (listener_t *self, int fd)
+{
+    if (!self->full_logged) {
+        zsys_warning ("listener: full clients=%zu max=%zu", client_set_size (self->clients),
+                      self->max_clients);
+        self->full_logged = true;
+    }
+    ssize_t rc = send (fd, LISTENER_FULL_NOTICE, strlen (LISTENER_FULL_NOTICE),
+                       MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void) rc;
+    close (fd);
+}
+
+static void
+s_accept (loop_t *loop, int fd, int events, void *arg)
+{
+    (void) fd;
+    (void) events;
+    listener_t *self = (listener_t *) arg;
+    for (int count = 0; count < LISTENER_ACCEPT_BATCH; count++) {
+        int client_fd = accept4 (self->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (client_fd == -1) {
+            if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                if (!self->fd_limit_logged) {
+                    zsys_warning ("listener: cannot accept error=%s clients=%zu",
+                                  strerror (errno), client_set_size (self->clients));
+                    self->fd_limit_logged = true;
+                }
+                //  Level-triggered and readable: without a pause we would spin
+                loop_set_interest (loop, self->fd, 0);
+                self->pause_timer = loop_timer_add (loop, LISTENER_PAUSE_MS, false,
+                                                    s_resume_accepting, self);
+                return;
+            }
+            zsys_error ("listener: accept failed error=%s", strerror (errno));
+            return;
+        }
+        if (client_set_size (self->clients) >= self->max_clients) {
+            s_refuse (self, client_fd);
+            continue;
+        }
+        self->full_logged = false;
+        self->fd_limit_logged = false;
+        int on = 1;
+        setsockopt (client_fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof (on));
+        client_set_accept (self->clients, client_fd);
+    }
+}
+
+listener_t *
+listener_new (loop_t *loop, const char *address, int backlog,
+              client_set_t *clients, size_t max_clients)
+{
+    assert (loop);
+    assert (address);
+    assert (clients);
+    int port;
+    int fd = s_bind (address, backlog, &port);
+    if (fd == -1)
+        return NULL;
+    listener_t *self = (listener_t *) zmalloc (sizeof (listener_t));
+    if (!self) {
+        close (fd);
+        return NULL;
+    }
+    self->loop = loop;
+    self->clients = clients;
+    self->max_clients = max_clients;
+    self->fd = fd;
+    self->port = port;
+    if (loop_add (loop, fd, LOOP_READABLE, s_accept, self)) {
+        close (fd);
+        free (self);
+        return NULL;
+    }
+    zsys_info ("listener: bound address=%s port=%d backlog=%d", address, port, backlog);
+    return self;
+}
+
+void
+listener_destroy (listener_t **self_p)
+{
+    assert (self_p);
+    listener_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->pause_timer)
+        loop_timer_cancel (self->loop, self->pause_timer);
+    loop_remove (self->loop, self->fd);
+    close (self->fd);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+listener_port (listener_t *self)
+{
+    assert (self);
+    return self->port;
+}
