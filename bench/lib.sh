@@ -1,0 +1,140 @@
+# lib.sh - start and stop the servers under test (sourced by run.sh, smoke.sh)
+#
+# Every server runs on loopback, on ports the kernel picks (zchat) or that
+# were free a moment ago (ngIRCd, which cannot report a port 0 bind), with
+# its log in $BENCH_WORK. Only processes started here are ever signalled,
+# by their pid; bench_cleanup stops whatever is still running.
+
+BENCH_WORK=${BENCH_WORK:-$(mktemp -d)}
+BENCH_STARTED=""            # pids started here, for bench_cleanup
+BENCH_WAIT_TRIES=150        # 0.1 s each: a server has 15 s to get ready
+BENCH_STOP_TRIES=150        # 0.1 s each: then SIGKILL
+
+# bench_wait_line FILE PATTERN PID: wait until FILE has a line matching
+# PATTERN (grep -E); fail if PID dies first or time runs out.
+bench_wait_line () {
+    tries=0
+    while ! grep -E -q "$2" "$1" 2>/dev/null; do
+        if ! kill -0 "$3" 2>/dev/null; then
+            echo "bench: process $3 died before '$2'; its log:" >&2
+            tail -n 20 "$1" >&2
+            return 1
+        fi
+        tries=$((tries + 1))
+        if [ "$tries" -ge "$BENCH_WAIT_TRIES" ]; then
+            echo "bench: no '$2' in $1 after $((BENCH_WAIT_TRIES / 10)) s" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# bench_stop PID...: SIGTERM, wait, then SIGKILL what is left. Returns
+# non-zero if a process had to be killed or exited non-zero.
+bench_stop () {
+    rc=0
+    for pid in "$@"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "$@"; do
+        tries=0
+        while kill -0 "$pid" 2>/dev/null && [ "$tries" -lt "$BENCH_STOP_TRIES" ]; do
+            # a child of this shell stays a zombie until waited for
+            if [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = "Z" ]; then
+                break
+            fi
+            tries=$((tries + 1))
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null && [ "$(ps -o stat= -p "$pid" | cut -c1)" != "Z" ]; then
+            echo "bench: pid $pid did not stop, killing it" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+            rc=1
+        fi
+        if ! wait "$pid" 2>/dev/null; then
+            status=$?
+            # 127: not our child (already reaped); anything else is a failure
+            [ "$status" -ne 127 ] && rc=1 && echo "bench: pid $pid exited with $status" >&2
+        fi
+    done
+    remaining=""
+    for pid in $BENCH_STARTED; do
+        case " $* " in *" $pid "*) ;; *) remaining="$remaining $pid" ;; esac
+    done
+    BENCH_STARTED=$remaining
+    return $rc
+}
+
+bench_cleanup () {
+    if [ -n "$BENCH_STARTED" ]; then
+        # shellcheck disable=SC2086
+        bench_stop $BENCH_STARTED || true
+    fi
+}
+
+# bench_start_zchat BIN GATEWAYS: a router and GATEWAYS gateways. Sets
+# ZCHAT_SERVERS (host:port list), ZCHAT_PIDS (router first), ZCHAT_ROUTER.
+bench_start_zchat () {
+    bin=$1
+    gateways=$2
+    log="$BENCH_WORK/router.log"
+    "$bin/zchat-router" --ingress 'tcp://127.0.0.1:*' --publish 'tcp://127.0.0.1:*' \
+        --control 'tcp://127.0.0.1:*' > "$log" 2>&1 &
+    ZCHAT_ROUTER=$!
+    BENCH_STARTED="$BENCH_STARTED $ZCHAT_ROUTER"
+    ZCHAT_PIDS=$ZCHAT_ROUTER
+    ZCHAT_SERVERS=""
+    bench_wait_line "$log" "router: ready ingress=" "$ZCHAT_ROUTER" || return 1
+    ready=$(grep -E -m 1 "router: ready ingress=" "$log")
+    ingress=$(echo "$ready" | sed 's/.*ingress=\([^ ]*\).*/\1/')
+    publish=$(echo "$ready" | sed 's/.*publish=\([^ ]*\).*/\1/')
+    ZCHAT_CONTROL=$(echo "$ready" | sed 's/.*control=\([^ ]*\).*/\1/')
+    number=1
+    while [ "$number" -le "$gateways" ]; do
+        log="$BENCH_WORK/gateway$number.log"
+        "$bin/zchat-gateway" --listen 127.0.0.1:0 --ingress "$ingress" --publish "$publish" \
+            --name "bench$number" --idle-timeout 3600 > "$log" 2>&1 &
+        pid=$!
+        BENCH_STARTED="$BENCH_STARTED $pid"
+        ZCHAT_PIDS="$ZCHAT_PIDS,$pid"
+        bench_wait_line "$log" "gateway: listening address=" "$pid" || return 1
+        port=$(grep -E -m 1 "gateway: listening address=" "$log" | sed 's/.* port=\([0-9]*\).*/\1/')
+        ZCHAT_SERVERS="${ZCHAT_SERVERS:+$ZCHAT_SERVERS,}127.0.0.1:$port"
+        number=$((number + 1))
+    done
+}
+
+# bench_stop_zchat: SIGTERM to the router drains the gateways, which exit
+# on their own; then make sure every one of them is gone.
+bench_stop_zchat () {
+    # shellcheck disable=SC2046
+    bench_stop $(echo "$ZCHAT_PIDS" | tr ',' ' ')
+}
+
+# bench_free_port: a loopback TCP port nobody listens on right now.
+bench_free_port () {
+    port=$((20000 + $$ % 20000))
+    while ss -Htln "sport = :$port" 2>/dev/null | grep -q .; do
+        port=$((port + 1))
+    done
+    echo "$port"
+}
+
+# bench_start_ngircd CONF_IN: ngIRCd in the foreground with its own config.
+# Sets NGIRCD_SERVERS and NGIRCD_PID.
+bench_start_ngircd () {
+    port=$(bench_free_port)
+    conf="$BENCH_WORK/ngircd.conf"
+    log="$BENCH_WORK/ngircd.log"
+    sed -e "s|@PORT@|$port|" "$1" > "$conf"
+    # exec: the pid of the subshell becomes ngIRCd's; -n keeps it in front
+    ( ulimit -n "$(ulimit -Hn)"; exec ngircd -n -f "$conf" ) > "$log" 2>&1 &
+    NGIRCD_PID=$!
+    BENCH_STARTED="$BENCH_STARTED $NGIRCD_PID"
+    NGIRCD_SERVERS="127.0.0.1:$port"
+    bench_wait_line "$log" "Now listening on" "$NGIRCD_PID"
+}
+
+bench_stop_ngircd () {
+    bench_stop "$NGIRCD_PID"
+}
