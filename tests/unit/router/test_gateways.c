@@ -1,0 +1,107 @@
+/*  =========================================================================
+    test_gateways.c - one gateway record, and the registry of them
+    =========================================================================
+*/
+#include "chat.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "gateways.h"
+
+#define TEST_CLIENTS            500
+
+static void
+test_gateway (void **state)
+{
+    (void) state;
+    gateway_t *gateway = gateway_new ("gw1-3f2a", "gw1", 100);
+    assert_non_null (gateway);
+    assert_string_equal (gateway_id (gateway), "gw1-3f2a");
+    assert_string_equal (gateway_name (gateway), "gw1");
+    assert_int_equal (gateway_last_seen (gateway), 100);
+    gateway_touch (gateway, 250);
+    assert_int_equal (gateway_last_seen (gateway), 250);
+
+    size_t count = 99;
+    assert_null (gateway_session_ids (gateway, &count));
+    assert_int_equal (count, 0);
+    assert_int_equal (gateway_session (gateway, 0), 0);
+
+    //  Client 0 is a valid client id
+    assert_int_equal (gateway_add_session (gateway, 0, 11), 0);
+    assert_int_equal (gateway_add_session (gateway, 0, 12), -1);
+    assert_int_equal (gateway_session (gateway, 0), 11);
+    for (uint64_t client = 1; client < TEST_CLIENTS; client++)
+        assert_int_equal (gateway_add_session (gateway, client, client + 100), 0);
+    assert_int_equal (gateway_session_count (gateway), TEST_CLIENTS);
+
+    uint64_t *ids = gateway_session_ids (gateway, &count);
+    assert_int_equal (count, TEST_CLIENTS);
+    uint64_t sum = 0;
+    for (size_t index = 0; index < count; index++)
+        sum += ids [index];
+    free (ids);
+    uint64_t expected = 11;
+    for (uint64_t client = 1; client < TEST_CLIENTS; client++)
+        expected += client + 100;
+    assert_true (sum == expected);
+
+    assert_int_equal (gateway_remove_session (gateway, 0), 0);
+    assert_int_equal (gateway_remove_session (gateway, 0), -1);
+    assert_int_equal (gateway_session (gateway, 0), 0);
+    assert_int_equal (gateway_session_count (gateway), TEST_CLIENTS - 1);
+
+    gateway_destroy (&gateway);
+    assert_null (gateway);
+    gateway_destroy (&gateway);
+
+    gateway = gateway_new ("gw2", NULL, 0);
+    assert_string_equal (gateway_name (gateway), "");
+    gateway_destroy (&gateway);
+}
+
+static void
+test_registry (void **state)
+{
+    (void) state;
+    gateways_t *gateways = gateways_new ();
+    assert_non_null (gateways);
+    assert_int_equal (gateways_size (gateways), 0);
+    assert_null (gateways_lookup (gateways, "gw1"));
+
+    gateway_t *gw2 = gateways_add (gateways, "gw2", "two", 1);
+    gateway_t *gw1 = gateways_add (gateways, "gw1", "one", 1);
+    assert_non_null (gw1);
+    assert_non_null (gw2);
+    assert_null (gateways_add (gateways, "gw1", "again", 2));
+    assert_ptr_equal (gateways_lookup (gateways, "gw1"), gw1);
+    assert_null (gateways_lookup (gateways, "gw"));
+    assert_int_equal (gateways_size (gateways), 2);
+
+    zlistx_t *sorted = gateways_sorted (gateways);
+    assert_ptr_equal (zlistx_first (sorted), gw1);
+    assert_ptr_equal (zlistx_next (sorted), gw2);
+    //  Removing while walking the sorted copy is safe
+    assert_int_equal (gateways_remove (gateways, gateway_id (gw1)), 0);
+    assert_null (zlistx_next (sorted));
+    zlistx_destroy (&sorted);
+    assert_int_equal (gateways_remove (gateways, "gw1"), -1);
+    assert_int_equal (gateways_size (gateways), 1);
+
+    //  A removed id can register again
+    assert_non_null (gateways_add (gateways, "gw1", "one", 3));
+    gateways_destroy (&gateways);
+    assert_null (gateways);
+    gateways_destroy (&gateways);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_gateway),
+        cmocka_unit_test (test_registry),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
