@@ -8,6 +8,7 @@
     =========================================================================
 */
 #include "subs.h"
+#include <sys/random.h>
 
 #define SUBS_MEMBERS_INITIAL    8       //  first member array size
 #define SUBS_WAITERS_INITIAL    4       //  first waiter array size
@@ -64,7 +65,10 @@ subs_new (const subs_events_t *events, void *owner)
     zhashx_set_destructor (self->rooms, (zhashx_destructor_fn *) s_room_destroy);
     self->events = *events;
     self->owner = owner;
-    self->next_token = ((uint64_t) randof (UINT32_MAX) << 32) | (uint64_t) randof (UINT32_MAX);
+    //  A random start, so tokens of a restarted gateway do not repeat
+    if (getrandom (&self->next_token, sizeof (self->next_token), 0)
+        != (ssize_t) sizeof (self->next_token))
+        self->next_token = (uint64_t) zclock_usecs ();
     return self;
 }
 

@@ -1,0 +1,674 @@
+/*  =========================================================================
+    gateway.c - the gateway server: clients on one side, the router on the other
+
+    Everything runs on one thread in one loop (loop.h). Client events come
+    from the client set, wire messages from the relay; this file routes
+    them: replies to the session they name, published room traffic to the
+    room's local members (formatted once, written to each), control
+    traffic to the lifecycle below.
+
+    Lifecycle: RUNNING until the router's DRAIN (then DRAINING: every
+    client gets its queued output and FIN, then DRAINED goes up) or a
+    signal (then SHUTTING_DOWN: BYE goes up, every client is told and
+    closed). Either ends when the client set is empty, or after a bound.
+
+    Router liveness: BEATs carry the router's epoch. No BEAT for the
+    router timeout: clients are told once. A BEAT with another epoch, or
+    RESYNC: HELLO again, hold client input, and on WELCOME log every
+    session in again (x = "resync").
+    =========================================================================
+*/
+#include "gateway.h"
+#include "wire.h"
+#include "loop.h"
+#include "client.h"
+#include "listener.h"
+#include "relay.h"
+#include "subs.h"
+#include "session.h"
+#include "format.h"
+#include <sys/signalfd.h>
+#include <sys/random.h>
+#include <signal.h>
+
+#define GATEWAY_PROBE_INTERVAL_MS   100     //  PROBE resend and liveness check
+#define GATEWAY_LINGER_MS           500     //  ZMQ_LINGER: BYE/DRAINED get out at exit
+#define GATEWAY_ID_SUFFIX_HEX       8       //  random hex digits after the name
+#define GATEWAY_CLOSE_MARGIN_MS     2000    //  drain/shutdown bound beyond the linger
+#define MSEC_PER_SEC                1000
+#define GATEWAY_HOST_MAX            256     //  bytes of the listen host, for the log
+
+typedef enum {
+    GATEWAY_RUNNING = 1,
+    GATEWAY_DRAINING,               //  router DRAIN: flush clients, then DRAINED
+    GATEWAY_SHUTTING_DOWN           //  signal: BYE, close clients, exit
+} gateway_state_t;
+
+struct _gateway_t {
+    gateway_config_t config;        //  settings (strings borrowed)
+    char id [WIRE_GATEWAY_MAX + 1]; //  our gateway id
+    gateway_state_t state;
+    loop_t *loop;
+    relay_t *relay;
+    subs_t *subs;
+    format_t *format;               //  the one line buffer
+    client_set_t *clients;
+    listener_t *listener;
+    zhashx_t *sessions;             //  client id -> session_t
+    session_ctx_t ctx;              //  what sessions share
+    int signal_fd;                  //  SIGINT/SIGTERM, or -1
+    int heartbeat_timer;
+    int tick_timer;
+    int close_timer;                //  bound on drain/shutdown, or 0
+    bool welcomed;                  //  a WELCOME arrived (epoch is valid)
+    uint64_t epoch;                 //  router epoch from WELCOME
+    bool resyncing;                 //  HELLO sent again; client input held
+    int64_t hello_at;               //  when HELLO last went up
+    int64_t last_beat;              //  when the last BEAT arrived
+    bool router_lost;               //  clients were told the router is gone
+    size_t closing_clients;         //  clients when drain/shutdown began
+};
+
+//  ---------------------------------------------------------------------
+//  Sessions by client id: the id itself is the hash key
+
+static size_t
+s_id_hash (const void *key)
+{
+    return (size_t) ((uint64_t) (uintptr_t) key * 0x9E3779B97F4A7C15ULL);
+}
+
+static int
+s_id_compare (const void *left, const void *right)
+{
+    uintptr_t left_id = (uintptr_t) left, right_id = (uintptr_t) right;
+    return left_id < right_id? -1: left_id > right_id;
+}
+
+//  Client ids start at 1 in practice; +1 keeps a zero id off the NULL key.
+static void *
+s_id_key (uint64_t id)
+{
+    return (void *) (uintptr_t) (id + 1);
+}
+
+static session_t *
+s_session (gateway_t *self, uint64_t id)
+{
+    return (session_t *) zhashx_lookup (self->sessions, s_id_key (id));
+}
+
+//  Write the formatted line to every session.
+static void
+s_tell_everyone (gateway_t *self)
+{
+    const char *data = format_data (self->format);
+    size_t size = format_size (self->format);
+    for (session_t *session = (session_t *) zhashx_first (self->sessions);
+         session; session = (session_t *) zhashx_next (self->sessions))
+        session_write (session, data, size);
+}
+
+//  ---------------------------------------------------------------------
+//  Client events
+
+static void
+s_on_opened (void *owner, client_t *client)
+{
+    gateway_t *self = (gateway_t *) owner;
+    if (self->state != GATEWAY_RUNNING) {
+        client_close (client, self->state == GATEWAY_DRAINING?
+                      CLIENT_CLOSE_DRAIN: CLIENT_CLOSE_SHUTDOWN);
+        return;
+    }
+    session_t *session = session_new (&self->ctx, client);
+    client_set_owner_data (client, session);
+    zhashx_insert (self->sessions, s_id_key (client_id (client)), session);
+    if (self->config.verbose)
+        zsys_debug ("gateway: session opened client=%" PRIu64, client_id (client));
+}
+
+static int
+s_on_line (void *owner, client_t *client, const char *line, size_t size)
+{
+    gateway_t *self = (gateway_t *) owner;
+    session_t *session = (session_t *) client_owner_data (client);
+    if (!session || self->state != GATEWAY_RUNNING)
+        return 0;
+    if (self->resyncing)
+        return CLIENT_AGAIN;
+    return session_on_line (session, line, size);
+}
+
+static void
+s_on_closed (void *owner, client_t *client, client_close_reason_t reason)
+{
+    gateway_t *self = (gateway_t *) owner;
+    session_t *session = (session_t *) client_owner_data (client);
+    if (!session)
+        return;
+    client_set_owner_data (client, NULL);
+    zhashx_delete (self->sessions, s_id_key (session_id (session)));
+    if (self->config.verbose)
+        zsys_debug ("gateway: session closed client=%" PRIu64 " reason=%s",
+                    session_id (session), client_close_reason_text (reason));
+    session_destroy (&session, client_close_reason_text (reason));
+}
+
+//  ---------------------------------------------------------------------
+//  Subscription events (from subs.c)
+
+static void
+s_send_probe (gateway_t *self, subs_room_t *room)
+{
+    wire_msg_t *msg = wire_msg_new (WIRE_PROBE);
+    wire_msg_set_room (msg, subs_room_name (room));
+    msg->client = subs_room_token (room);
+    relay_try_send (self->relay, &msg);
+}
+
+static void
+s_on_subscribe (void *owner, subs_room_t *room)
+{
+    gateway_t *self = (gateway_t *) owner;
+    relay_subscribe (self->relay, subs_room_name (room));
+    s_send_probe (self, room);
+}
+
+static void
+s_on_unsubscribe (void *owner, const char *room)
+{
+    gateway_t *self = (gateway_t *) owner;
+    relay_unsubscribe (self->relay, room);
+}
+
+static void
+s_probe_room (void *arg, subs_room_t *room)
+{
+    s_send_probe ((gateway_t *) arg, room);
+}
+
+//  ---------------------------------------------------------------------
+//  Router lifecycle
+
+static void
+s_send_hello (gateway_t *self)
+{
+    wire_msg_t *msg = wire_msg_new (WIRE_HELLO);
+    wire_msg_set_gateway (msg, self->id);
+    wire_msg_set_text (msg, self->config.name);
+    relay_send (self->relay, &msg);
+    self->hello_at = loop_now (self->loop);
+}
+
+static void
+s_start_resync (gateway_t *self, uint64_t epoch)
+{
+    if (self->resyncing || self->state != GATEWAY_RUNNING)
+        return;
+    zsys_info ("gateway: resync old_epoch=%" PRIu64 " new_epoch=%" PRIu64, self->epoch, epoch);
+    self->resyncing = true;
+    s_send_hello (self);
+}
+
+static void
+s_on_welcome (gateway_t *self, wire_msg_t *msg)
+{
+    self->epoch = msg->epoch;
+    self->welcomed = true;
+    zsys_info ("gateway: welcomed epoch=%" PRIu64, self->epoch);
+    if (!self->resyncing)
+        return;
+    self->resyncing = false;
+    for (session_t *session = (session_t *) zhashx_first (self->sessions);
+         session; session = (session_t *) zhashx_next (self->sessions))
+        session_resync (session);
+    client_set_resume (self->clients);
+}
+
+static void
+s_on_beat (gateway_t *self, wire_msg_t *msg)
+{
+    self->last_beat = loop_now (self->loop);
+    if (self->router_lost) {
+        self->router_lost = false;
+        zsys_info ("gateway: router back epoch=%" PRIu64, msg->epoch);
+        format_notice (self->format, FORMAT_ROUTER_BACK);
+        s_tell_everyone (self);
+    }
+    if (self->welcomed && msg->epoch != self->epoch)
+        s_start_resync (self, msg->epoch);
+    else
+    if (!self->welcomed
+    &&  self->last_beat - self->hello_at > self->config.router_timeout_s * MSEC_PER_SEC)
+        s_send_hello (self);    //  our first HELLO went to a router that is gone
+}
+
+//  ---------------------------------------------------------------------
+//  Drain and shutdown
+
+static void
+s_finish (gateway_t *self)
+{
+    if (self->state == GATEWAY_DRAINING) {
+        wire_msg_t *msg = wire_msg_new (WIRE_DRAINED);
+        relay_send (self->relay, &msg);
+        zsys_info ("gateway: drained clients=%zu", self->closing_clients);
+    }
+    else
+        zsys_info ("gateway: shut down clients=%zu", self->closing_clients);
+    loop_stop (self->loop);
+}
+
+static int
+s_on_close_timeout (loop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    gateway_t *self = (gateway_t *) arg;
+    self->close_timer = 0;
+    zsys_warning ("gateway: clients still open at deadline count=%zu",
+                  client_set_size (self->clients));
+    s_finish (self);
+    return -1;
+}
+
+//  Common part of drain and shutdown: no new clients, no more input, no
+//  LOGOUTs (the router knows), every client flushed and closed.
+static void
+s_close_everything (gateway_t *self, gateway_state_t state, client_close_reason_t reason)
+{
+    self->state = state;
+    self->ctx.silent = true;
+    self->closing_clients = client_set_size (self->clients);
+    listener_destroy (&self->listener);
+    client_set_close_all (self->clients, reason);
+    self->close_timer = loop_timer_add (self->loop,
+        self->config.drain_linger_ms + GATEWAY_CLOSE_MARGIN_MS, false, s_on_close_timeout, self);
+}
+
+static void
+s_start_drain (gateway_t *self)
+{
+    if (self->state != GATEWAY_RUNNING)
+        return;
+    zsys_info ("gateway: draining clients=%zu", client_set_size (self->clients));
+    s_close_everything (self, GATEWAY_DRAINING, CLIENT_CLOSE_DRAIN);
+}
+
+static void
+s_start_shutdown (gateway_t *self)
+{
+    if (self->state != GATEWAY_RUNNING) {
+        s_finish (self);        //  a second signal: stop waiting
+        return;
+    }
+    zsys_info ("gateway: shutting down clients=%zu", client_set_size (self->clients));
+    wire_msg_t *msg = wire_msg_new (WIRE_BYE);
+    relay_send (self->relay, &msg);
+    relay_mute (self->relay);
+    format_notice (self->format, FORMAT_SHUTTING_DOWN);
+    s_tell_everyone (self);
+    s_close_everything (self, GATEWAY_SHUTTING_DOWN, CLIENT_CLOSE_SHUTDOWN);
+}
+
+static void
+s_on_signal (loop_t *loop, int fd, int events, void *arg)
+{
+    (void) loop;
+    (void) events;
+    gateway_t *self = (gateway_t *) arg;
+    struct signalfd_siginfo info;
+    while (read (fd, &info, sizeof (info)) == (ssize_t) sizeof (info)) {
+        zsys_info ("gateway: signal signo=%u", info.ssi_signo);
+        s_start_shutdown (self);
+    }
+}
+
+//  Last hook of each pass, after the client set reaped: are we done?
+static void
+s_on_late_hook (loop_t *loop, void *arg)
+{
+    (void) loop;
+    gateway_t *self = (gateway_t *) arg;
+    if (self->state != GATEWAY_RUNNING && self->close_timer
+    &&  client_set_size (self->clients) == 0) {
+        loop_timer_cancel (self->loop, self->close_timer);
+        self->close_timer = 0;
+        s_finish (self);
+    }
+    //  A LOGOUT sent while reaping may have swallowed ZeroMQ's edge
+    relay_recheck (self->relay);
+}
+
+//  ---------------------------------------------------------------------
+//  Relay events
+
+static void
+s_on_reply (void *owner, wire_msg_t **msg_p)
+{
+    gateway_t *self = (gateway_t *) owner;
+    wire_msg_t *msg = *msg_p;
+    switch (msg->id) {
+        case WIRE_WELCOME:
+            s_on_welcome (self, msg);
+            break;
+        case WIRE_RESYNC:
+            s_start_resync (self, msg->epoch);
+            break;
+        default: {
+            session_t *session = s_session (self, msg->client);
+            if (session)
+                session_on_reply (session, msg);
+            else
+            if (self->config.verbose)
+                zsys_debug ("gateway: reply for gone client=%" PRIu64 " verb=%s",
+                            msg->client, wire_id_name (msg->id));
+        }
+    }
+    wire_msg_destroy (msg_p);
+}
+
+//  Write the formatted line to every member of room, except the member
+//  with skip_id when skip is true (a sender does not get its own line).
+static void
+s_fan_out (gateway_t *self, subs_room_t *room, bool skip, uint64_t skip_id)
+{
+    size_t count;
+    subs_member_t **members = subs_room_members (room, &count);
+    const char *data = format_data (self->format);
+    size_t size = format_size (self->format);
+    for (size_t index = 0; index < count; index++) {
+        subs_member_t *member = members [index];
+        if (!skip || member->id != skip_id)
+            client_write ((client_t *) member->data, data, size);
+    }
+}
+
+static void
+s_on_probed (gateway_t *self, wire_msg_t *msg)
+{
+    if (!msg->gateway || !streq (msg->gateway, self->id)
+    ||  !subs_probed (self->subs, msg->room, msg->client))
+        return;
+    subs_room_t *room = subs_lookup (self->subs, msg->room);
+    if (self->config.verbose)
+        zsys_debug ("gateway: room live room=%s", msg->room);
+    size_t count;
+    uint64_t *waiters = subs_room_take_waiters (room, &count);
+    for (size_t index = 0; index < count; index++) {
+        session_t *session = s_session (self, waiters [index]);
+        if (session)
+            session_room_live (session, room);
+    }
+    free (waiters);
+}
+
+//  Room traffic: account for the sequence number, format once, deliver.
+static void
+s_on_room_message (gateway_t *self, wire_msg_t *msg)
+{
+    subs_room_t *room = subs_lookup (self->subs, msg->room);
+    if (!room || subs_room_state (room) != SUBS_LIVE)
+        return;
+    uint64_t missed = subs_room_sequence (room, msg->seq);
+    if (missed) {
+        format_missed (self->format, missed, msg->room);
+        s_fan_out (self, room, false, 0);
+    }
+    bool ours = msg->gateway && streq (msg->gateway, self->id);
+    session_t *session = ours? s_session (self, msg->client): NULL;
+    switch (msg->id) {
+        case WIRE_CHAT:
+            format_chat (self->format, msg->room, msg->nick, msg->text);
+            s_fan_out (self, room, ours, msg->client);
+            break;
+        case WIRE_EMOTE:
+            format_emote (self->format, msg->room, msg->nick, msg->text);
+            s_fan_out (self, room, ours, msg->client);
+            break;
+        case WIRE_JOINED:
+            if (session)
+                session_on_joined (session, room);
+            format_joined (self->format, msg->room, msg->nick);
+            s_fan_out (self, room, false, 0);
+            break;
+        case WIRE_LEFT:
+            format_left (self->format, msg->room, msg->nick, msg->text);
+            s_fan_out (self, room, false, 0);
+            if (session)
+                session_on_left (session, room);
+            break;
+        case WIRE_RENAMED:
+            format_renamed (self->format, msg->nick, msg->target);
+            s_fan_out (self, room, false, 0);
+            break;
+        case WIRE_NOTICE:
+            format_notice (self->format, msg->text);
+            s_fan_out (self, room, false, 0);
+            break;
+        default:
+            break;
+    }
+}
+
+static void
+s_on_publish (void *owner, wire_msg_t **msg_p)
+{
+    gateway_t *self = (gateway_t *) owner;
+    wire_msg_t *msg = *msg_p;
+    switch (msg->id) {
+        case WIRE_BEAT:
+            s_on_beat (self, msg);
+            break;
+        case WIRE_DRAIN:
+            s_start_drain (self);
+            break;
+        case WIRE_PROBED:
+            s_on_probed (self, msg);
+            break;
+        default:
+            s_on_room_message (self, msg);
+    }
+    wire_msg_destroy (msg_p);
+}
+
+static void
+s_on_writable (void *owner)
+{
+    gateway_t *self = (gateway_t *) owner;
+    if (!self->resyncing && self->state == GATEWAY_RUNNING)
+        client_set_resume (self->clients);
+}
+
+//  ---------------------------------------------------------------------
+//  Timers
+
+static int
+s_on_heartbeat (loop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    gateway_t *self = (gateway_t *) arg;
+    wire_msg_t *msg = wire_msg_new (WIRE_HEARTBEAT);
+    relay_try_send (self->relay, &msg);
+    return 0;
+}
+
+static int
+s_on_tick (loop_t *loop, int timer_id, void *arg)
+{
+    (void) timer_id;
+    gateway_t *self = (gateway_t *) arg;
+    subs_each_probing (self->subs, s_probe_room, self);
+    int64_t silent_ms = loop_now (loop) - self->last_beat;
+    if (!self->router_lost && self->state == GATEWAY_RUNNING
+    &&  silent_ms > self->config.router_timeout_s * MSEC_PER_SEC) {
+        self->router_lost = true;
+        zsys_warning ("gateway: router lost silent_ms=%" PRId64, silent_ms);
+        format_error (self->format, FORMAT_LOST_ROUTER);
+        s_tell_everyone (self);
+    }
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  Construction
+
+static void
+s_make_id (gateway_t *self)
+{
+    int name_max = WIRE_GATEWAY_MAX - 1 - GATEWAY_ID_SUFFIX_HEX;
+    uint32_t suffix = 0;
+    if (getrandom (&suffix, sizeof (suffix), 0) != (ssize_t) sizeof (suffix))
+        suffix = (uint32_t) getpid () ^ (uint32_t) zclock_usecs ();
+    snprintf (self->id, sizeof (self->id), "%.*s-%08x", name_max, self->config.name, suffix);
+}
+
+//  "HOST:PORT" -> HOST for the ready line ("[::1]:80" -> "::1").
+static void
+s_listen_host (const char *listen, char *host, size_t size)
+{
+    const char *colon = strrchr (listen, ':');
+    size_t length = colon? (size_t) (colon - listen): strlen (listen);
+    if (length >= 2 && listen [0] == '[' && listen [length - 1] == ']') {
+        listen++;
+        length -= 2;
+    }
+    snprintf (host, size, "%.*s", (int) length, listen);
+}
+
+static int
+s_open_signals (gateway_t *self)
+{
+    sigset_t signals;
+    sigemptyset (&signals);
+    sigaddset (&signals, SIGINT);
+    sigaddset (&signals, SIGTERM);
+    self->signal_fd = signalfd (-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (self->signal_fd == -1)
+        return -1;
+    return loop_add (self->loop, self->signal_fd, LOOP_READABLE, s_on_signal, self);
+}
+
+gateway_t *
+gateway_new (const gateway_config_t *config)
+{
+    assert (config);
+    gateway_t *self = (gateway_t *) zmalloc (sizeof (gateway_t));
+    assert (self);
+    self->config = *config;
+    self->state = GATEWAY_RUNNING;
+    self->signal_fd = -1;
+    s_make_id (self);
+
+    self->loop = loop_new ();
+    self->format = format_new ();
+    self->sessions = zhashx_new ();
+    if (!self->loop || !self->format || !self->sessions) {
+        zsys_error ("gateway: cannot allocate");
+        gateway_destroy (&self);
+        return NULL;
+    }
+    zhashx_set_key_hasher (self->sessions, s_id_hash);
+    zhashx_set_key_comparator (self->sessions, s_id_compare);
+    zhashx_set_key_duplicator (self->sessions, NULL);
+    zhashx_set_key_destructor (self->sessions, NULL);
+    if (s_open_signals (self)) {
+        zsys_error ("gateway: cannot watch signals error=%s", strerror (errno));
+        gateway_destroy (&self);
+        return NULL;
+    }
+    //  The relay's hook must run before the client set's flush (a late
+    //  hook), so room traffic drained in it leaves in the same pass.
+    relay_config_t relay_config = {
+        .ingress = config->ingress,
+        .publish = config->publish,
+        .identity = self->id,
+        .uplink_hwm = (int) config->uplink_hwm,
+        .sub_hwm = (int) config->sub_hwm,
+        .linger_ms = GATEWAY_LINGER_MS
+    };
+    relay_events_t relay_events = { s_on_reply, s_on_publish, s_on_writable };
+    self->relay = relay_new (self->loop, &relay_config, &relay_events, self);
+    subs_events_t subs_events = { s_on_subscribe, s_on_unsubscribe };
+    self->subs = subs_new (&subs_events, self);
+    if (!self->relay || !self->subs) {
+        gateway_destroy (&self);
+        return NULL;
+    }
+    self->ctx.relay = self->relay;
+    self->ctx.subs = self->subs;
+    self->ctx.format = self->format;
+
+    client_limits_t limits = {
+        .max_line = (size_t) config->max_line,
+        .outbuf_max = (size_t) config->outbuf_max,
+        .idle_timeout_ms = config->idle_timeout_s * MSEC_PER_SEC,
+        .stuck_timeout_ms = config->stuck_timeout_s * MSEC_PER_SEC,
+        .linger_ms = config->drain_linger_ms
+    };
+    client_events_t client_events = { s_on_line, s_on_closed, s_on_opened };
+    self->clients = client_set_new (self->loop, &limits, &client_events, self);
+    if (!self->clients) {
+        zsys_error ("gateway: cannot create the client set");
+        gateway_destroy (&self);
+        return NULL;
+    }
+    loop_hook_add_late (self->loop, s_on_late_hook, self);
+    self->listener = listener_new (self->loop, config->listen, (int) config->backlog,
+                                   self->clients, (size_t) config->max_clients);
+    if (!self->listener) {
+        gateway_destroy (&self);
+        return NULL;
+    }
+    self->last_beat = loop_now (self->loop);
+    s_send_hello (self);
+    self->heartbeat_timer = loop_timer_add (self->loop, config->heartbeat_interval_ms,
+                                            true, s_on_heartbeat, self);
+    self->tick_timer = loop_timer_add (self->loop, GATEWAY_PROBE_INTERVAL_MS,
+                                       true, s_on_tick, self);
+    char host [GATEWAY_HOST_MAX];
+    s_listen_host (config->listen, host, sizeof (host));
+    zsys_info ("gateway: listening address=%s port=%d id=%s",
+               host, listener_port (self->listener), self->id);
+    return self;
+}
+
+void
+gateway_destroy (gateway_t **self_p)
+{
+    assert (self_p);
+    gateway_t *self = *self_p;
+    if (!self)
+        return;
+    listener_destroy (&self->listener);
+    client_set_destroy (&self->clients);    //  closes sessions via on_closed
+    if (self->sessions)
+        assert (zhashx_size (self->sessions) == 0);
+    zhashx_destroy (&self->sessions);
+    subs_destroy (&self->subs);
+    relay_destroy (&self->relay);
+    if (self->signal_fd != -1) {
+        loop_remove (self->loop, self->signal_fd);
+        close (self->signal_fd);
+    }
+    loop_destroy (&self->loop);
+    format_destroy (&self->format);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+gateway_run (gateway_t *self)
+{
+    assert (self);
+    return loop_run (self->loop);
+}
+
+const char *
+gateway_id (gateway_t *self)
+{
+    assert (self);
+    return self->id;
+}

@@ -1,0 +1,55 @@
+/*  =========================================================================
+    gateway.h - the gateway server: clients on one side, the router on the other
+
+    gateway_t wires the loop, the listener, the client set, the sessions,
+    the room subscriptions and the ZeroMQ relay together, and runs the
+    tier's lifecycle: HELLO/WELCOME, heartbeats, router loss and resync,
+    drain on the router's DRAIN, and shutdown on SIGINT/SIGTERM.
+    =========================================================================
+*/
+#ifndef GATEWAY_H_INCLUDED
+#define GATEWAY_H_INCLUDED
+
+#include "chat.h"
+
+typedef struct _gateway_t gateway_t;
+
+//  Settings (flags / environment, see main.c).
+typedef struct {
+    const char *listen;             //  HOST:PORT for clients
+    const char *ingress;            //  router's ingress endpoint
+    const char *publish;            //  router's publish endpoint
+    const char *name;               //  display name; the id adds a random suffix
+    int64_t idle_timeout_s;         //  0 = never
+    int64_t max_clients;
+    int64_t max_line;               //  bytes
+    int64_t outbuf_max;             //  bytes per client
+    int64_t stuck_timeout_s;        //  0 = never
+    int64_t sub_hwm;                //  messages
+    int64_t uplink_hwm;             //  messages
+    int64_t router_timeout_s;
+    int64_t heartbeat_interval_ms;
+    int64_t backlog;                //  listen backlog
+    int64_t drain_linger_ms;        //  wait for clients' EOF after our FIN
+    bool verbose;                   //  per-message traces
+} gateway_config_t;
+
+//  Create the gateway: binds the listener, connects to the router, sends
+//  HELLO, and logs the ready line. Returns NULL (logged) on failure.
+//  config strings must outlive the gateway.
+gateway_t *
+    gateway_new (const gateway_config_t *config);
+
+//  Destroy the gateway and everything it owns, in reverse order. NULL-safe.
+void
+    gateway_destroy (gateway_t **self_p);
+
+//  Run until drained or shut down. Returns 0, or -1 on a fatal error.
+int
+    gateway_run (gateway_t *self);
+
+//  The gateway id (name + "-" + random hex).
+const char *
+    gateway_id (gateway_t *self);
+
+#endif

@@ -1,0 +1,94 @@
+/*  =========================================================================
+    relay.h - the gateway's ZeroMQ side: DEALER uplink and SUB downlink
+
+    The only gateway file that touches ZeroMQ. The DEALER (routing id =
+    gateway id) carries requests to the router and its replies back; the
+    SUB receives room traffic for the rooms we subscribe to and control
+    traffic. Both sockets' ZMQ_FD sit in the gateway's loop, edge-
+    triggered; the relay drains them on wake-up and once per loop pass
+    (ZeroMQ may swallow the edge during a send), in bounded batches.
+
+    Sending has two flavours. relay_try_send is for client lines: at the
+    high-water mark it fails with EAGAIN, the caller holds the line, and
+    on_writable tells it when to offer lines again. relay_send is for the
+    gateway's own requests (LOGIN, JOIN, LOGOUT, ...): at the high-water
+    mark they wait in an internal queue, in order, and are sent first
+    when the uplink has room. Nothing is silently dropped.
+    =========================================================================
+*/
+#ifndef RELAY_H_INCLUDED
+#define RELAY_H_INCLUDED
+
+#include "chat.h"
+#include "wire.h"
+#include "loop.h"
+
+typedef struct _relay_t relay_t;
+
+typedef struct {
+    const char *ingress;        //  router's ROUTER endpoint (connect)
+    const char *publish;        //  router's PUB endpoint (connect)
+    const char *identity;       //  our gateway id (DEALER routing id)
+    int uplink_hwm;             //  DEALER send high-water mark
+    int sub_hwm;                //  SUB receive high-water mark
+    int linger_ms;              //  ZMQ_LINGER on both sockets
+} relay_config_t;
+
+typedef struct {
+    //  A reply from the router (DEALER); the handler owns *msg_p.
+    void (*on_reply) (void *owner, wire_msg_t **msg_p);
+    //  A published message (SUB); the handler owns *msg_p.
+    void (*on_publish) (void *owner, wire_msg_t **msg_p);
+    //  The uplink has room again after a relay_try_send failed.
+    void (*on_writable) (void *owner);
+} relay_events_t;
+
+//  Create both sockets, connect them, subscribe to the control topic and
+//  register them in loop (plus a before-sleep hook). Returns NULL (and
+//  logs why) on failure.
+relay_t *
+    relay_new (loop_t *loop, const relay_config_t *config,
+               const relay_events_t *events, void *owner);
+
+//  Close both sockets (queued messages get linger_ms to leave). NULL-safe.
+void
+    relay_destroy (relay_t **self_p);
+
+//  Send a client line's request; destroys *msg_p. Returns 0, or -1 when
+//  the uplink is full (EAGAIN): nothing was sent, the caller holds the
+//  line and waits for on_writable.
+int
+    relay_try_send (relay_t *self, wire_msg_t **msg_p);
+
+//  Send one of the gateway's own requests; destroys *msg_p. Never fails:
+//  at the high-water mark it is queued and sent first when there is room.
+void
+    relay_send (relay_t *self, wire_msg_t **msg_p);
+
+//  True while sends are being refused (relay_try_send failed and the
+//  uplink has not drained yet).
+bool
+    relay_blocked (relay_t *self);
+
+//  Start / stop receiving a room's topic on the SUB.
+void
+    relay_subscribe (relay_t *self, const char *room);
+void
+    relay_unsubscribe (relay_t *self, const char *room);
+
+//  Receive and dispatch what is waiting on both sockets (bounded), and
+//  retry the queued sends. Called by the loop; callable after a send.
+void
+    relay_process (relay_t *self);
+
+//  If a socket has input waiting, make the loop's next wait return at
+//  once. Call last before the loop sleeps, to catch an edge ZeroMQ
+//  swallowed during a send made after relay_process ran.
+void
+    relay_recheck (relay_t *self);
+
+//  Stop dispatching received messages (shutdown); sends still work.
+void
+    relay_mute (relay_t *self);
+
+#endif

@@ -1,0 +1,462 @@
+/*  =========================================================================
+    session.c - one user of the gateway: the per-session state machine
+
+    Requests that come straight from a client line (chat, /nick, /msg,
+    lists) go up with relay_try_send: if the uplink is full the line is
+    held by the client layer and offered again later, so parsing must
+    have no side effect before that send. Requests the session makes on
+    its own behalf (LOGIN, JOIN, LOGOUT) use relay_send, which queues
+    instead of failing.
+
+    Input is held (client paused, lines answered CLIENT_AGAIN) while the
+    login or a /join is in flight, so every line reaches the router after
+    the request that put the session in its room.
+    =========================================================================
+*/
+#include "session.h"
+#include "command.h"
+#include "names.h"
+
+#define SESSION_RESYNC      "resync"    //  LOGIN text after a router restart
+
+struct _session_t {
+    session_ctx_t *ctx;                 //  shared services (not owned)
+    client_t *client;                   //  our connection (not owned)
+    uint64_t id;                        //  client id, our key on the wire
+    session_state_t state;
+    char nick [CHAT_NICK_MAX + 1];      //  current nickname, "" until logged in
+    char room [CHAT_ROOM_MAX + 1];      //  current room (ref held)
+    char joining [CHAT_ROOM_MAX + 1];   //  room of a /join in flight (ref held), or ""
+    bool join_sent;                     //  JOIN went up for joining
+    bool resyncing;                     //  resync LOGIN went up, LOGGED_IN not back
+    subs_member_t member;               //  our place in a room's member array
+};
+
+static void
+s_send_login (session_t *self, const char *text)
+{
+    wire_msg_t *msg = wire_msg_new (WIRE_LOGIN);
+    msg->client = self->id;
+    wire_msg_set_nick (msg, self->state == SESSION_CHATTING? self->nick: "");
+    wire_msg_set_room (msg, self->room);
+    wire_msg_set_text (msg, text);
+    relay_send (self->ctx->relay, &msg);
+}
+
+static void
+s_send_join (session_t *self)
+{
+    wire_msg_t *msg = wire_msg_new (WIRE_JOIN);
+    msg->client = self->id;
+    wire_msg_set_room (msg, self->joining);
+    relay_send (self->ctx->relay, &msg);
+    self->join_sent = true;
+}
+
+session_t *
+session_new (session_ctx_t *ctx, client_t *client)
+{
+    assert (ctx);
+    assert (client);
+    session_t *self = (session_t *) zmalloc (sizeof (session_t));
+    assert (self);
+    self->ctx = ctx;
+    self->client = client;
+    self->id = client_id (client);
+    self->state = SESSION_WAITING;
+    self->member.data = client;
+    self->member.id = self->id;
+    strcpy (self->room, CHAT_DEFAULT_ROOM);
+    client_pause (client);
+    subs_room_t *room = subs_ref (ctx->subs, self->room);
+    if (subs_room_state (room) == SUBS_LIVE) {
+        self->state = SESSION_LOGGING_IN;
+        s_send_login (self, "");
+    }
+    else
+        subs_room_wait (room, self->id);
+    return self;
+}
+
+void
+session_destroy (session_t **self_p, const char *reason)
+{
+    assert (self_p);
+    session_t *self = *self_p;
+    if (!self)
+        return;
+    subs_member_remove (&self->member);
+    if (!self->ctx->silent && self->state != SESSION_WAITING) {
+        wire_msg_t *msg = wire_msg_new (WIRE_LOGOUT);
+        msg->client = self->id;
+        wire_msg_set_text (msg, reason);
+        relay_send (self->ctx->relay, &msg);
+    }
+    if (*self->joining)
+        subs_unref (self->ctx->subs, self->joining);
+    subs_unref (self->ctx->subs, self->room);
+    free (self);
+    *self_p = NULL;
+}
+
+uint64_t
+session_id (session_t *self)
+{
+    assert (self);
+    return self->id;
+}
+
+client_t *
+session_client (session_t *self)
+{
+    assert (self);
+    return self->client;
+}
+
+session_state_t
+session_state (session_t *self)
+{
+    assert (self);
+    return self->state;
+}
+
+const char *
+session_nick (session_t *self)
+{
+    assert (self);
+    return self->nick;
+}
+
+const char *
+session_room (session_t *self)
+{
+    assert (self);
+    return self->room;
+}
+
+subs_member_t *
+session_member (session_t *self)
+{
+    assert (self);
+    return &self->member;
+}
+
+void
+session_write (session_t *self, const char *data, size_t size)
+{
+    assert (self);
+    client_write (self->client, data, size);
+}
+
+//  Write the line just formatted into the shared buffer.
+static void
+s_write_formatted (session_t *self)
+{
+    format_t *format = self->ctx->format;
+    client_write (self->client, format_data (format), format_size (format));
+}
+
+//  Copy a name argument into buffer (size max + 1); false if it is longer.
+static bool
+s_copy_name (const command_t *command, char *buffer, size_t max)
+{
+    if (command->name_size > max)
+        return false;
+    memcpy (buffer, command->name, command->name_size);
+    buffer [command->name_size] = 0;
+    return true;
+}
+
+//  Cap text at the wire's limit without cutting a UTF-8 character.
+static size_t
+s_text_size (const char *text, size_t size)
+{
+    if (size <= WIRE_TEXT_MAX)
+        return size;
+    size = WIRE_TEXT_MAX;
+    while (size > 0 && ((unsigned char) text [size] & 0xC0) == 0x80)
+        size--;
+    return size;
+}
+
+//  Send a request made from a client line. Returns 0 or CLIENT_AGAIN.
+static int
+s_try_send (session_t *self, wire_msg_t **msg_p)
+{
+    return relay_try_send (self->ctx->relay, msg_p)? CLIENT_AGAIN: 0;
+}
+
+static int
+s_handle_text (session_t *self, wire_id_t id, const command_t *command)
+{
+    wire_msg_t *msg = wire_msg_new (id);
+    msg->client = self->id;
+    wire_msg_set_textn (msg, command->text, s_text_size (command->text, command->text_size));
+    return s_try_send (self, &msg);
+}
+
+static int
+s_handle_msg (session_t *self, const command_t *command)
+{
+    char nick [CHAT_NICK_MAX + 1];
+    names_status_t status = s_copy_name (command, nick, CHAT_NICK_MAX)?
+        names_check_nick (nick): NAMES_TOO_LONG;
+    if (status != NAMES_OK) {
+        format_invalid_nick (self->ctx->format, names_status_text (status));
+        s_write_formatted (self);
+        return 0;
+    }
+    wire_msg_t *msg = wire_msg_new (WIRE_PRIVMSG);
+    msg->client = self->id;
+    wire_msg_set_nick (msg, nick);
+    wire_msg_set_textn (msg, command->text, s_text_size (command->text, command->text_size));
+    return s_try_send (self, &msg);
+}
+
+static int
+s_handle_nick (session_t *self, const command_t *command)
+{
+    char nick [CHAT_NICK_MAX + 1];
+    names_status_t status = s_copy_name (command, nick, CHAT_NICK_MAX)?
+        names_check_nick (nick): NAMES_TOO_LONG;
+    if (status != NAMES_OK) {
+        format_invalid_nick (self->ctx->format, names_status_text (status));
+        s_write_formatted (self);
+        return 0;
+    }
+    wire_msg_t *msg = wire_msg_new (WIRE_NICK);
+    msg->client = self->id;
+    wire_msg_set_nick (msg, nick);
+    return s_try_send (self, &msg);
+}
+
+//  /join: stop the old room's delivery now, make sure the new room is
+//  subscribed and live, then JOIN; input is held until JOINED or ERROR.
+static int
+s_handle_join (session_t *self, const command_t *command)
+{
+    char name [CHAT_ROOM_MAX + 2];      //  a leading '#' is allowed
+    char room [CHAT_ROOM_MAX + 1];
+    names_status_t status = s_copy_name (command, name, CHAT_ROOM_MAX + 1)?
+        names_canonical_room (name, room): NAMES_TOO_LONG;
+    if (status != NAMES_OK) {
+        format_invalid_room (self->ctx->format, names_status_text (status));
+        s_write_formatted (self);
+        return 0;
+    }
+    if (streq (room, self->room)) {
+        format_already_in (self->ctx->format, room);
+        s_write_formatted (self);
+        return 0;
+    }
+    subs_member_remove (&self->member);
+    strcpy (self->joining, room);
+    self->join_sent = false;
+    client_pause (self->client);
+    subs_room_t *entry = subs_ref (self->ctx->subs, room);
+    if (subs_room_state (entry) == SUBS_LIVE)
+        s_send_join (self);
+    else
+        subs_room_wait (entry, self->id);
+    return 0;
+}
+
+int
+session_on_line (session_t *self, const char *line, size_t size)
+{
+    assert (self);
+    if (self->state != SESSION_CHATTING || *self->joining) {
+        client_pause (self->client);
+        return CLIENT_AGAIN;
+    }
+    command_t command;
+    command_parse (line, size, &command);
+    format_t *format = self->ctx->format;
+    switch (command.type) {
+        case COMMAND_SAY:
+            return s_handle_text (self, WIRE_SAY, &command);
+        case COMMAND_ME:
+            return s_handle_text (self, WIRE_ACTION, &command);
+        case COMMAND_MSG:
+            return s_handle_msg (self, &command);
+        case COMMAND_NICK:
+            return s_handle_nick (self, &command);
+        case COMMAND_JOIN:
+            return s_handle_join (self, &command);
+        case COMMAND_ROOMS:
+        case COMMAND_WHO: {
+            wire_msg_t *msg = wire_msg_new (command.type == COMMAND_ROOMS? WIRE_ROOMS: WIRE_WHO);
+            msg->client = self->id;
+            return s_try_send (self, &msg);
+        }
+        case COMMAND_HELP:
+            format_help (format);
+            break;
+        case COMMAND_QUIT:
+            format_notice (format, FORMAT_BYE);
+            s_write_formatted (self);
+            client_close (self->client, CLIENT_CLOSE_QUIT);
+            return 0;
+        case COMMAND_USAGE:
+            format_usage (format, command.usage);
+            break;
+        case COMMAND_UNKNOWN:
+            format_unknown_command (format, command.name, command.name_size);
+            break;
+    }
+    s_write_formatted (self);
+    return 0;
+}
+
+void
+session_room_live (session_t *self, subs_room_t *room)
+{
+    assert (self);
+    assert (room);
+    const char *name = subs_room_name (room);
+    if (self->state == SESSION_WAITING && streq (name, self->room)) {
+        self->state = SESSION_LOGGING_IN;
+        s_send_login (self, "");
+    }
+    else
+    if (*self->joining && !self->join_sent && streq (name, self->joining))
+        s_send_join (self);
+}
+
+//  The join is over (JOINED or refused): release the room we are not in.
+static void
+s_end_join (session_t *self, bool moved)
+{
+    char released [CHAT_ROOM_MAX + 1];
+    if (moved) {
+        strcpy (released, self->room);
+        strcpy (self->room, self->joining);
+    }
+    else
+        strcpy (released, self->joining);
+    *self->joining = 0;
+    self->join_sent = false;
+    subs_unref (self->ctx->subs, released);
+    client_resume (self->client);
+}
+
+static void
+s_on_logged_in (session_t *self, wire_msg_t *msg)
+{
+    const char *nick = msg->nick? msg->nick: "";
+    const char *room = msg->room && *msg->room? msg->room: self->room;
+    if (!streq (room, self->room) && strlen (room) <= CHAT_ROOM_MAX) {
+        //  The router placed us elsewhere: follow it
+        subs_member_remove (&self->member);
+        subs_ref (self->ctx->subs, room);
+        char previous [CHAT_ROOM_MAX + 1];
+        strcpy (previous, self->room);
+        strcpy (self->room, room);
+        subs_unref (self->ctx->subs, previous);
+    }
+    if (self->state == SESSION_LOGGING_IN) {
+        snprintf (self->nick, sizeof (self->nick), "%s", nick);
+        self->state = SESSION_CHATTING;
+        format_welcome (self->ctx->format, self->nick, self->room);
+        s_write_formatted (self);
+        if (!*self->joining)
+            client_resume (self->client);
+        return;
+    }
+    if (self->resyncing) {
+        self->resyncing = false;
+        if (!streq (nick, self->nick)) {
+            snprintf (self->nick, sizeof (self->nick), "%s", nick);
+            format_nick_now (self->ctx->format, self->nick);
+            s_write_formatted (self);
+        }
+        //  A resync LOGIN is silent (no JOINED): deliver again at once
+        subs_room_t *entry = subs_lookup (self->ctx->subs, self->room);
+        if (entry && !*self->joining && !self->member.room)
+            subs_member_add (entry, &self->member);
+    }
+}
+
+void
+session_on_reply (session_t *self, wire_msg_t *msg)
+{
+    assert (self);
+    assert (msg);
+    format_t *format = self->ctx->format;
+    switch (msg->id) {
+        case WIRE_LOGGED_IN:
+            s_on_logged_in (self, msg);
+            return;
+        case WIRE_NICKED:
+            if (msg->nick)
+                snprintf (self->nick, sizeof (self->nick), "%s", msg->nick);
+            return;
+        case WIRE_ERROR:
+            format_error (format, msg->text);
+            s_write_formatted (self);
+            if (*self->joining && self->join_sent) {
+                //  The router refused the move: we are still in our room
+                s_end_join (self, false);
+                subs_room_t *entry = subs_lookup (self->ctx->subs, self->room);
+                if (entry)
+                    subs_member_add (entry, &self->member);
+            }
+            return;
+        case WIRE_ROOM_LIST:
+            format_room_list (format, msg->entries, msg->entry_count);
+            break;
+        case WIRE_WHO_LIST:
+            format_who_list (format, msg->room, msg->entries, msg->entry_count);
+            break;
+        case WIRE_PRIVATE:
+            format_private (format, msg->nick, msg->text);
+            break;
+        case WIRE_PRIVATE_SENT:
+            format_private_sent (format, msg->nick, msg->text);
+            break;
+        default:
+            return;
+    }
+    s_write_formatted (self);
+}
+
+bool
+session_on_joined (session_t *self, subs_room_t *room)
+{
+    assert (self);
+    assert (room);
+    const char *name = subs_room_name (room);
+    if (*self->joining && streq (name, self->joining)) {
+        subs_member_add (room, &self->member);
+        s_end_join (self, true);
+        return true;
+    }
+    if (!*self->joining && self->state != SESSION_WAITING && streq (name, self->room)) {
+        subs_member_add (room, &self->member);
+        return true;
+    }
+    return false;
+}
+
+void
+session_on_left (session_t *self, subs_room_t *room)
+{
+    assert (self);
+    if (self->member.room == room)
+        subs_member_remove (&self->member);
+}
+
+void
+session_resync (session_t *self)
+{
+    assert (self);
+    if (self->state == SESSION_LOGGING_IN)
+        s_send_login (self, "");
+    else
+    if (self->state == SESSION_CHATTING) {
+        self->resyncing = true;
+        s_send_login (self, SESSION_RESYNC);
+        if (*self->joining && self->join_sent)
+            s_send_join (self);
+    }
+}

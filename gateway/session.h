@@ -1,0 +1,105 @@
+/*  =========================================================================
+    session.h - one user of the gateway: the per-session state machine
+
+    A session starts with its client connection: it needs the default
+    room's subscription to be live, sends LOGIN, and holds the client's
+    input until LOGGED_IN (then it writes the welcome). While chatting it
+    turns each line into a request (command.c) or a local answer, and
+    each reply from the router into output. /join moves it: the new
+    room's subscription must be live before JOIN goes up; its old room
+    stops delivering to it at once; membership in the new room starts
+    with its JOINED event (gateway.c sees the published stream).
+
+        WAITING --room live--> LOGGING_IN --LOGGED_IN--> CHATTING
+                                                  (JOINING is a sub-state)
+
+    The session holds one subscription ref on its room and one on the
+    room it is joining, and is a subs member of at most one room.
+    =========================================================================
+*/
+#ifndef SESSION_H_INCLUDED
+#define SESSION_H_INCLUDED
+
+#include "chat.h"
+#include "wire.h"
+#include "client.h"
+#include "relay.h"
+#include "subs.h"
+#include "format.h"
+
+typedef struct _session_t session_t;
+
+typedef enum {
+    SESSION_WAITING = 1,    //  default room not live yet; LOGIN not sent
+    SESSION_LOGGING_IN,     //  LOGIN sent, input held
+    SESSION_CHATTING        //  logged in
+} session_state_t;
+
+//  What every session shares, owned by the gateway.
+typedef struct {
+    relay_t *relay;         //  uplink
+    subs_t *subs;           //  room subscriptions and members
+    format_t *format;       //  the line buffer
+    bool silent;            //  no LOGOUT on close (drain, shutdown: the router knows)
+} session_ctx_t;
+
+//  Create the session of a new client: takes a ref on the default room,
+//  pauses the client and sends LOGIN as soon as the room is live.
+session_t *
+    session_new (session_ctx_t *ctx, client_t *client);
+
+//  End a session: leave rooms, send LOGOUT with reason (unless the
+//  context is silent, or LOGIN never went up), free it. NULL-safe.
+void
+    session_destroy (session_t **self_p, const char *reason);
+
+//  Accessors.
+uint64_t
+    session_id (session_t *self);
+client_t *
+    session_client (session_t *self);
+session_state_t
+    session_state (session_t *self);
+const char *
+    session_nick (session_t *self);
+const char *
+    session_room (session_t *self);
+subs_member_t *
+    session_member (session_t *self);
+
+//  A validated line from the client. Returns 0 when consumed, or
+//  CLIENT_AGAIN to hold it (login in flight, uplink full).
+int
+    session_on_line (session_t *self, const char *line, size_t size);
+
+//  A room became LIVE and this session waited for it: send the held
+//  LOGIN or JOIN.
+void
+    session_room_live (session_t *self, subs_room_t *room);
+
+//  A reply from the router for this session (LOGGED_IN, NICKED, ERROR,
+//  ROOM_LIST, WHO_LIST, PRIVATE, PRIVATE_SENT). Borrows msg (list entries
+//  may be reordered).
+void
+    session_on_reply (session_t *self, wire_msg_t *msg);
+
+//  The published JOINED naming this session arrived in room: deliver
+//  from now on, finish a pending /join. Returns true if the session is
+//  now a member of room (the caller then includes it in the JOINED line).
+bool
+    session_on_joined (session_t *self, subs_room_t *room);
+
+//  The published LEFT naming this session was delivered in room: stop
+//  delivering that room to it.
+void
+    session_on_left (session_t *self, subs_room_t *room);
+
+//  The router restarted: register again (LOGIN with x = "resync").
+void
+    session_resync (session_t *self);
+
+//  Write one line (CRLF included) to the client; drops it when closing.
+void
+    session_write (session_t *self, const char *data, size_t size);
+
+#endif
