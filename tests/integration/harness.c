@@ -889,6 +889,16 @@ harness_received_exact (harness_client_t *client, const char *line)
     return count;
 }
 
+long
+harness_line_index (harness_client_t *client, const char *line)
+{
+    harness_read_some (client, 0);
+    for (size_t index = 0; index < client->line_count; index++)
+        if (strcmp (client->lines [index].text, line) == 0)
+            return (long) index;
+    return -1;
+}
+
 size_t
 harness_line_count (harness_client_t *client)
 {

@@ -256,6 +256,11 @@ int
 int
     harness_received_exact (harness_client_t *client, const char *line);
 
+//  Index (in arrival order, from 0) of the first line received that
+//  equals line, or -1.
+long
+    harness_line_index (harness_client_t *client, const char *line);
+
 //  Total lines received; lines that did not end with CRLF.
 size_t
     harness_line_count (harness_client_t *client);
