@@ -375,7 +375,7 @@ s_read_topic (wire_reader_t *reader)
         return NULL;
     size_t size = zframe_size (frame);
     const char *data = (const char *) zframe_data (frame);
-    if (size < 2 || size > WIRE_TOPIC_MAX || data [size - 1] != WIRE_TOPIC_END
+    if (size < 2 || size > CHAT_ROOM_MAX + 1 || data [size - 1] != WIRE_TOPIC_END
     ||  memchr (data, 0, size)) {
         reader->failed = true;
         return NULL;
