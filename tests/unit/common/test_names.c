@@ -1,0 +1,102 @@
+/*  =========================================================================
+    test_names.c - nickname and room name rules
+    =========================================================================
+*/
+#include "chat.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "names.h"
+
+static void
+test_nicks (void **state)
+{
+    (void) state;
+    assert_int_equal (names_check_nick ("alice"), NAMES_OK);
+    assert_int_equal (names_check_nick ("A"), NAMES_OK);
+    assert_int_equal (names_check_nick ("_x"), NAMES_OK);
+    assert_int_equal (names_check_nick ("guest-4821"), NAMES_OK);
+    assert_int_equal (names_check_nick ("Bob_9-x"), NAMES_OK);
+    assert_int_equal (names_check_nick (""), NAMES_EMPTY);
+    assert_int_equal (names_check_nick ("9lives"), NAMES_BAD_START);
+    assert_int_equal (names_check_nick ("-dash"), NAMES_BAD_START);
+    assert_int_equal (names_check_nick ("with space"), NAMES_BAD_CHARACTER);
+    assert_int_equal (names_check_nick ("tab\t"), NAMES_BAD_CHARACTER);
+    assert_int_equal (names_check_nick ("h\xc3\xa9llo"), NAMES_BAD_CHARACTER);
+    assert_int_equal (names_check_nick ("#chan"), NAMES_BAD_CHARACTER);
+    assert_int_equal (names_check_nick ("a.b"), NAMES_BAD_CHARACTER);
+    //  Character errors win over start errors
+    assert_int_equal (names_check_nick ("9 lives"), NAMES_BAD_CHARACTER);
+    //  32 is the maximum, 33 is too long
+    assert_int_equal (names_check_nick ("a2345678901234567890123456789012"), NAMES_OK);
+    assert_int_equal (names_check_nick ("a23456789012345678901234567890123"), NAMES_TOO_LONG);
+}
+
+static void
+test_rooms (void **state)
+{
+    (void) state;
+    char room [CHAT_ROOM_MAX + 1];
+    assert_int_equal (names_canonical_room ("general", room), NAMES_OK);
+    assert_string_equal (room, "general");
+    assert_int_equal (names_canonical_room ("#Rust", room), NAMES_OK);
+    assert_string_equal (room, "rust");
+    assert_int_equal (names_canonical_room ("9-_Z", room), NAMES_OK);
+    assert_string_equal (room, "9-_z");
+    //  One '#' only
+    assert_int_equal (names_canonical_room ("##rust", room), NAMES_BAD_CHARACTER);
+    assert_string_equal (room, "");
+    assert_int_equal (names_canonical_room ("#", room), NAMES_EMPTY);
+    assert_int_equal (names_canonical_room ("", room), NAMES_EMPTY);
+    assert_int_equal (names_canonical_room ("a b", room), NAMES_BAD_CHARACTER);
+    assert_int_equal (names_canonical_room ("rust\n", room), NAMES_BAD_CHARACTER);
+    assert_int_equal (names_canonical_room ("$ctl", room), NAMES_BAD_CHARACTER);
+    //  32 characters (plus an optional '#') fit; 33 do not
+    assert_int_equal (names_canonical_room ("#A2345678901234567890123456789012", room), NAMES_OK);
+    assert_string_equal (room, "a2345678901234567890123456789012");
+    assert_int_equal (names_canonical_room ("a23456789012345678901234567890123", room),
+                      NAMES_TOO_LONG);
+}
+
+static void
+test_nick_key (void **state)
+{
+    (void) state;
+    char key [CHAT_NICK_MAX + 1];
+    names_nick_key ("AlIcE_-9", key);
+    assert_string_equal (key, "alice_-9");
+    names_nick_key ("", key);
+    assert_string_equal (key, "");
+    names_nick_key ("A2345678901234567890123456789012", key);
+    assert_string_equal (key, "a2345678901234567890123456789012");
+    char other [CHAT_NICK_MAX + 1];
+    names_nick_key ("bob", key);
+    names_nick_key ("BOB", other);
+    assert_string_equal (key, other);
+}
+
+static void
+test_status_text (void **state)
+{
+    (void) state;
+    assert_string_equal (names_status_text (NAMES_OK), "ok");
+    assert_string_equal (names_status_text (NAMES_EMPTY), "empty");
+    assert_string_equal (names_status_text (NAMES_TOO_LONG), "too long (max 32 characters)");
+    assert_string_equal (names_status_text (NAMES_BAD_CHARACTER),
+                         "bad character (allowed: letters, digits, _ and -)");
+    assert_string_equal (names_status_text (NAMES_BAD_START), "must start with a letter or _");
+    assert_string_equal (names_status_text ((names_status_t) 99), "invalid");
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_nicks),
+        cmocka_unit_test (test_rooms),
+        cmocka_unit_test (test_nick_key),
+        cmocka_unit_test (test_status_text),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
