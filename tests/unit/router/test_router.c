@@ -23,8 +23,9 @@
 #define TEST_HEARTBEAT_MS       100     //  router BEAT interval in tests
 #define TEST_KEEPALIVE_MS       100     //  how often the live gateway speaks
 #define TEST_GATEWAY_TIMEOUT_S  1       //  router --gateway-timeout in tests
-#define TEST_DRAIN_TIMEOUT_S    2       //  router --drain-timeout in tests
+#define TEST_DRAIN_TIMEOUT_S    1       //  router --drain-timeout in tests
 #define TEST_MS_PER_S           1000
+#define TEST_DRAIN_MS           (TEST_DRAIN_TIMEOUT_S * TEST_MS_PER_S)
 
 typedef struct {
     router_t *router;
@@ -338,6 +339,21 @@ s_control (fixture_t *self, const char *verb, bool *ok_p)
 
 //  ---------------------------------------------------------------------
 //  Tests
+
+//  True if the router answers STATUS within TEST_QUIET_MS.
+static bool
+s_answers (fixture_t *self)
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    zsock_set_linger (dealer, 0);
+    zsock_connect (dealer, "%s", router_control_endpoint (self->router));
+    zstr_send (dealer, "STATUS");
+    zpoller_t *poller = zpoller_new (dealer, NULL);
+    bool answered = zpoller_wait (poller, TEST_QUIET_MS) == dealer;
+    zpoller_destroy (&poller);
+    zsock_destroy (&dealer);
+    return answered;
+}
 
 static void
 test_hello_and_resync (void **state)
@@ -749,24 +765,10 @@ test_status_and_drain (void **state)
     //  bound until router_destroy, but it no longer answers)
     s_send_verb (self->gw1, WIRE_DRAINED, 0);
     s_send_verb (self->gw2, WIRE_DRAINED, 0);
-    zsock_t *dealer = zsock_new (ZMQ_DEALER);
-    zsock_set_linger (dealer, 0);
-    zsock_connect (dealer, "%s", router_control_endpoint (self->router));
     int64_t deadline = zclock_mono () + TEST_WAIT_MS;
-    bool answered = true;
-    while (answered && zclock_mono () < deadline) {
-        zstr_send (dealer, "STATUS");
-        zmsg_t *reply = NULL;
-        zpoller_t *poller = zpoller_new (dealer, NULL);
-        if (zpoller_wait (poller, TEST_QUIET_MS) == dealer)
-            reply = zmsg_recv (dealer);
-        else
-            answered = false;
-        zmsg_destroy (&reply);
-        zpoller_destroy (&poller);
-    }
-    assert_false (answered);
-    zsock_destroy (&dealer);
+    while (s_answers (self) && zclock_mono () < deadline)
+        ;
+    assert_false (s_answers (self));
 }
 
 static void
@@ -775,10 +777,23 @@ test_drain_timeout (void **state)
     fixture_t *self = (fixture_t *) *state;
     s_hello (self->gw1, "gw1", "first", router_epoch (self->router));
     s_subscribe (self, self->gw1, WIRE_TOPIC_CONTROL);
+    int64_t started = zclock_mono ();
     zstr_send (self->actor, "DRAIN");
     s_skip_pub (self, WIRE_DRAIN);
-    //  DRAIN repeats while the gateway has not answered
+    //  DRAIN repeats while the gateway has not answered, and the router
+    //  keeps serving: heartbeats keep gw1 known, STATUS answers
     s_skip_pub (self, WIRE_DRAIN);
+    s_send_verb (self->gw1, WIRE_HEARTBEAT, 0);
+    s_send_verb (self->gw1, WIRE_ROOMS, 1);
+    s_skip_reply (self->gw1, WIRE_ROOM_LIST);
+    assert_true (s_answers (self));
+    //  gw1 never drains: the run ends at the deadline, not before
+    while (s_answers (self) && zclock_mono () - started < TEST_WAIT_MS + TEST_DRAIN_MS)
+        s_send_verb (self->gw1, WIRE_HEARTBEAT, 0);
+    int64_t elapsed = zclock_mono () - started;
+    assert_true (elapsed >= TEST_DRAIN_MS - TEST_QUIET_MS);
+    assert_true (elapsed < TEST_DRAIN_MS + TEST_WAIT_MS);
+    assert_false (s_answers (self));
 }
 
 static void
