@@ -23,7 +23,7 @@ case "${1:-}" in
 router)
     # The control endpoint binds tcp://*:PORT; ask it on loopback.
     control=${ZCHAT_CONTROL:-tcp://127.0.0.1:5557}
-    exec zchat-ctl --control "tcp://127.0.0.1:${control##*:}" status >/dev/null
+    exec zchat-ctl --control "tcp://127.0.0.1:${control##*:}" --timeout 2000 status >/dev/null
     ;;
 gateway)
     # ZCHAT_LISTEN is "0.0.0.0:8080", "[::]:8080" or "8080"

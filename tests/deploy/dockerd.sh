@@ -61,7 +61,7 @@ dockerd_stop () {
     fi
     DOCKERD_PID=
     # Deepest first: nsfs at exec/netns/default, overlays under data/.
-    findmnt -rn -o TARGET | grep "^$DOCKERD_DIR/" | sort -r | while read -r mount; do
+    { findmnt -rn -o TARGET | grep "^$DOCKERD_DIR/" || true; } | sort -r | while read -r mount; do
         umount "$mount" 2>/dev/null || umount -l "$mount" || true
     done
     rm -rf "$DOCKERD_DIR"

@@ -1,0 +1,170 @@
+#!/bin/bash
+# compose-test.sh - docker-compose.yml for real: build, scale, chat, kill, drain.
+#
+# Run by `make test-deploy` (root; no Docker needs to be running). Starts a
+# private dockerd (tests/deploy/dockerd.sh), makes the base image offline
+# (debootstrap + docker import, cached in DEPLOY_CACHE), builds the zchat
+# and balancer images with host networking (the only way a build step
+# reaches Debian's archive here), then brings the compose stack up with
+# three gateways on a free loopback port and drives tests/deploy/chat.py
+# through the balancer: spread over gateways, chat across them, /rooms,
+# kill a gateway, newcomers chat, `stop` drains. Last it checks exit codes
+# and logs and runs `down`. Everything it started is removed on exit, on
+# failure too. Logs and the chat transcript are kept in DEPLOY_OUT.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$(pwd)
+
+DEPLOY_CACHE=$(realpath -m "${DEPLOY_CACHE:-build/deploy-cache}")
+DEPLOY_OUT=$(realpath -m "${DEPLOY_OUT:-build/deploy-out}")
+GATEWAYS=3
+READY_TIMEOUT_S=60
+STOP_TIMEOUT_S=20
+
+. tests/deploy/dockerd.sh
+
+work=$(mktemp -d /tmp/zchat-deploy.XXXXXX)
+project="zchatdeploy$$"
+compose_up=0
+mkdir -p "$DEPLOY_OUT"
+
+# Compose v2 if this docker has it, else Debian's docker-compose v1.
+if "$DOCKER" compose version >/dev/null 2>&1; then
+    compose=("$DOCKER" compose)
+else
+    compose=(docker-compose)
+fi
+s_compose () {
+    "${compose[@]}" -f "$repo/docker-compose.yml" -p "$project" "$@"
+}
+
+s_cleanup () {
+    status=$?
+    trap - EXIT INT TERM
+    set +e
+    if [ "$compose_up" -eq 1 ]; then
+        s_compose logs --no-color >"$DEPLOY_OUT/compose.log" 2>&1 || true
+        s_compose down -v -t 5 >/dev/null 2>&1 || true
+    fi
+    [ -n "$DOCKERD_DIR" ] && cp "$DOCKERD_DIR/dockerd.log" "$DEPLOY_OUT/" 2>/dev/null
+    dockerd_stop
+    rm -rf "$work"
+    if [ "$status" -ne 0 ]; then
+        echo "compose-test: FAIL (logs in $DEPLOY_OUT)" >&2
+        tail -n 40 "$DEPLOY_OUT/compose.log" >&2 2>/dev/null || true
+    fi
+    exit "$status"
+}
+trap s_cleanup EXIT
+trap 'exit 130' INT TERM
+
+s_elapsed () {
+    echo "compose-test: [$SECONDS s] $*"
+}
+
+# Wait until "$@" succeeds, up to READY_TIMEOUT_S seconds.
+s_wait_for () {
+    what=$1
+    shift
+    waited=0
+    until "$@" >/dev/null 2>&1; do
+        if [ "$waited" -ge "$READY_TIMEOUT_S" ]; then
+            echo "compose-test: timed out waiting for $what" >&2
+            return 1
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    s_elapsed "$what"
+}
+
+s_container () {
+    s_compose ps -q "$1" | head -n "${2:-1}" | tail -n 1
+}
+
+s_status () {
+    "$DOCKER" exec "$(s_container router)" zchat-ctl --control tcp://127.0.0.1:5557 status
+}
+
+s_gateways_registered () {
+    s_status | grep -qx "gateways=$GATEWAYS"
+}
+
+# HAProxy logs one line per gateway slot it filled from DNS and found up.
+s_balancer_sees_gateways () {
+    up=$("$DOCKER" logs "$(s_container balancer)" 2>&1 \
+         | grep -c 'gateways/gw[0-9]* .*is UP' || true)
+    [ "$up" -ge "$GATEWAYS" ]
+}
+
+s_free_port () {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# --- images ---------------------------------------------------------------
+dockerd_start "$work/docker"
+sh tests/deploy/base-image.sh "$DEPLOY_CACHE" zchat-base:bookworm
+for target in runtime balancer; do
+    tag=zchat:latest
+    [ "$target" = balancer ] && tag=zchat-balancer:latest
+    DOCKER_BUILDKIT=1 "$DOCKER" build --network host --target "$target" \
+        --build-arg BASE_IMAGE=zchat-base:bookworm -t "$tag" . \
+        >"$DEPLOY_OUT/build-$target.log" 2>&1 \
+        || { tail -n 30 "$DEPLOY_OUT/build-$target.log" >&2; exit 1; }
+done
+s_elapsed "images built: $("$DOCKER" images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | tr '\n' ' ')"
+
+# --- up -------------------------------------------------------------------
+ZCHAT_PORT=$(s_free_port)
+export ZCHAT_PORT ZCHAT_BIND=127.0.0.1
+compose_up=1
+s_compose up -d --no-build --scale gateway="$GATEWAYS" 2>&1 | sed 's/^/  /'
+s_wait_for "router answers status" s_status
+s_wait_for "$GATEWAYS gateways registered" s_gateways_registered
+s_wait_for "balancer sees $GATEWAYS gateways" s_balancer_sees_gateways
+s_status | sed 's/^/  /'
+
+# --- chat -----------------------------------------------------------------
+victim=$(s_container gateway 2)
+python3 tests/deploy/chat.py 127.0.0.1 "$ZCHAT_PORT" --tag dock \
+    --clients 6 --late-clients 3 --min-gateways "$GATEWAYS" \
+    --status-cmd "$DOCKER exec $(s_container router) zchat-ctl --control tcp://127.0.0.1:5557 status" \
+    --kill-cmd "$DOCKER kill $victim >/dev/null" \
+    --drain-cmd "${compose[*]} -f $repo/docker-compose.yml -p $project stop -t $STOP_TIMEOUT_S" \
+    | tee "$DEPLOY_OUT/compose-transcript.txt"
+s_elapsed "chat scenario passed"
+
+# --- drained: exit codes and logs -----------------------------------------
+s_compose logs --no-color >"$DEPLOY_OUT/compose.log" 2>&1
+failed=0
+for id in $(s_compose ps -q); do
+    name=$("$DOCKER" inspect -f '{{.Name}}' "$id")
+    code=$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$id")
+    if [ "$id" = "$victim" ] || [[ "$victim" == "$id"* ]]; then
+        echo "  $name exit=$code (killed on purpose)"
+        continue
+    fi
+    echo "  $name exit=$code"
+    [ "$code" -eq 0 ] || failed=1
+done
+[ "$failed" -eq 0 ] || { echo "compose-test: a service did not exit 0 on stop" >&2; exit 1; }
+# zsys marks errors "E:"; sanitizers and asserts would show up here too.
+if grep -E ' E: |AddressSanitizer|runtime error|Assertion' "$DEPLOY_OUT/compose.log"; then
+    echo "compose-test: errors in the service logs" >&2
+    exit 1
+fi
+# The drain, as the services logged it: each surviving gateway shut down
+# (its clients were told who left and closed), then the router stopped.
+shut=$(grep -c 'gateway: shut down' "$DEPLOY_OUT/compose.log" || true)
+if [ "$shut" -ne "$((GATEWAYS - 1))" ] || ! grep -q 'router: stopped' "$DEPLOY_OUT/compose.log"; then
+    echo "compose-test: drain not logged (gateways shut down: $shut)" >&2
+    exit 1
+fi
+grep -E 'router: (ready|gateway|drain|stopped)|gateway: (listening|shut)' \
+    "$DEPLOY_OUT/compose.log" | sed 's/^/  /'
+
+s_compose down -v -t "$STOP_TIMEOUT_S" 2>&1 | sed 's/^/  /'
+compose_up=0
+left=$("$DOCKER" ps -aq | wc -l)
+[ "$left" -eq 0 ] || { echo "compose-test: $left container(s) left after down" >&2; exit 1; }
+s_elapsed "PASS"
