@@ -88,7 +88,11 @@ control_recv (control_t *self)
     if (request == CONTROL_UNKNOWN) {
         char text [CONTROL_VERB_MAX + 1];
         size_t size = zframe_size (verb) < CONTROL_VERB_MAX? zframe_size (verb): CONTROL_VERB_MAX;
-        memcpy (text, zframe_data (verb), size);
+        //  Whatever bytes came, the log line stays one printable line
+        for (size_t index = 0; index < size; index++) {
+            char c = (char) zframe_data (verb) [index];
+            text [index] = isprint ((unsigned char) c)? c: '?';
+        }
         text [size] = 0;
         zsys_info ("control: unknown request verb=%s", text);
     }

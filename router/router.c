@@ -370,7 +370,7 @@ static void
 s_handle_hello (router_t *self, const char *routing_id, wire_msg_t *msg)
 {
     if (!*msg->gateway || !streq (msg->gateway, routing_id)) {
-        zsys_warning ("router: hello refused id=%s reason=routing id differs", msg->gateway);
+        zsys_warning ("router: hello refused id=%s reason=id-mismatch", msg->gateway);
         return;
     }
     gateway_t *gateway = gateways_lookup (self->gateways, routing_id);
