@@ -244,6 +244,7 @@ typedef struct {
     double drain;           //  longest wait for stragglers, seconds
     uint32_t size;          //  bytes of message text
     double connect_rate;    //  new connections/s (0 = as fast as possible)
+    uint32_t max_pending;   //  logins in progress at once when connect_rate is 0
     uint32_t sources;       //  source addresses 127.0.0.1 .. 127.0.0.N
     double join_timeout;    //  seconds for connect + login + join
     double barrier_timeout; //  seconds for the probe barrier

@@ -55,7 +55,7 @@ main (int argc, char *argv [])
     const char *json_path = "";
     const char *tsv_path = "";
     int64_t clients = 100, rooms = 10, senders = 0, rate = 1, window = 16;
-    int64_t duration = 5, drain = 3, size = 64, connect_rate = 0, sources = 1;
+    int64_t duration = 5, drain = 3, size = 64, connect_rate = 0, sources = 1, max_pending = 256;
     int64_t join_timeout = 60, barrier_timeout = 20;
     bool quiet = false, expect_clean = false;
 
@@ -78,6 +78,9 @@ main (int argc, char *argv [])
         { "size", "ZCHAT_LOADGEN_SIZE", CONFIG_INT, &size, "bytes of message text (marker included)" },
         { "connect-rate", "ZCHAT_LOADGEN_CONNECT_RATE", CONFIG_INT, &connect_rate,
           "new connections per second (0 = as fast as logins complete)" },
+        { "max-pending", "ZCHAT_LOADGEN_MAX_PENDING", CONFIG_INT, &max_pending,
+          "logins in progress at once without --connect-rate (a server with a short"
+          " listen backlog needs a small value)" },
         { "sources", "ZCHAT_LOADGEN_SOURCES", CONFIG_INT, &sources,
           "source addresses 127.0.0.1 .. 127.0.0.N (for many connections)" },
         { "join-timeout", "ZCHAT_LOADGEN_JOIN_TIMEOUT", CONFIG_INT, &join_timeout,
@@ -104,6 +107,7 @@ main (int argc, char *argv [])
         .clients = (uint32_t) clients, .rooms = (uint32_t) rooms, .senders = (uint32_t) senders,
         .rate = (double) rate, .window = (uint32_t) window, .duration = (double) duration,
         .drain = (double) drain, .size = (uint32_t) size, .connect_rate = (double) connect_rate,
+        .max_pending = (uint32_t) max_pending,
         .sources = (uint32_t) sources, .join_timeout = (double) join_timeout,
         .barrier_timeout = (double) barrier_timeout, .label = label,
         .server_name = server_name, .json_path = json_path, .tsv_path = tsv_path,
@@ -128,7 +132,7 @@ main (int argc, char *argv [])
     }
     if (clients < 1 || rooms < 1 || rooms > clients || clients > UINT32_MAX
     ||  (options.mode == RUN_OPEN && rate < 1) || (options.mode == RUN_CLOSED && window < 1)
-    ||  size > CHAT_LINE_MAX || sources > UINT8_MAX) {
+    ||  size > CHAT_LINE_MAX || sources > UINT8_MAX || max_pending < 1) {
         fprintf (stderr, "zchat-loadgen: need 1 <= rooms <= clients, rate >= 1 (open),"
                  " window >= 1 (closed), size <= %d, sources <= %d\n", CHAT_LINE_MAX, UINT8_MAX);
         return rc;

@@ -28,7 +28,6 @@
 #define RUN_EVENTS_MAX          1024
 #define RUN_READ_CHUNK          (256 * 1024)
 #define RUN_READS_PER_WAKE      4       //  reads per connection per wake-up
-#define RUN_PENDING_MAX         256     //  logins in progress when not rate limited
 #define RUN_TICK_MS             1       //  longest epoll wait while working
 #define RUN_PROBE_INTERVAL_NS   (500 * LOADGEN_NS_PER_MS)
 #define RUN_FLIGHT_TIMEOUT_NS   (2 * LOADGEN_NS_PER_S)
@@ -593,7 +592,7 @@ s_phase_join (run_t *self)
                     break;
             }
             else
-            if (self->pending >= RUN_PENDING_MAX)
+            if (self->pending >= options->max_pending)
                 break;
             s_start_connect (self, &self->conns [self->next_connect++]);
         }
@@ -602,6 +601,17 @@ s_phase_join (run_t *self)
             s_progress (self, "join");
             progress += RUN_PROGRESS_NS;
         }
+    }
+    uint32_t stuck [CONN_FAILED + 1] = { 0 };
+    for (uint32_t index = 0; index < options->clients; index++)
+        stuck [self->conns [index].state]++;
+    if (stuck [CONN_IDLE] + stuck [CONN_CONNECTING] + stuck [CONN_LOGIN] + stuck [CONN_JOINING]) {
+        char what [sizeof (self->result->first_error)];
+        int size = snprintf (what, sizeof (what), "join timeout: %" PRIu32 " not started, %" PRIu32
+                             " connecting, %" PRIu32 " logging in, %" PRIu32 " joining",
+                             stuck [CONN_IDLE], stuck [CONN_CONNECTING], stuck [CONN_LOGIN],
+                             stuck [CONN_JOINING]);
+        s_note_error (self, what, (size_t) size);
     }
     for (uint32_t index = 0; index < options->clients; index++) {
         conn_t *conn = &self->conns [index];
