@@ -26,6 +26,7 @@
 #include "telnet.h"
 #include "linebuf.h"
 #include "text.h"
+#include <malloc.h>
 
 #define CLIENT_READ_SIZE        (16 * 1024) //  shared scratch buffer for reads
 #define CLIENT_OUTBUF_INITIAL   512         //  first allocation of a queue
@@ -35,7 +36,8 @@
 #define CLIENT_FLUSH_GRACE_MS   1000        //  flush time allowed on top of linger
 #define CLIENT_DRAIN_READS      16          //  reads to empty input before close
 #define CLIENT_DRAIN_SIZE       4096        //  stack buffer for those reads
-#define CLIENT_POOL_MAX         4096        //  spare first-size queues kept
+#define CLIENT_POOL_MAX         1024        //  spare first-size queues kept
+#define CLIENT_TRIM_BYTES       (1024 * 1024) //  freed queue bytes worth a malloc_trim
 #define CLIENT_PASS_ROUNDS      16          //  flush/reap rounds in one pass
 #define CLIENT_NOTICE_MAX       128         //  longest notice we format
 #define CLIENT_MS_PER_SECOND    1000
@@ -102,6 +104,8 @@ struct _client_set_t {
     uint64_t flushed_pass;      //  loop pass whose flush has run (+1: none)
     char **pool;                //  spare CLIENT_OUTBUF_INITIAL-byte queues
     size_t pool_size;           //  queues in the pool
+    bool pool_used;             //  a queue was taken since the last tick
+    size_t freed_bytes;         //  big queues freed since the last trim
 };
 
 static void s_update_interest (client_t *self);
@@ -212,8 +216,10 @@ s_output_append (client_t *self, const char *data, size_t size)
                 return -1;
             client_set_t *set = self->set;
             char *output;
-            if (!self->output && capacity == CLIENT_OUTBUF_INITIAL && set->pool_size)
+            if (!self->output && capacity == CLIENT_OUTBUF_INITIAL && set->pool_size) {
                 output = set->pool [--set->pool_size];
+                set->pool_used = true;
+            }
             else
                 output = (char *) realloc (self->output, capacity);
             if (!output)
@@ -237,8 +243,10 @@ s_output_free (client_t *self)
     client_set_t *set = self->set;
     if (self->output_capacity == CLIENT_OUTBUF_INITIAL && set->pool_size < CLIENT_POOL_MAX)
         set->pool [set->pool_size++] = self->output;
-    else
+    else {
         free (self->output);
+        set->freed_bytes += self->output_capacity;
+    }
     self->output = NULL;
     self->output_start = self->output_end = self->output_capacity = 0;
 }
@@ -567,6 +575,20 @@ s_tick (loop_t *loop, int timer_id, void *arg)
             s_finish (client);
         client = next;
     }
+    //  A quiet server gives its spare queues back, half per tick, and
+    //  after a burst (a join storm fills every queue) returns the freed
+    //  pages to the system: glibc keeps them otherwise, and idle RSS
+    //  would stay at the burst's peak
+    if (!self->pool_used) {
+        size_t keep = self->pool_size / 2;
+        while (self->pool_size > keep)
+            free (self->pool [--self->pool_size]);
+        if (self->freed_bytes >= CLIENT_TRIM_BYTES) {
+            malloc_trim (0);
+            self->freed_bytes = 0;
+        }
+    }
+    self->pool_used = false;
     return 0;
 }
 

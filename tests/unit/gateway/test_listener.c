@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include "listener.h"
 
 #define RUN_MS      20
@@ -182,6 +183,48 @@ test_full_refuses (void **state)
     listener_destroy (&listener);
 }
 
+static void
+s_count_pass (loop_t *loop, void *arg)
+{
+    (void) loop;
+    (*(int *) arg)++;
+}
+
+static void
+test_out_of_descriptors_pauses (void **state)
+{
+    s_fixture_t *fixture = (s_fixture_t *) *state;
+    listener_t *listener = listener_new (fixture->loop, "127.0.0.1:0", 16,
+                                         fixture->clients, 10);
+    assert_non_null (listener);
+    int port = listener_port (listener);
+    int sockets [3];
+    for (int index = 0; index < 3; index++)
+        sockets [index] = s_connect (port);
+    //  No descriptor left for accept4
+    struct rlimit saved;
+    getrlimit (RLIMIT_NOFILE, &saved);
+    int highest = dup (0);
+    close (highest);
+    struct rlimit tight = { .rlim_cur = highest, .rlim_max = saved.rlim_max };
+    assert_int_equal (setrlimit (RLIMIT_NOFILE, &tight), 0);
+    int passes = 0;
+    loop_hook_add (fixture->loop, s_count_pass, &passes);
+    s_run (fixture->loop);
+    //  Paused, not spinning on the readable listener
+    assert_true (passes < 10);
+    assert_int_equal (client_set_size (fixture->clients), 0);
+    //  Descriptors again: the pause ends and the backlog is accepted
+    assert_int_equal (setrlimit (RLIMIT_NOFILE, &saved), 0);
+    for (int round = 0; round < 10 && client_set_size (fixture->clients) < 3; round++)
+        s_run (fixture->loop);
+    assert_int_equal (client_set_size (fixture->clients), 3);
+    loop_hook_remove (fixture->loop, s_count_pass, &passes);
+    for (int index = 0; index < 3; index++)
+        close (sockets [index]);
+    listener_destroy (&listener);
+}
+
 int
 main (void)
 {
@@ -189,6 +232,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_bad_addresses, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bind_port_zero_and_accept, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_full_refuses, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_out_of_descriptors_pauses, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
