@@ -111,10 +111,11 @@ test_help_unknown_usage (void **state)
     harness_client_t *receivers [] = { bob, carol };
     assert_true (harness_marker (alice, "general", receivers, 2));
     for (size_t index = 0; index < 2; index++) {
+        //  From alice: the marker only; no errors, no second command list
+        assert_int_equal (harness_received_prefix (receivers [index], "[general] alice: "), 1);
         assert_int_equal (harness_received_count (receivers [index], "foo"), 0);
-        assert_int_equal (harness_received_count (receivers [index], "/help"), 0);
-        assert_int_equal (harness_received_count (receivers [index], "usage"), 0);
-        assert_int_equal (harness_received_count (receivers [index], "/join"), 0);
+        assert_int_equal (harness_received_prefix (receivers [index], "!"), 0);
+        assert_int_equal (harness_received_exact (receivers [index], COMMANDS_HELP), 1);
     }
 }
 

@@ -730,11 +730,16 @@ s_take_bytes (harness_client_t *client, const char *data, size_t size)
     s_grow (&client->raw, &client->raw_cap, client->raw_size + size);
     memcpy (client->raw + client->raw_size, data, size);
     client->raw_size += size;
-    for (size_t index = 0; index < size; index++) {
-        s_grow (&client->partial, &client->partial_cap, client->partial_size + 1);
-        client->partial [client->partial_size++] = data [index];
-        if (data [index] == '\n')
+    while (size > 0) {
+        const char *end = memchr (data, '\n', size);
+        size_t take = end ? (size_t) (end - data) + 1 : size;
+        s_grow (&client->partial, &client->partial_cap, client->partial_size + take);
+        memcpy (client->partial + client->partial_size, data, take);
+        client->partial_size += take;
+        if (end)
             s_add_line (client);
+        data += take;
+        size -= take;
     }
 }
 
@@ -887,6 +892,12 @@ harness_received_exact (harness_client_t *client, const char *line)
         if (strcmp (client->lines [index].text, line) == 0)
             count++;
     return count;
+}
+
+const char *
+harness_line_at (harness_client_t *client, size_t index)
+{
+    return index < client->line_count ? client->lines [index].text : NULL;
 }
 
 long
@@ -1128,14 +1139,16 @@ harness_destroy (harness_t **self_p)
             rc = -1;
         }
     }
+    //  ZCHAT_INTEG_KEEP=1 keeps every process's output for a post-mortem
+    bool keep = rc != 0 || getenv ("ZCHAT_INTEG_KEEP") != NULL;
     for (size_t index = 0; index < self->proc_count; index++) {
-        if (rc == 0) {
+        if (!keep) {
             unlink (self->procs [index]->log_path);
             unlink (self->procs [index]->out_path);
         }
         free (self->procs [index]);
     }
-    if (rc == 0)
+    if (!keep)
         rmdir (self->dir);
     else
         fprintf (stderr, "harness: output kept in %s\n", self->dir);

@@ -256,6 +256,11 @@ int
 int
     harness_received_exact (harness_client_t *client, const char *line);
 
+//  The line received at index (in arrival order, consumed or not),
+//  borrowed; NULL past the end.
+const char *
+    harness_line_at (harness_client_t *client, size_t index);
+
 //  Index (in arrival order, from 0) of the first line received that
 //  equals line, or -1.
 long
