@@ -89,7 +89,8 @@ client_set_t *
     client_set_new (loop_t *loop, const client_limits_t *limits,
                     const client_events_t *events, void *owner);
 
-//  Close every client at once (no flush) and free the set. NULL-safe.
+//  Close every client at once (no flush) and free the set; on_closed is
+//  called for clients not yet told. NULL-safe.
 void
     client_set_destroy (client_set_t **self_p);
 
@@ -98,7 +99,8 @@ void
 client_t *
     client_set_accept (client_set_t *self, int fd);
 
-//  Number of open (not yet reaped) clients.
+//  Number of open (not yet reaped) clients, including closing ones that
+//  still flush or linger for the peer's EOF.
 size_t
     client_set_size (client_set_t *self);
 

@@ -13,6 +13,8 @@
 #define TEXT_SPACE      0x20
 #define TEXT_DELETE     0x7F
 #define TEXT_ASCII_MAX  0x7F
+#define TEXT_CONT_LOW   0x80        //  continuation bytes are 10xxxxxx
+#define TEXT_CONT_HIGH  0xBF
 
 //  Returns the length of the well-formed sequence at bytes, or 0.
 static size_t
@@ -20,7 +22,7 @@ s_utf8_sequence (const uint8_t *bytes, size_t size)
 {
     uint8_t lead = bytes [0];
     size_t length;
-    uint8_t low = 0x80, high = 0xBF;    //  range of the second byte
+    uint8_t low = TEXT_CONT_LOW, high = TEXT_CONT_HIGH; //  second byte's range
     if (lead >= 0xC2 && lead <= 0xDF)
         length = 2;
     else
@@ -48,7 +50,7 @@ s_utf8_sequence (const uint8_t *bytes, size_t size)
     if (bytes [1] < low || bytes [1] > high)
         return 0;
     for (size_t index = 2; index < length; index++)
-        if (bytes [index] < 0x80 || bytes [index] > 0xBF)
+        if (bytes [index] < TEXT_CONT_LOW || bytes [index] > TEXT_CONT_HIGH)
             return 0;
     return length;
 }

@@ -469,6 +469,50 @@ test_close_all_and_destroy (void **state)
 }
 
 static void
+s_late_writer (loop_t *loop, void *arg)
+{
+    (void) loop;
+    ctx_t *ctx = (ctx_t *) arg;
+    if (ctx->again_count > 0) {
+        ctx->again_count--;
+        client_write (ctx->client, "late\r\n", 6);
+    }
+}
+
+static bool s_received_late (ctx_t *ctx) { return ctx->received_size >= 6; }
+
+//  Read what has arrived so far (before this pass's hooks), then stop.
+static int
+s_check_and_stop (loop_t *loop, int timer_id, void *arg)
+{
+    (void) timer_id;
+    s_peer_read ((ctx_t *) arg);
+    loop_stop (loop);
+    return -1;
+}
+
+static void
+test_output_from_a_later_hook (void **state)
+{
+    (void) state;
+    //  No idle or linger timeout: the set's tick is a full second away
+    ctx_t *ctx = s_ctx_new (64, 4096, 0, 0, 0);
+    s_connect (ctx);
+    //  A late hook added after the set's own runs after its flush (the
+    //  gateway's ZeroMQ re-check does this); its output must still leave
+    //  at once, not at the next wake-up
+    loop_hook_add_late (ctx->loop, s_late_writer, ctx);
+    ctx->again_count = 1;       //  reused here as "write once"
+    //  No polling timer here (it would wake the loop): one check at 20 ms
+    loop_timer_add (ctx->loop, 20, false, s_check_and_stop, ctx);
+    loop_run (ctx->loop);
+    assert_true (s_received_late (ctx));
+    assert_string_equal (ctx->received, "late\r\n");
+    loop_hook_remove (ctx->loop, s_late_writer, ctx);
+    s_ctx_destroy (&ctx);
+}
+
+static void
 test_reason_texts (void **state)
 {
     (void) state;
@@ -488,6 +532,7 @@ main (void)
         cmocka_unit_test (test_again_holds_and_resumes),
         cmocka_unit_test (test_pause_and_resume),
         cmocka_unit_test (test_output_coalesced),
+        cmocka_unit_test (test_output_from_a_later_hook),
         cmocka_unit_test (test_cap_and_lag_notice),
         cmocka_unit_test (test_stuck_client_closed),
         cmocka_unit_test (test_idle_close),
