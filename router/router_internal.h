@@ -1,0 +1,73 @@
+/*  =========================================================================
+    router_internal.h - the router's state, shared by its own files only
+
+    router_t is one object spread over three files: router.c (sockets,
+    loop, lifecycle, zchat-ctl commands), requests.c (one handler per
+    gateway verb) and liveness.c (BEAT, gateway timeouts, the drain). They
+    share the struct below and the few functions declared here; nothing
+    outside router/ includes this header.
+    =========================================================================
+*/
+#ifndef ROUTER_INTERNAL_H_INCLUDED
+#define ROUTER_INTERNAL_H_INCLUDED
+
+#include "router.h"
+#include "wire.h"
+#include "control.h"
+#include "gateways.h"
+#include "sessions.h"
+#include "rooms.h"
+#include "nicks.h"
+
+#define ROUTER_CHECK_MS         100     //  how often gateway timeouts are checked
+
+struct _router_t {
+    router_config_t config;         //  settings (strings borrowed from caller)
+    uint64_t epoch;                 //  random id of this run
+    zsock_t *ingress;               //  ROUTER: gateway requests and replies
+    zsock_t *publish;               //  PUB: room traffic and control beats
+    control_t *control;             //  ROUTER: zchat-ctl
+    char *ingress_endpoint;         //  bound endpoints, ports resolved
+    char *publish_endpoint;
+    gateways_t *gateways;           //  registered gateways
+    sessions_t *sessions;           //  logged-in users
+    nicks_t *nicks;                 //  nickname -> session id
+    rooms_t *rooms;                 //  room name -> room
+    zhashx_t *unknown;              //  unregistered routing id -> last RESYNC time
+    bool draining;                  //  drain started: refuse new lines
+    bool finished;                  //  drain over: leave the loop
+    int64_t now;                    //  zclock_mono at the start of this pass
+    int64_t next_beat;              //  when to publish the next BEAT
+    int64_t next_check;             //  when to check gateway timeouts
+    int64_t drain_deadline;         //  when to stop waiting for DRAINED
+};
+
+//  router.c: publish a message (takes it). PUB never blocks; past the HWM
+//  a slow subscriber loses messages and counts the gap from sequence
+//  numbers.
+void
+    router_publish (router_t *self, wire_msg_t **msg_p);
+
+//  requests.c: read and dispatch one ingress message (call while the
+//  ingress socket is readable).
+void
+    router_handle_ingress (router_t *self);
+
+//  requests.c: forget a gateway and all its sessions, announcing each
+//  LEFT with reason unless reason is NULL. Logs event (lost, left, ...).
+//  The gateway is destroyed.
+void
+    router_gateway_drop (router_t *self, gateway_t *gateway, const char *event,
+                         const char *reason);
+
+//  liveness.c: start the drain (once; later calls do nothing). reason
+//  goes to the log.
+void
+    router_start_drain (router_t *self, const char *reason);
+
+//  liveness.c: run whatever timers are due at self->now; returns ms until
+//  the next one. Sets self->finished when the drain is over.
+int64_t
+    router_run_timers (router_t *self);
+
+#endif
