@@ -947,6 +947,9 @@ harness_read_to_end (harness_client_t *client, int timeout_ms)
             return HARNESS_OPEN;
         harness_read_some (client, left);
     }
+    //  Close our side too, as telnet does: a server lingering for our
+    //  EOF after its FIN need not wait
+    harness_client_close (client);
     return client->eof ? HARNESS_EOF : HARNESS_RESET;
 }
 

@@ -279,7 +279,8 @@ bool
                           int timeout_ms);
 
 //  Read until the peer closes or the deadline: clean EOF, reset, or still
-//  open. Received lines are kept.
+//  open. Once the peer closed, our socket is closed too (as telnet does).
+//  Received lines are kept.
 harness_end_t
     harness_read_to_end (harness_client_t *client, int timeout_ms);
 
