@@ -40,13 +40,20 @@ s_reply (router_t *self, const char *gateway_id, wire_msg_t **reply_p)
                     gateway_id, wire_id_name (id), zmq_strerror (errno));
 }
 
-static void
-s_reply_error (router_t *self, const char *gateway_id, uint64_t client, const char *text)
+//  Answer ERROR to a request of client on gateway; the text for people is
+//  formatted like printf (cut at WIRE_TEXT_MAX bytes).
+static void __attribute__ ((format (printf, 4, 5)))
+s_reply_error (router_t *self, gateway_t *gateway, uint64_t client, const char *format, ...)
 {
+    char text [WIRE_TEXT_MAX + 1];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof (text), format, args);
+    va_end (args);
     wire_msg_t *reply = wire_msg_new (WIRE_ERROR);
     reply->client = client;
     wire_msg_set_text (reply, text);
-    s_reply (self, gateway_id, &reply);
+    s_reply (self, gateway_id (gateway), &reply);
 }
 
 //  A new numbered room event about session: topic, s, g, c and n filled.
@@ -143,9 +150,7 @@ s_check_room (router_t *self, gateway_t *gateway, uint64_t client,
     names_status_t status = names_canonical_room (name, room);
     if (status == NAMES_OK)
         return 0;
-    char text [WIRE_TEXT_MAX + 1];
-    snprintf (text, sizeof (text), "invalid room name: %s", names_status_text (status));
-    s_reply_error (self, gateway_id (gateway), client, text);
+    s_reply_error (self, gateway, client, "invalid room name: %s", names_status_text (status));
     return -1;
 }
 
@@ -154,7 +159,7 @@ static bool
 s_refuse_if_draining (router_t *self, gateway_t *gateway, uint64_t client)
 {
     if (self->draining)
-        s_reply_error (self, gateway_id (gateway), client, ROUTER_ERROR_DRAINING);
+        s_reply_error (self, gateway, client, ROUTER_ERROR_DRAINING);
     return self->draining;
 }
 
@@ -164,8 +169,18 @@ s_require_session (router_t *self, gateway_t *gateway, uint64_t client)
 {
     session_t *session = s_session_of (self, gateway, client);
     if (!session)
-        s_reply_error (self, gateway_id (gateway), client, ROUTER_ERROR_NO_SESSION);
+        s_reply_error (self, gateway, client, ROUTER_ERROR_NO_SESSION);
     return session;
+}
+
+//  The session of a request that changes state (JOIN, NICK, SAY, ...),
+//  or NULL after answering ERROR: refused while draining, or not logged in.
+static session_t *
+s_require_active_session (router_t *self, gateway_t *gateway, uint64_t client)
+{
+    if (s_refuse_if_draining (self, gateway, client))
+        return NULL;
+    return s_require_session (self, gateway, client);
 }
 
 //  ---------------------------------------------------------------------
@@ -221,12 +236,12 @@ s_handle_login (router_t *self, gateway_t *gateway, wire_msg_t *msg)
         s_session_drop (self, session, resync? NULL: ROUTER_REASON_REPLACED);
 
     if (sessions_full (self->sessions)) {
-        s_reply_error (self, gateway_id (gateway), msg->client, ROUTER_ERROR_SESSIONS);
+        s_reply_error (self, gateway, msg->client, ROUTER_ERROR_SESSIONS);
         return;
     }
     room_t *room = rooms_ensure (self->rooms, name);
     if (!room) {
-        s_reply_error (self, gateway_id (gateway), msg->client, ROUTER_ERROR_ROOMS);
+        s_reply_error (self, gateway, msg->client, ROUTER_ERROR_ROOMS);
         return;
     }
     session = sessions_add (self->sessions, gateway_id (gateway), msg->client);
@@ -261,18 +276,14 @@ s_handle_logout (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 static void
 s_handle_join (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
-    if (s_refuse_if_draining (self, gateway, msg->client))
-        return;
-    session_t *session = s_require_session (self, gateway, msg->client);
+    session_t *session = s_require_active_session (self, gateway, msg->client);
     if (!session)
         return;
     char name [CHAT_ROOM_MAX + 1];
     if (s_check_room (self, gateway, msg->client, msg->room, name) == -1)
         return;
-    char text [WIRE_TEXT_MAX + 1];
     if (streq (name, session->room)) {
-        snprintf (text, sizeof (text), "you are already in #%s", name);
-        s_reply_error (self, gateway_id (gateway), msg->client, text);
+        s_reply_error (self, gateway, msg->client, "you are already in #%s", name);
         return;
     }
     //  A full registry still lets the last member of a room move on,
@@ -280,9 +291,10 @@ s_handle_join (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     room_t *old_room = rooms_lookup (self->rooms, session->room);
     bool frees_one = old_room && room_member_count (old_room) == 1;
     if (!rooms_lookup (self->rooms, name) && rooms_full (self->rooms) && !frees_one) {
-        s_reply_error (self, gateway_id (gateway), msg->client, ROUTER_ERROR_ROOMS);
+        s_reply_error (self, gateway, msg->client, ROUTER_ERROR_ROOMS);
         return;
     }
+    char text [WIRE_TEXT_MAX + 1];
     snprintf (text, sizeof (text), "joined #%s", name);
     s_session_leave_room (self, session, text);
     room_t *room = rooms_ensure (self->rooms, name);
@@ -295,21 +307,17 @@ s_handle_join (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 static void
 s_handle_nick (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
-    if (s_refuse_if_draining (self, gateway, msg->client))
-        return;
-    session_t *session = s_require_session (self, gateway, msg->client);
+    session_t *session = s_require_active_session (self, gateway, msg->client);
     if (!session)
         return;
-    char text [WIRE_TEXT_MAX + 1];
     names_status_t status = names_check_nick (msg->nick);
     if (status != NAMES_OK) {
-        snprintf (text, sizeof (text), "invalid nickname: %s", names_status_text (status));
-        s_reply_error (self, gateway_id (gateway), msg->client, text);
+        s_reply_error (self, gateway, msg->client, "invalid nickname: %s",
+                       names_status_text (status));
         return;
     }
     if (nicks_rename (self->nicks, session->nick, msg->nick, session->id) == -1) {
-        snprintf (text, sizeof (text), "nickname taken: %s", msg->nick);
-        s_reply_error (self, gateway_id (gateway), msg->client, text);
+        s_reply_error (self, gateway, msg->client, "nickname taken: %s", msg->nick);
         return;
     }
     bool changed = !streq (session->nick, msg->nick);
@@ -331,9 +339,7 @@ s_handle_nick (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 static void
 s_handle_say (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
-    if (s_refuse_if_draining (self, gateway, msg->client))
-        return;
-    session_t *session = s_require_session (self, gateway, msg->client);
+    session_t *session = s_require_active_session (self, gateway, msg->client);
     if (!session)
         return;
     size_t size = strlen (msg->text);
@@ -354,17 +360,13 @@ s_handle_say (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 static void
 s_handle_privmsg (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
-    if (s_refuse_if_draining (self, gateway, msg->client))
-        return;
-    session_t *sender = s_require_session (self, gateway, msg->client);
+    session_t *sender = s_require_active_session (self, gateway, msg->client);
     if (!sender)
         return;
     uint64_t target_id = nicks_lookup (self->nicks, msg->nick);
     session_t *target = target_id? sessions_lookup (self->sessions, target_id): NULL;
     if (!target) {
-        char text [WIRE_TEXT_MAX + 1];
-        snprintf (text, sizeof (text), "no such nickname: %s", msg->nick);
-        s_reply_error (self, gateway_id (gateway), msg->client, text);
+        s_reply_error (self, gateway, msg->client, "no such nickname: %s", msg->nick);
         return;
     }
     wire_msg_t *delivery = wire_msg_new (WIRE_PRIVATE);
