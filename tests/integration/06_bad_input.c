@@ -46,12 +46,13 @@ typedef struct {
     harness_client_t *alice;        //  gw1, sends the bad input
     harness_client_t *bob;          //  gw2, must never see it
     harness_client_t *carol;        //  gw1, must never see it
+    harness_proc_t *gateways [BAD_GATEWAYS];
 } s_room_t;
 
 static void
 s_room (harness_t *harness, s_room_t *room)
 {
-    harness_proc_t *gateways [BAD_GATEWAYS];
+    harness_proc_t **gateways = room->gateways;
     assert_non_null (harness_start_system (harness, NULL, gateways, BAD_GATEWAYS, NULL));
     room->alice = harness_login (harness, gateways [0]);
     room->bob = harness_login (harness, gateways [1]);
@@ -307,6 +308,10 @@ test_reset (void **state)
     assert_int_equal (harness_send (room.alice, "/who"), 0);
     assert_non_null (harness_expect (room.alice, "* #general (2): alice, bob",
                                      HARNESS_TIMEOUT_MS));
+    //  New clients are still welcome on the same gateway
+    harness_client_t *dave = harness_login (harness, room.gateways [0]);
+    assert_non_null (dave);
+    assert_true (harness_marker (dave, "general", &room.bob, 1));
 }
 
 int

@@ -542,6 +542,18 @@ harness_proc_clean (harness_proc_t *proc)
     return false;
 }
 
+bool
+harness_proc_sanitized (harness_proc_t *proc)
+{
+    char path [HARNESS_PATH_MAX];
+    s_format (path, sizeof path, "/proc/%d/maps", (int) proc->pid);
+    char *maps = s_slurp (path);
+    bool sanitized = strstr (maps, "libasan") || strstr (maps, "libtsan")
+                  || strstr (maps, "libubsan");
+    free (maps);
+    return sanitized;
+}
+
 long
 harness_proc_rss_kb (harness_proc_t *proc)
 {
@@ -1118,8 +1130,16 @@ harness_destroy (harness_t **self_p)
     if (!self)
         return 0;
     int rc = 0;
-    for (size_t index = 0; index < self->client_count; index++)
+    //  Every line a server sends ends with CRLF (docs/PROTOCOL.md)
+    for (size_t index = 0; index < self->client_count; index++) {
+        harness_client_t *client = self->clients [index];
+        if (client->bad_endings > 0) {
+            fprintf (stderr, "harness: client %s got %zu line(s) not ending in CRLF\n",
+                     client->nick, client->bad_endings);
+            rc = -1;
+        }
         s_client_destroy (&self->clients [index]);
+    }
     //  Stop in reverse order: gateways before the router they talk to
     for (size_t index = self->proc_count; index-- > 0;) {
         harness_proc_t *proc = self->procs [index];

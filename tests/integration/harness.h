@@ -8,7 +8,8 @@
     sockets with a receive buffer split into lines. Nothing ever sleeps a
     fixed time: every wait polls a condition until a deadline.
 
-    A harness_t owns everything a test starts. harness_destroy stops each
+    A harness_t owns everything a test starts. harness_destroy fails when
+    a client received a line not ending in CRLF, stops each
     process still running (SIGTERM, then SIGKILL past the deadline), in
     reverse start order, and reports a failure when a process that was
     meant to exit cleanly did not exit 0, or when its stderr holds a
@@ -147,6 +148,11 @@ void
 //  waited for). Prints the reason and the stderr otherwise.
 bool
     harness_proc_clean (harness_proc_t *proc);
+
+//  True if the process runs under a sanitizer (its memory figures then
+//  include shadow memory and the allocator's quarantine).
+bool
+    harness_proc_sanitized (harness_proc_t *proc);
 
 //  Resident set size in KiB from /proc/PID/status, -1 if unknown.
 long
