@@ -1,9 +1,9 @@
 /*  =========================================================================
     main.c - zchat-router: parse settings, run the router, exit
 
-    Everything else lives in router.c. Exit codes: 0 after a clean stop
-    (drain finished or timed out), 1 if the router could not start, 2 on
-    bad arguments.
+    Everything else lives in router.c (and requests.c, liveness.c). Exit
+    codes: 0 after a clean stop (drain finished or timed out), 1 if the
+    router could not start, 2 on bad arguments.
     =========================================================================
 */
 #include "chat.h"
