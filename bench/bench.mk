@@ -19,14 +19,24 @@ $(LOADGEN_BIN): $(call obj,$(LOADGEN_SRC)) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
 
+# Unit tests of the loadgen's accounting (marker, track, histogram, dialect):
+# linked with every loadgen object but main.o.
+LOADGEN_TEST := $(BUILD)/bench/tests/test_loadgen
+LOADGEN_LIB_OBJ := $(call obj,$(filter-out bench/loadgen/main.c,$(LOADGEN_SRC)))
+$(BUILD)/bench/tests/test_loadgen.o: bench/tests/test_loadgen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -c $< -o $@
+$(LOADGEN_TEST): $(BUILD)/bench/tests/test_loadgen.o $(LOADGEN_LIB_OBJ) $(COMMON_LIB)
+	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
+
 # The smoke run: a few hundred clients over a router and two gateways for a
 # few seconds, nothing lost or misrouted (bench/smoke.sh prints cmocka's
 # summary lines for scripts/run-tests.sh).
 # The top Makefile reads `test`'s prerequisites before including this file,
 # so the loadgen is also named as a prerequisite of `test` directly.
-TEST_EXTRA          += $(LOADGEN_BIN)
-TEST_EXTRA_PROGRAMS += bench/smoke.sh
-test: $(LOADGEN_BIN)
+TEST_EXTRA          += $(LOADGEN_BIN) $(LOADGEN_TEST)
+TEST_EXTRA_PROGRAMS += $(LOADGEN_TEST) bench/smoke.sh
+test: $(LOADGEN_BIN) $(LOADGEN_TEST)
 
 bench: all $(LOADGEN_BIN)
 	sh scripts/install-deps.sh ngircd gnuplot-nox

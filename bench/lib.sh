@@ -51,10 +51,12 @@ bench_stop () {
             kill -KILL "$pid" 2>/dev/null || true
             rc=1
         fi
-        if ! wait "$pid" 2>/dev/null; then
-            status=$?
-            # 127: not our child (already reaped); anything else is a failure
-            [ "$status" -ne 127 ] && rc=1 && echo "bench: pid $pid exited with $status" >&2
+        status=0
+        wait "$pid" 2>/dev/null || status=$?
+        # 127: not our child (already reaped); anything else is a failure
+        if [ "$status" -ne 0 ] && [ "$status" -ne 127 ]; then
+            echo "bench: pid $pid exited with status $status" >&2
+            rc=1
         fi
     done
     remaining=""
