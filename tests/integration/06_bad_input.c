@@ -229,6 +229,9 @@ test_line_ends (void **state)
     assert_int_equal (BAD_SEND (room.alice, "with crlf\r\n"), 0);
     assert_non_null (harness_expect (room.bob, "[general] alice: with lf", HARNESS_TIMEOUT_MS));
     assert_non_null (harness_expect (room.bob, "[general] alice: with crlf", HARNESS_TIMEOUT_MS));
+    assert_non_null (harness_expect (room.carol, "[general] alice: with lf", HARNESS_TIMEOUT_MS));
+    assert_non_null (harness_expect (room.carol, "[general] alice: with crlf",
+                                     HARNESS_TIMEOUT_MS));
     harness_clear (room.bob);
     harness_clear (room.carol);
     BAD_REJECT (&room, "\r\n\n   \r\n\t\r\n", NULL);
