@@ -42,6 +42,9 @@ bench_stop_zchat || true
         -g none 2> /dev/null | grep -v '^$'
     perf report -i "$BENCH_WORK/perf.data" --stdio --no-children --sort comm,dso,symbol \
         --percent-limit 0.3 -g none 2> /dev/null | grep -v '^$'
+    echo "== router, callers (inclusive)"
+    perf report -i "$BENCH_WORK/perf.data" --stdio --children --comm zchat-router \
+        --sort symbol --percent-limit 3 -g none 2> /dev/null | grep -v '^$'
 } > "$prefix-perf.txt" || true
 {
     echo "== router (pid $router), 2 s"; cat "$BENCH_WORK/strace-router.txt"

@@ -40,6 +40,11 @@ function header(    h, n) {
     dps[key] = v("deliveries_per_s"); p99[key] = v("p99_us"); cpu[key] = v("cpu_us_per_delivery")
     rss[key] = v("rss_kb_per_conn"); ready[key] = v("ready"); lost[key] = v("lost")
     isidle[v("label")] = idle
+    # the router's share: zchat lists the router's pid first
+    if (v("server") == "zchat" && !idle && v("first_us_per_message") > 0)
+        notes[++nnotes] = sprintf("%s zchat (%d gateways): router CPU %.2f us per message, %.0f%% of one core -> about %.0f messages/s per router core",
+            v("label"), v("gateways"), v("first_us_per_message"), 100 * v("first_core_share"),
+            1e6 / v("first_us_per_message"))
     if (!(v("label") in seen)) { seen[v("label")] = 1; labels[++nlabels] = v("label") }
     last = NR
 }
@@ -60,6 +65,7 @@ END {
                            lost[z], lost[g])
         print (format == "markdown" ? "- " : "") text
     }
+    for (i = 1; i <= nnotes; i++) print (format == "markdown" ? "- " : "") notes[i]
     if (format == "markdown") print ""
     print (format == "markdown" ? "" : "") "CPU us/deliv = server CPU (utime+stime of every server process) over the measured window / deliveries in it: the figure to compare on a shared, noisy machine."
 }

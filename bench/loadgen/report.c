@@ -23,6 +23,9 @@ typedef struct {
     double rss_kb_per_conn;         //  above the baseline, per ready connection
     double rss_total_kb_per_conn;   //  all of it, per ready connection
     uint32_t failed;
+    double first_cpu_s;             //  CPU of the first server process (zchat: the router)
+    double first_us_per_message;    //  ... per message sent
+    double first_core_share;        //  ... as a share of one core over the window
 } report_figures_t;
 
 static void
@@ -44,6 +47,14 @@ s_figures (const run_result_t *result, report_figures_t *figures)
         figures->rss_kb_per_conn = above / result->ready;
         figures->rss_total_kb_per_conn = (double) result->cpu_end.rss_kb_total / result->ready;
     }
+    if (result->cpu_end.count > 0)
+        figures->first_cpu_s = (double) (result->cpu_end.cpu_ns [0]
+                                         - result->cpu_start.cpu_ns [0]) / REPORT_NS_PER_S;
+    if (result->messages_sent)
+        figures->first_us_per_message = figures->first_cpu_s * 1e6
+                                      / (double) result->messages_sent;
+    if (result->measured_s > 0)
+        figures->first_core_share = figures->first_cpu_s / result->measured_s;
     figures->failed = result->failed_connect + result->failed_login + result->failed_barrier
                     + result->failed_later + result->timed_out;
 }
@@ -180,10 +191,10 @@ s_write_tsv (const run_options_t *options, const run_result_t *result,
         fprintf (file, "label\tserver\tgateways\tclients\trooms\tmode\tready\tfailed"
                  "\tmessages_per_s\tdeliveries_per_s\tp50_us\tp90_us\tp99_us\tp999_us\tmax_us"
                  "\tlost\tduplicated\tout_of_order\tmisrouted\tcpu_us_per_delivery"
-                 "\trss_kb_per_conn\trss_kb\tserver_cpu_s\tloadgen_cpu_s\n");
+                 "\trss_kb_per_conn\trss_kb\tserver_cpu_s\tloadgen_cpu_s\tfirst_cpu_s\tfirst_us_per_message\tfirst_core_share\n");
     fprintf (file, "%s\t%s\t%zu\t%" PRIu32 "\t%" PRIu32 "\t%s\t%" PRIu32 "\t%" PRIu32
              "\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
-             "\t%" PRIu64 "\t%.4f\t%.3f\t%" PRIu64 "\t%.3f\t%.3f\n",
+             "\t%" PRIu64 "\t%.4f\t%.3f\t%" PRIu64 "\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n",
              options->label, options->server_name, options->server_count, options->clients,
              options->rooms, s_mode_name (options->mode), result->ready, figures->failed,
              figures->messages_per_s, figures->deliveries_per_s,
@@ -192,7 +203,8 @@ s_write_tsv (const run_options_t *options, const run_result_t *result,
              s_us (result->latency_ns [4]), result->lost, result->duplicated,
              result->out_of_order, result->misrouted, figures->cpu_us_per_delivery,
              figures->rss_kb_per_conn, result->cpu_end.rss_kb_total, figures->server_cpu_s,
-             result->loadgen_cpu_s);
+             result->loadgen_cpu_s, figures->first_cpu_s, figures->first_us_per_message,
+             figures->first_core_share);
     return fclose (file) == 0? 0: -1;
 }
 

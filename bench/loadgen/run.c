@@ -2,8 +2,8 @@
     run.c - the phases and the event loop of one benchmark run
 
     Connection j of N goes to room j mod R as that room's member j div R,
-    and connects to server (gateway) member mod G, so every room spans the
-    gateways. The run has four phases:
+    and connects to server (gateway) (member + room) mod G, so every room
+    spans the gateways and even rooms of two load all of them. The run has four phases:
       join      connect (at --connect-rate), log in, join the room, wait
                 for our own join notice
       barrier   the first two members of each room send probes until every
@@ -560,7 +560,9 @@ s_setup (run_t *self)
         conn->index = index;
         conn->room = index % options->rooms;
         conn->member = index / options->rooms;
-        conn->server = conn->member % (uint32_t) options->server_count;
+        //  Rotated by room so that rooms smaller than the gateway count
+        //  still spread the load over every gateway
+        conn->server = (conn->member + conn->room) % (uint32_t) options->server_count;
         conn->sender_slot = -1;
         self->rooms [conn->room].member_count++;
     }
