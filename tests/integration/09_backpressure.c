@@ -101,7 +101,7 @@ s_flood (harness_t *harness, const char **flags, harness_client_t **alice_p,
             { harness_client_fd (readers [0]), POLLIN, 0 },
             { harness_client_fd (readers [1]), POLLIN, 0 },
         };
-        poll (items, 3, FLOOD_POLL_MS);
+        poll (items, sizeof items / sizeof items [0], FLOOD_POLL_MS);
         if ((items [0].revents & POLLOUT) && sent < allowed) {
             ssize_t written = harness_write_some (alice, flood + sent, allowed - sent);
             assert_true (written >= 0);
