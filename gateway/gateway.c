@@ -3,8 +3,8 @@
 
     Everything runs on one thread in one loop (loop.h). Client events come
     from the client set, wire messages from the relay; this file routes
-    them: replies to the session they name, published room traffic to the
-    room's local members (formatted once, written to each), control
+    them: replies to the session they name, published room traffic to
+    fanout.c, PROBED to the sessions waiting for that room, control
     traffic to the lifecycle below.
 
     Lifecycle: RUNNING until the router's DRAIN (then DRAINING: every
@@ -27,6 +27,8 @@
 #include "subs.h"
 #include "session.h"
 #include "format.h"
+#include "sessions.h"
+#include "fanout.h"
 #include <sys/signalfd.h>
 #include <sys/random.h>
 #include <signal.h>
@@ -54,7 +56,8 @@ struct _gateway_t {
     format_t *format;               //  the one line buffer
     client_set_t *clients;
     listener_t *listener;
-    zhashx_t *sessions;             //  client id -> session_t
+    sessions_t *sessions;           //  client id -> session_t
+    fanout_t fanout;                //  room traffic delivery
     session_ctx_t ctx;              //  what sessions share
     int signal_fd;                  //  SIGINT/SIGTERM, or -1
     int heartbeat_timer;
@@ -69,43 +72,14 @@ struct _gateway_t {
     size_t closing_clients;         //  clients when drain/shutdown began
 };
 
-//  ---------------------------------------------------------------------
-//  Sessions by client id: the id itself is the hash key
-
-static size_t
-s_id_hash (const void *key)
-{
-    return (size_t) ((uint64_t) (uintptr_t) key * 0x9E3779B97F4A7C15ULL);
-}
-
-static int
-s_id_compare (const void *left, const void *right)
-{
-    uintptr_t left_id = (uintptr_t) left, right_id = (uintptr_t) right;
-    return left_id < right_id? -1: left_id > right_id;
-}
-
-//  Client ids start at 1 in practice; +1 keeps a zero id off the NULL key.
-static void *
-s_id_key (uint64_t id)
-{
-    return (void *) (uintptr_t) (id + 1);
-}
-
-static session_t *
-s_session (gateway_t *self, uint64_t id)
-{
-    return (session_t *) zhashx_lookup (self->sessions, s_id_key (id));
-}
-
 //  Write the formatted line to every session.
 static void
 s_tell_everyone (gateway_t *self)
 {
     const char *data = format_data (self->format);
     size_t size = format_size (self->format);
-    for (session_t *session = (session_t *) zhashx_first (self->sessions);
-         session; session = (session_t *) zhashx_next (self->sessions))
+    for (session_t *session = sessions_first (self->sessions);
+         session; session = sessions_next (self->sessions))
         session_write (session, data, size);
 }
 
@@ -123,7 +97,7 @@ s_on_opened (void *owner, client_t *client)
     }
     session_t *session = session_new (&self->ctx, client);
     client_set_owner_data (client, session);
-    zhashx_insert (self->sessions, s_id_key (client_id (client)), session);
+    sessions_insert (self->sessions, session);
     if (self->config.verbose)
         zsys_debug ("gateway: session opened client=%" PRIu64, client_id (client));
 }
@@ -148,7 +122,7 @@ s_on_closed (void *owner, client_t *client, client_close_reason_t reason)
     if (!session)
         return;
     client_set_owner_data (client, NULL);
-    zhashx_delete (self->sessions, s_id_key (session_id (session)));
+    sessions_remove (self->sessions, session);
     if (self->config.verbose)
         zsys_debug ("gateway: session closed client=%" PRIu64 " reason=%s",
                     session_id (session), client_close_reason_text (reason));
@@ -220,8 +194,8 @@ s_on_welcome (gateway_t *self, wire_msg_t *msg)
     if (!self->resyncing)
         return;
     self->resyncing = false;
-    for (session_t *session = (session_t *) zhashx_first (self->sessions);
-         session; session = (session_t *) zhashx_next (self->sessions))
+    for (session_t *session = sessions_first (self->sessions);
+         session; session = sessions_next (self->sessions))
         session_resync (session);
     client_set_resume (self->clients);
 }
@@ -357,7 +331,7 @@ s_on_reply (void *owner, wire_msg_t **msg_p)
             s_start_resync (self, msg->epoch);
             break;
         default: {
-            session_t *session = s_session (self, msg->client);
+            session_t *session = sessions_lookup (self->sessions, msg->client);
             if (session)
                 session_on_reply (session, msg);
             else
@@ -367,22 +341,6 @@ s_on_reply (void *owner, wire_msg_t **msg_p)
         }
     }
     wire_msg_destroy (msg_p);
-}
-
-//  Write the formatted line to every member of room, except the member
-//  with skip_id when skip is true (a sender does not get its own line).
-static void
-s_fan_out (gateway_t *self, subs_room_t *room, bool skip, uint64_t skip_id)
-{
-    size_t count;
-    subs_member_t **members = subs_room_members (room, &count);
-    const char *data = format_data (self->format);
-    size_t size = format_size (self->format);
-    for (size_t index = 0; index < count; index++) {
-        subs_member_t *member = members [index];
-        if (!skip || member->id != skip_id)
-            client_write ((client_t *) member->data, data, size);
-    }
 }
 
 static void
@@ -397,59 +355,11 @@ s_on_probed (gateway_t *self, wire_msg_t *msg)
     size_t count;
     uint64_t *waiters = subs_room_take_waiters (room, &count);
     for (size_t index = 0; index < count; index++) {
-        session_t *session = s_session (self, waiters [index]);
+        session_t *session = sessions_lookup (self->sessions, waiters [index]);
         if (session)
             session_room_live (session, room);
     }
     free (waiters);
-}
-
-//  Room traffic: account for the sequence number, format once, deliver.
-static void
-s_on_room_message (gateway_t *self, wire_msg_t *msg)
-{
-    subs_room_t *room = subs_lookup (self->subs, msg->room);
-    if (!room || subs_room_state (room) != SUBS_LIVE)
-        return;
-    uint64_t missed = subs_room_sequence (room, msg->seq);
-    if (missed) {
-        format_missed (self->format, missed, msg->room);
-        s_fan_out (self, room, false, 0);
-    }
-    bool ours = msg->gateway && streq (msg->gateway, self->id);
-    session_t *session = ours? s_session (self, msg->client): NULL;
-    switch (msg->id) {
-        case WIRE_CHAT:
-            format_chat (self->format, msg->room, msg->nick, msg->text);
-            s_fan_out (self, room, ours, msg->client);
-            break;
-        case WIRE_EMOTE:
-            format_emote (self->format, msg->room, msg->nick, msg->text);
-            s_fan_out (self, room, ours, msg->client);
-            break;
-        case WIRE_JOINED:
-            if (session)
-                session_on_joined (session, room);
-            format_joined (self->format, msg->room, msg->nick);
-            s_fan_out (self, room, false, 0);
-            break;
-        case WIRE_LEFT:
-            format_left (self->format, msg->room, msg->nick, msg->text);
-            s_fan_out (self, room, false, 0);
-            if (session)
-                session_on_left (session, room);
-            break;
-        case WIRE_RENAMED:
-            format_renamed (self->format, msg->nick, msg->target);
-            s_fan_out (self, room, false, 0);
-            break;
-        case WIRE_NOTICE:
-            format_notice (self->format, msg->text);
-            s_fan_out (self, room, false, 0);
-            break;
-        default:
-            break;
-    }
 }
 
 static void
@@ -468,7 +378,7 @@ s_on_publish (void *owner, wire_msg_t **msg_p)
             s_on_probed (self, msg);
             break;
         default:
-            s_on_room_message (self, msg);
+            fanout_room_message (&self->fanout, msg);
     }
     wire_msg_destroy (msg_p);
 }
@@ -564,16 +474,12 @@ gateway_new (const gateway_config_t *config)
 
     self->loop = loop_new ();
     self->format = format_new ();
-    self->sessions = zhashx_new ();
+    self->sessions = sessions_new ();
     if (!self->loop || !self->format || !self->sessions) {
         zsys_error ("gateway: cannot allocate");
         gateway_destroy (&self);
         return NULL;
     }
-    zhashx_set_key_hasher (self->sessions, s_id_hash);
-    zhashx_set_key_comparator (self->sessions, s_id_compare);
-    zhashx_set_key_duplicator (self->sessions, NULL);
-    zhashx_set_key_destructor (self->sessions, NULL);
     if (s_open_signals (self)) {
         zsys_error ("gateway: cannot watch signals error=%s", strerror (errno));
         gateway_destroy (&self);
@@ -600,6 +506,10 @@ gateway_new (const gateway_config_t *config)
     self->ctx.relay = self->relay;
     self->ctx.subs = self->subs;
     self->ctx.format = self->format;
+    self->fanout.subs = self->subs;
+    self->fanout.format = self->format;
+    self->fanout.sessions = self->sessions;
+    self->fanout.gateway_id = self->id;
 
     client_limits_t limits = {
         .max_line = (size_t) config->max_line,
@@ -645,8 +555,8 @@ gateway_destroy (gateway_t **self_p)
     listener_destroy (&self->listener);
     client_set_destroy (&self->clients);    //  closes sessions via on_closed
     if (self->sessions)
-        assert (zhashx_size (self->sessions) == 0);
-    zhashx_destroy (&self->sessions);
+        assert (sessions_size (self->sessions) == 0);
+    sessions_destroy (&self->sessions);
     subs_destroy (&self->subs);
     relay_destroy (&self->relay);
     if (self->signal_fd != -1) {

@@ -15,6 +15,7 @@
 #define MAIN_HOSTNAME_MAX       256
 #define MAIN_DRAIN_LINGER_MS    2000    //  wait for a client's EOF after our FIN
 #define MAIN_EXIT_CONFIG        2
+#define MAIN_BACKLOG            4096    //  listen backlog default
 
 int
 main (int argc, char **argv)
@@ -37,7 +38,7 @@ main (int argc, char **argv)
         .uplink_hwm = CHAT_UPLINK_HWM,
         .router_timeout_s = CHAT_ROUTER_TIMEOUT_S,
         .heartbeat_interval_ms = CHAT_HEARTBEAT_MS,
-        .backlog = SOMAXCONN > 4096? SOMAXCONN: 4096,
+        .backlog = MAIN_BACKLOG,
         .drain_linger_ms = MAIN_DRAIN_LINGER_MS,
         .verbose = false
     };

@@ -18,6 +18,8 @@
 #include "names.h"
 
 #define SESSION_RESYNC      "resync"    //  LOGIN text after a router restart
+#define SESSION_UTF8_MASK   0xC0        //  top bits of a UTF-8 byte...
+#define SESSION_UTF8_NEXT   0x80        //  ...that continue a character
 
 struct _session_t {
     session_ctx_t *ctx;                 //  shared services (not owned)
@@ -174,7 +176,7 @@ s_text_size (const char *text, size_t size)
     if (size <= WIRE_TEXT_MAX)
         return size;
     size = WIRE_TEXT_MAX;
-    while (size > 0 && ((unsigned char) text [size] & 0xC0) == 0x80)
+    while (size > 0 && ((unsigned char) text [size] & SESSION_UTF8_MASK) == SESSION_UTF8_NEXT)
         size--;
     return size;
 }
