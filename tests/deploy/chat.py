@@ -14,9 +14,12 @@ sockets and asserts on the client protocol (docs/PROTOCOL.md):
      connection close, and the rest must hear that they left;
   4. --late-clients new clients get in, join, and chat with the
      survivors; /rooms counts exactly the survivors and the newcomers;
-  5. --drain-cmd stops the deployment; every client's connection must
-     then close within --drain-timeout seconds (after the router's
-     "* Server shutting down..." notice, with --drain-notice).
+  5. --restart-cmd crashes and restarts the router; the gateways must stay
+     up and re-register every session (the status shows them all again),
+     and everyone chats as before, under the same nicknames;
+  6. --drain-cmd stops the deployment; every client's connection must
+     then close within --drain-timeout seconds, after a line matching
+     --drain-notice if given.
 
 Each step is optional past 2 (leave its option out). The transcript of
 what every client sent and received goes to stdout; a failure prints the
@@ -211,17 +214,48 @@ def s_check_rooms(scenario, asker, room, count):
     scenario.log("check: /rooms counts #%s %d" % (room, count))
 
 
-def s_gateways(scenario, status_cmd):
-    """Run the status command; returns {gateway name: sessions}."""
+def s_gateways(scenario, status_cmd, quiet=False):
+    """Run the status command; returns ({gateway name: sessions}, total
+    sessions)."""
     output = subprocess.run(status_cmd, shell=True, check=True, capture_output=True,
                             text=True, timeout=scenario.timeout).stdout
     gateways = {}
+    sessions = None
     for line in output.splitlines():
         match = GATEWAY_RE.match(line)
         if match:
             gateways[match.group(2) or match.group(1)] = int(match.group(3))
-    scenario.log("status: %s" % " ".join("%s=%d" % item for item in sorted(gateways.items())))
-    return gateways
+        elif line.startswith("sessions="):
+            sessions = int(line[len("sessions="):])
+    if not quiet:
+        scenario.log("status: sessions=%s %s" % (sessions, " ".join(
+            "%s=%d" % item for item in sorted(gateways.items()))))
+    return gateways, sessions
+
+
+def s_restart_router(scenario, options, room, members):
+    """Crash and restart the router; wait until the gateways have
+    re-registered every member, then check they still chat."""
+    scenario.log("restart: %s" % options.restart_cmd)
+    subprocess.run(options.restart_cmd, shell=True, check=True, timeout=scenario.timeout)
+    deadline = time.monotonic() + options.loss_timeout
+    while True:
+        scenario.pump(0.5)
+        if any(client.closed for client in members):
+            raise Failure("a client lost its connection when the router restarted")
+        try:
+            _, sessions = s_gateways(scenario, options.status_cmd, quiet=True)
+        except subprocess.SubprocessError:
+            sessions = None         # the router is not back yet
+        if sessions == len(members):
+            break
+        if time.monotonic() > deadline:
+            raise Failure("router knows %s sessions %.0fs after its restart, expected %d"
+                          % (sessions, options.loss_timeout, len(members)))
+    s_gateways(scenario, options.status_cmd)
+    scenario.log("check: the gateways re-registered all %d sessions" % len(members))
+    s_chat_round(scenario, room, members, "after the router restart")
+    s_check_rooms(scenario, members[0], room, len(members))
 
 
 def s_run(scenario, options):
@@ -230,7 +264,7 @@ def s_run(scenario, options):
                for index in range(1, options.clients + 1)]
 
     if options.status_cmd:
-        used = [name for name, sessions in s_gateways(scenario, options.status_cmd).items()
+        used = [name for name, sessions in s_gateways(scenario, options.status_cmd)[0].items()
                 if sessions > 0]
         if len(used) < options.min_gateways:
             raise Failure("clients landed on %d gateway(s), expected at least %d"
@@ -270,12 +304,15 @@ def s_run(scenario, options):
         if options.status_cmd:
             s_gateways(scenario, options.status_cmd)
 
+    if options.restart_cmd:
+        s_restart_router(scenario, options, room, members)
+
     if options.drain_cmd:
         scenario.log("drain: %s" % options.drain_cmd)
         drain = subprocess.Popen(options.drain_cmd, shell=True)
         for client in members:
             if options.drain_notice:
-                scenario.expect(client, r"^\* Server shutting down", "drain notice",
+                scenario.expect(client, options.drain_notice, "drain notice",
                                 options.drain_timeout)
             scenario.expect_closed(client, options.drain_timeout)
         scenario.log("check: every client closed by the drain")
@@ -294,9 +331,10 @@ def main():
     parser.add_argument("--min-gateways", type=int, default=2)
     parser.add_argument("--status-cmd")
     parser.add_argument("--kill-cmd")
+    parser.add_argument("--restart-cmd", help="crash and restart the router")
     parser.add_argument("--drain-cmd")
-    parser.add_argument("--drain-notice", action="store_true",
-                        help="every client must get '* Server shutting down...' first")
+    parser.add_argument("--drain-notice", metavar="REGEX",
+                        help="a line every client must get before the close")
     parser.add_argument("--timeout", type=float, default=10.0,
                         help="seconds to wait for any one expected line")
     parser.add_argument("--loss-timeout", type=float, default=20.0,

@@ -8,7 +8,8 @@
 # reaches Debian's archive here), then brings the compose stack up with
 # three gateways on a free loopback port and drives tests/deploy/chat.py
 # through the balancer: spread over gateways, chat across them, /rooms,
-# kill a gateway, newcomers chat, `stop` drains. Last it checks exit codes
+# kill a gateway, newcomers chat, crash and restart the router (the
+# gateways stay and re-register everyone), `stop` drains. Last it checks exit codes
 # and logs and runs `down`. Everything it started is removed on exit, on
 # failure too. Logs and the chat transcript are kept in DEPLOY_OUT.
 set -euo pipefail
@@ -130,7 +131,9 @@ python3 tests/deploy/chat.py 127.0.0.1 "$ZCHAT_PORT" --tag dock \
     --clients 6 --late-clients 3 --min-gateways "$GATEWAYS" \
     --status-cmd "$DOCKER exec $(s_container router) zchat-ctl --control tcp://127.0.0.1:5557 status" \
     --kill-cmd "$DOCKER kill $victim >/dev/null" \
+    --restart-cmd "$DOCKER kill $(s_container router) >/dev/null && $DOCKER start $(s_container router) >/dev/null" \
     --drain-cmd "${compose[*]} -f $repo/docker-compose.yml -p $project stop -t $STOP_TIMEOUT_S" \
+    --drain-notice '^\* .*shutting down' \
     | tee "$DEPLOY_OUT/compose-transcript.txt"
 s_elapsed "chat scenario passed"
 

@@ -16,7 +16,7 @@
 # route for the subnet so nothing on the host can ever send to it. Then
 # tests/deploy/chat.py plays the deploy scenario through the balancer
 # (spread, chat across gateways, /rooms, SIGKILL a gateway, newcomers,
-# drain by SIGTERM to the router). On exit, failure included, every
+# SIGKILL and restart the router, drain by SIGTERM to the router). On exit, failure included, every
 # process is stopped by PID and the namespaces (with the bridge and
 # veths in them) and the route are removed.
 set -euo pipefail
@@ -46,6 +46,8 @@ s_cleanup () {
     status=$?
     trap - EXIT INT TERM
     set +e
+    # the restarted router is the scenario's child, known by its pidfile
+    [ -s "$work/router2.pid" ] && pids+=("$(cat "$work/router2.pid")")
     for pid in "${pids[@]}"; do
         kill -TERM "$pid" 2>/dev/null || true
     done
@@ -139,9 +141,11 @@ s_host client "$CLIENT_ADDRESS"
 s_elapsed "namespaces up: ${namespaces[*]}"
 
 # --- the servers --------------------------------------------------------------
-s_start router router env ZCHAT_INGRESS="tcp://$ROUTER_ADDRESS:5555" \
-    ZCHAT_PUBLISH="tcp://$ROUTER_ADDRESS:5556" ZCHAT_CONTROL=tcp://127.0.0.1:5557 \
-    ZCHAT_GATEWAY_TIMEOUT=3 ZCHAT_DRAIN_TIMEOUT=10 "$bin/zchat-router"
+router_command="env ZCHAT_INGRESS=tcp://$ROUTER_ADDRESS:5555 \
+    ZCHAT_PUBLISH=tcp://$ROUTER_ADDRESS:5556 ZCHAT_CONTROL=tcp://127.0.0.1:5557 \
+    ZCHAT_GATEWAY_TIMEOUT=3 ZCHAT_DRAIN_TIMEOUT=10 $bin/zchat-router"
+# shellcheck disable=SC2086
+s_start router router $router_command
 router_pid=${pids[-1]}
 s_wait_log router 'router: ready'
 gateway_pids=()
@@ -213,11 +217,25 @@ ip netns exec "$prefix-client" python3 tests/deploy/chat.py "$BALANCER_ADDRESS" 
     --tag ns --clients 6 --late-clients 3 --min-gateways "$GATEWAYS" \
     --status-cmd "ip netns exec $prefix-router $bin/zchat-ctl --control tcp://127.0.0.1:5557 status" \
     --kill-cmd "kill -KILL ${gateway_pids[1]}" \
-    --drain-cmd "kill -TERM $router_pid" --drain-notice \
+    --restart-cmd "kill -KILL $router_pid && sleep 0.5 && { ip netns exec $prefix-router $router_command >$work/router2.log 2>&1 & echo \$! >$work/router2.pid; }" \
+    --drain-cmd "kill -TERM \$(cat $work/router2.pid)" --drain-notice '^\* Server shutting down' \
     | tee "$DEPLOY_OUT/netns-transcript.txt"
 
 # --- drained: the router and the surviving gateways exit 0 --------------------
-for pid in "$router_pid" "${gateway_pids[0]}" "${gateway_pids[2]}"; do
+router2_pid=$(cat "$work/router2.pid")
+waited=0
+while kill -0 "$router2_pid" 2>/dev/null && [ "$waited" -lt "$STOP_TIMEOUT_S" ]; do
+    sleep 1
+    waited=$((waited + 1))
+done
+# not this shell's child: its log tells how it ended
+if kill -0 "$router2_pid" 2>/dev/null || ! grep -q 'router: stopped' "$work/router2.log"; then
+    echo "netns-test: the restarted router did not drain and stop" >&2
+    exit 1
+fi
+echo "  restarted router pid $router2_pid stopped"
+wait "$router_pid" 2>/dev/null || true      # the one killed on purpose
+for pid in "${gateway_pids[0]}" "${gateway_pids[2]}"; do
     status=0
     waited=0
     while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$STOP_TIMEOUT_S" ]; do
