@@ -83,9 +83,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# A test sees its own tier's private headers only (both tiers have, say,
+# a sessions.h of their own).
+$(BUILD)/tests/unit/gateway/%.o: TIER_INCLUDE := -Igateway
+$(BUILD)/tests/unit/router/%.o: TIER_INCLUDE := -Irouter
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Igateway -Irouter -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(TIER_INCLUDE) -c $< -o $@
 
 $(COMMON_LIB): $(call obj,$(COMMON_SRC))
 $(GATEWAY_LIB): $(call obj,$(GATEWAY_SRC))
