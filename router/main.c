@@ -61,6 +61,9 @@ main (int argc, char **argv)
         return MAIN_EXIT_USAGE;
     }
 
+    //  A closed stderr (say, the reader of our log pipe went away) must
+    //  not kill the router with SIGPIPE; the write just fails.
+    signal (SIGPIPE, SIG_IGN);
     zsys_init ();
     zsys_handler_set (s_signal_handler);
     zsys_set_logstream (stderr);

@@ -9,20 +9,37 @@
 # Any ZCHAT_* variable set in the environment passes through.
 set -eu
 bin=${1:-bin}
+drain_timeout=${ZCHAT_DRAIN_TIMEOUT:-10}
 setsid "$bin/zchat-router" &
 router=$!
 setsid "$bin/zchat-gateway" &
 gateway=$!
 
+# Wait up to $2 seconds for pid $1 to exit; return 1 if it is still there.
+wait_gone() {
+    ticks=$(($2 * 10))
+    while kill -0 "$1" 2>/dev/null; do
+        [ "$ticks" -le 0 ] && return 1
+        ticks=$((ticks - 1))
+        sleep 0.1
+    done
+}
+
 stop() {
     trap '' INT TERM
     kill -TERM "$router" 2>/dev/null || true
-    wait "$router" 2>/dev/null || true
-    wait "$gateway" 2>/dev/null || true
+    # The router's drain tells the gateway to finish; if the router is
+    # gone without draining it, stop the gateway on its own.
+    wait_gone "$router" $((drain_timeout + 2)) || kill -KILL "$router" 2>/dev/null || true
+    wait_gone "$gateway" 3 || kill -TERM "$gateway" 2>/dev/null || true
+    wait_gone "$gateway" 5 || kill -KILL "$gateway" 2>/dev/null || true
     exit 0
 }
 trap stop INT TERM
 echo "zchat: router pid $router, gateway pid $gateway;" \
      "connect with: telnet localhost 8080 (Ctrl+C stops both)" >&2
-wait "$gateway" || true
+# If either server exits by itself (a bind error, say), stop the other.
+while kill -0 "$router" 2>/dev/null && kill -0 "$gateway" 2>/dev/null; do
+    sleep 0.5
+done
 stop
