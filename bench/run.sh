@@ -40,6 +40,7 @@ S5="--clients 2000 --rooms 1000 --mode closed --window 4 --duration $duration"
 # connect rate is the point) its clients log in a few at a time.
 NGIRCD_PACE="--max-pending 8"
 COMMON="--drain 3 --join-timeout $join_timeout --barrier-timeout 20 --quiet"
+LOG_KEEP=200        # last lines of each server log kept with the results
 runs=0
 failures=""
 
@@ -78,7 +79,7 @@ zchat_case () {
     fi
     bench_stop_zchat || failures="$failures $label/zchat(stop)"
     for log in "$BENCH_WORK"/router.log "$BENCH_WORK"/gateway*.log; do
-        [ -f "$log" ] && cp "$log" "$out/$label-zchat-$(basename "$log")"
+        [ -f "$log" ] && tail -n "$LOG_KEEP" "$log" > "$out/$label-zchat-$(basename "$log")"
     done
     rm -f "$BENCH_WORK"/*.log
 }
@@ -95,7 +96,7 @@ ngircd_case () {
     fi
     # ngIRCd's own shutdown is not what is measured: note it, do not fail
     bench_stop_ngircd || echo "bench: $label: ngIRCd did not stop cleanly (see $label-ngircd.log)" >&2
-    cp "$BENCH_WORK/ngircd.log" "$out/$label-ngircd.log" 2>/dev/null || true
+    tail -n "$LOG_KEEP" "$BENCH_WORK/ngircd.log" > "$out/$label-ngircd.log" 2>/dev/null || true
     rm -f "$BENCH_WORK"/*.log
 }
 

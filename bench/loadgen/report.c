@@ -170,6 +170,10 @@ s_write_json (const run_options_t *options, const run_result_t *result,
                  index? ", ": "", (int) result->cpu_end.pid [index],
                  (double) (result->cpu_end.cpu_ns [index] - result->cpu_start.cpu_ns [index])
                  / REPORT_NS_PER_S, result->cpu_end.rss_kb [index]);
+    fprintf (file, "],\n  \"baseline_processes\": [");
+    for (size_t index = 0; index < result->baseline.count; index++)
+        fprintf (file, "%s{\"pid\": %d, \"rss_kb\": %" PRIu64 "}", index? ", ": "",
+                 (int) result->baseline.pid [index], result->baseline.rss_kb [index]);
     fprintf (file, "],\n  \"first_error\": \"");
     for (const char *cursor = result->first_error; *cursor; cursor++)
         if (*cursor != '"' && *cursor != '\\' && (unsigned char) *cursor >= ' ')
