@@ -11,7 +11,10 @@
     and an append to the set's pending list. A late loop hook flushes every
     pending client with one send; only when the kernel buffer is full does
     the client ask the loop for writability. The queue grows geometrically
-    up to the cap and is freed when it drains.
+    up to the cap; it stays allocated while the client keeps getting
+    output (a busy room refills it every pass, and freeing it on every
+    drain cost a malloc, a free and page faults per client per pass) and
+    is given back once it has stayed empty for CLIENT_KEEP_MS.
 
     Lifecycle: open -> closing (client_close: input discarded, output
     flushed, then FIN, then input read and discarded until the peer's EOF
@@ -37,6 +40,8 @@
 #define CLIENT_DRAIN_READS      16          //  reads to empty input before close
 #define CLIENT_DRAIN_SIZE       4096        //  stack buffer for those reads
 #define CLIENT_POOL_MAX         1024        //  spare first-size queues kept
+#define CLIENT_KEEP_MS          250         //  an empty queue is kept this long (at least)
+#define CLIENT_HOLDERS_INITIAL  64          //  first size of the holders array
 #define CLIENT_TRIM_BYTES       (1024 * 1024) //  freed queue bytes worth a malloc_trim
 #define CLIENT_PASS_ROUNDS      16          //  flush/reap rounds in one pass
 #define CLIENT_NOTICE_MAX       128         //  longest notice we format
@@ -65,11 +70,13 @@ struct _client_t {
     bool in_pending : 1;        //  on the pending-write list
     bool in_reap : 1;           //  on the reap list
     bool in_held : 1;           //  on the held list
+    bool output_recent : 1;     //  queue written since the last keep check
     linebuf_t input;            //  partial or held input
     char *output;               //  output queue, NULL when empty
     uint32_t output_start;      //  first unsent byte
     uint32_t output_end;        //  end of queued bytes
     uint32_t output_capacity;   //  bytes allocated
+    uint32_t holder_index;      //  place in the set's holders array
     uint64_t skipped;           //  lines skipped since the last lag notice
     int64_t last_active;        //  ms of the last complete line (or accept)
     int64_t stuck_since;        //  ms of the first skip while full, or 0
@@ -106,6 +113,10 @@ struct _client_set_t {
     size_t pool_size;           //  queues in the pool
     bool pool_used;             //  a queue was taken since the last tick
     size_t freed_bytes;         //  big queues freed since the last trim
+    client_t **holders;         //  clients that own a queue (holder_index)
+    size_t holder_count;        //  entries in holders
+    size_t holder_capacity;     //  entries allocated
+    int keep_timer;             //  gives back queues that stayed empty
 };
 
 static void s_update_interest (client_t *self);
@@ -197,6 +208,36 @@ s_held_add (client_t *self)
 
 //  --- output ---------------------------------------------------------------
 
+//  The holders array lists the clients that own a queue, so the keep
+//  timer visits only those. Returns 0 or -1 (no memory).
+static int
+s_holders_add (client_t *self)
+{
+    client_set_t *set = self->set;
+    if (set->holder_count == set->holder_capacity) {
+        size_t capacity = set->holder_capacity? set->holder_capacity * 2: CLIENT_HOLDERS_INITIAL;
+        client_t **holders = (client_t **) realloc (set->holders, capacity * sizeof (client_t *));
+        if (!holders)
+            return -1;
+        set->holders = holders;
+        set->holder_capacity = capacity;
+    }
+    self->holder_index = (uint32_t) set->holder_count;
+    set->holders [set->holder_count++] = self;
+    return 0;
+}
+
+//  Remove from the holders array: the last holder fills the hole.
+static void
+s_holders_remove (client_t *self)
+{
+    client_set_t *set = self->set;
+    assert (self->holder_index < set->holder_count && set->holders [self->holder_index] == self);
+    client_t *last = set->holders [--set->holder_count];
+    set->holders [self->holder_index] = last;
+    last->holder_index = self->holder_index;
+}
+
 //  Append bytes to the queue, ignoring the cap. Returns 0 or -1.
 static int
 s_output_append (client_t *self, const char *data, size_t size)
@@ -215,6 +256,8 @@ s_output_append (client_t *self, const char *data, size_t size)
             if (capacity > UINT32_MAX)
                 return -1;
             client_set_t *set = self->set;
+            if (!self->output && s_holders_add (self))
+                return -1;
             char *output;
             if (!self->output && capacity == CLIENT_OUTBUF_INITIAL && set->pool_size) {
                 output = set->pool [--set->pool_size];
@@ -222,25 +265,32 @@ s_output_append (client_t *self, const char *data, size_t size)
             }
             else
                 output = (char *) realloc (self->output, capacity);
-            if (!output)
+            if (!output) {
+                if (!self->output)
+                    s_holders_remove (self);
                 return -1;
+            }
             self->output = output;
             self->output_capacity = capacity;
         }
     }
     memcpy (self->output + self->output_end, data, size);
     self->output_end += size;
+    self->output_recent = true;
     s_pending_add (self);
     return 0;
 }
 
-//  Drop the queue. First-size queues go back to the set's pool: a queue
-//  is taken and dropped by every client that gets output in a pass, and
-//  the pool makes that a pointer move instead of malloc and free.
+//  Drop the queue. First-size queues go back to the set's pool, so a
+//  client that gets output again after a quiet spell takes a pointer
+//  instead of calling malloc.
 static void
 s_output_free (client_t *self)
 {
     client_set_t *set = self->set;
+    if (!self->output)
+        return;
+    s_holders_remove (self);
     if (self->output_capacity == CLIENT_OUTBUF_INITIAL && set->pool_size < CLIENT_POOL_MAX)
         set->pool [set->pool_size++] = self->output;
     else {
@@ -291,7 +341,9 @@ s_flush (client_t *self)
     while (self->fd != -1) {
         size_t used = self->output_end - self->output_start;
         if (used == 0) {
-            s_output_free (self);
+            //  The queue stays while in use: the keep timer frees it once
+            //  it has stayed empty (a busy room refills it every pass)
+            self->output_start = self->output_end = 0;
             self->stuck_since = 0;
             if (self->skipped > 0 && !self->closing) {
                 char notice [CLIENT_NOTICE_MAX];
@@ -592,6 +644,26 @@ s_tick (loop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
+//  Give back every queue that stayed empty since the last check: a client
+//  keeps its queue while it gets output pass after pass, and an idle
+//  client owns none a moment later.
+static int
+s_keep_check (loop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    client_set_t *self = (client_set_t *) arg;
+    //  Backwards: a removal moves the last holder into the hole
+    for (size_t index = self->holder_count; index > 0; index--) {
+        client_t *client = self->holders [index - 1];
+        if (client->output_start == client->output_end && !client->output_recent)
+            s_output_free (client);
+        else
+            client->output_recent = false;
+    }
+    return 0;
+}
+
 static void
 s_free (client_t *self)
 {
@@ -706,6 +778,7 @@ client_set_new (loop_t *loop, const client_limits_t *limits,
     tick_ms = MAX (tick_ms, CLIENT_TICK_MIN_MS);
     self->flushed_pass = loop_pass (loop) - 1;
     self->tick_timer = loop_timer_add (loop, tick_ms, true, s_tick, self);
+    self->keep_timer = loop_timer_add (loop, CLIENT_KEEP_MS, true, s_keep_check, self);
     loop_hook_add_late (loop, s_pass_end, self);
     return self;
 }
@@ -738,6 +811,9 @@ client_set_destroy (client_set_t **self_p)
     s_pass_end (self->loop, self);
     assert (self->size == 0);
     loop_timer_cancel (self->loop, self->tick_timer);
+    loop_timer_cancel (self->loop, self->keep_timer);
+    assert (self->holder_count == 0);
+    free (self->holders);
     loop_hook_remove (self->loop, s_pass_end, self);
     while (self->pool_size)
         free (self->pool [--self->pool_size]);
