@@ -10,7 +10,9 @@
 
     Input is held (client paused, lines answered CLIENT_AGAIN) while the
     login or a /join is in flight, so every line reaches the router after
-    the request that put the session in its room.
+    the request that put the session in its room. A refused /join comes
+    back as JOIN_REFUSED naming the room, so the ERROR of a line sent just
+    before the /join is not taken for it.
     =========================================================================
 */
 #include "session.h"
@@ -394,9 +396,14 @@ session_on_reply (session_t *self, wire_msg_t *msg)
                 snprintf (self->nick, sizeof (self->nick), "%s", msg->nick);
             return;
         case WIRE_ERROR:
+            //  An earlier request failed; never the join in flight, which
+            //  the router answers with JOIN_REFUSED
+            format_error (format, msg->text);
+            break;
+        case WIRE_JOIN_REFUSED:
             format_error (format, msg->text);
             s_write_formatted (self);
-            if (*self->joining && self->join_sent) {
+            if (*self->joining && self->join_sent && msg->room && streq (msg->room, self->joining)) {
                 //  The router refused the move: we are still in our room
                 s_end_join (self, false);
                 subs_room_t *entry = subs_lookup (self->ctx->subs, self->room);

@@ -68,6 +68,8 @@ typedef enum {
     WIRE_WHO_LIST,      //  c r l   entries: (nickname, 0) of room r
     WIRE_PRIVATE,       //  c n x   deliver to session c a private line from n
     WIRE_PRIVATE_SENT,  //  c n x   private line to n was delivered
+    WIRE_JOIN_REFUSED,  //  c r x   JOIN of session c to room r failed, x = reason
+                        //          for people (ERROR answers every other request)
     //  Router -> every gateway (publish, room topic)
     WIRE_CHAT,          //  s g c n x   chat line by n (session g/c)
     WIRE_EMOTE,         //  s g c n x   /me line by n

@@ -40,18 +40,24 @@ s_reply (router_t *self, const char *gateway_id, wire_msg_t **reply_p)
                     gateway_id, wire_id_name (id), zmq_strerror (errno));
 }
 
-//  Answer ERROR to a request of client on gateway; the text for people is
-//  formatted like printf (cut at WIRE_TEXT_MAX bytes).
+//  Answer a failed request on gateway: JOIN_REFUSED for a JOIN (naming
+//  the room asked for), so the gateway can tell it from the ERROR of an
+//  earlier request still in flight; ERROR for every other verb. The text
+//  for people is formatted like printf (cut at WIRE_TEXT_MAX bytes).
 static void __attribute__ ((format (printf, 4, 5)))
-s_reply_error (router_t *self, gateway_t *gateway, uint64_t client, const char *format, ...)
+s_reply_error (router_t *self, gateway_t *gateway, const wire_msg_t *request,
+               const char *format, ...)
 {
     char text [WIRE_TEXT_MAX + 1];
     va_list args;
     va_start (args, format);
     vsnprintf (text, sizeof (text), format, args);
     va_end (args);
-    wire_msg_t *reply = wire_msg_new (WIRE_ERROR);
-    reply->client = client;
+    bool join = request->id == WIRE_JOIN;
+    wire_msg_t *reply = wire_msg_new (join? WIRE_JOIN_REFUSED: WIRE_ERROR);
+    reply->client = request->client;
+    if (join)
+        wire_msg_set_room (reply, request->room);
     wire_msg_set_text (reply, text);
     s_reply (self, gateway_id (gateway), &reply);
 }
@@ -144,43 +150,43 @@ router_gateway_drop (router_t *self, gateway_t *gateway, const char *event, cons
 //  Check a room name from the wire into canonical form; on failure send
 //  ERROR "invalid room name: <reason>" and return -1.
 static int
-s_check_room (router_t *self, gateway_t *gateway, uint64_t client,
+s_check_room (router_t *self, gateway_t *gateway, const wire_msg_t *request,
               const char *name, char *room)
 {
     names_status_t status = names_canonical_room (name, room);
     if (status == NAMES_OK)
         return 0;
-    s_reply_error (self, gateway, client, "invalid room name: %s", names_status_text (status));
+    s_reply_error (self, gateway, request, "invalid room name: %s", names_status_text (status));
     return -1;
 }
 
 //  Refuse a request while draining; returns true if it was refused.
 static bool
-s_refuse_if_draining (router_t *self, gateway_t *gateway, uint64_t client)
+s_refuse_if_draining (router_t *self, gateway_t *gateway, const wire_msg_t *request)
 {
     if (self->draining)
-        s_reply_error (self, gateway, client, ROUTER_ERROR_DRAINING);
+        s_reply_error (self, gateway, request, ROUTER_ERROR_DRAINING);
     return self->draining;
 }
 
 //  The session of a request, or NULL after answering ERROR.
 static session_t *
-s_require_session (router_t *self, gateway_t *gateway, uint64_t client)
+s_require_session (router_t *self, gateway_t *gateway, const wire_msg_t *request)
 {
-    session_t *session = s_session_of (self, gateway, client);
+    session_t *session = s_session_of (self, gateway, request->client);
     if (!session)
-        s_reply_error (self, gateway, client, ROUTER_ERROR_NO_SESSION);
+        s_reply_error (self, gateway, request, ROUTER_ERROR_NO_SESSION);
     return session;
 }
 
 //  The session of a request that changes state (JOIN, NICK, SAY, ...),
 //  or NULL after answering ERROR: refused while draining, or not logged in.
 static session_t *
-s_require_active_session (router_t *self, gateway_t *gateway, uint64_t client)
+s_require_active_session (router_t *self, gateway_t *gateway, const wire_msg_t *request)
 {
-    if (s_refuse_if_draining (self, gateway, client))
+    if (s_refuse_if_draining (self, gateway, request))
         return NULL;
-    return s_require_session (self, gateway, client);
+    return s_require_session (self, gateway, request);
 }
 
 //  ---------------------------------------------------------------------
@@ -221,12 +227,12 @@ s_login_nick (router_t *self, const char *requested, char *nick)
 static void
 s_handle_login (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
-    if (s_refuse_if_draining (self, gateway, msg->client))
+    if (s_refuse_if_draining (self, gateway, msg))
         return;
     bool resync = streq (msg->text, ROUTER_LOGIN_RESYNC);
     char name [CHAT_ROOM_MAX + 1];
     const char *requested_room = *msg->room? msg->room: CHAT_DEFAULT_ROOM;
-    if (s_check_room (self, gateway, msg->client, requested_room, name) == -1)
+    if (s_check_room (self, gateway, msg, requested_room, name) == -1)
         return;
 
     //  A second LOGIN for a client replaces its session (the gateway
@@ -236,12 +242,12 @@ s_handle_login (router_t *self, gateway_t *gateway, wire_msg_t *msg)
         s_session_drop (self, session, resync? NULL: ROUTER_REASON_REPLACED);
 
     if (sessions_full (self->sessions)) {
-        s_reply_error (self, gateway, msg->client, ROUTER_ERROR_SESSIONS);
+        s_reply_error (self, gateway, msg, ROUTER_ERROR_SESSIONS);
         return;
     }
     room_t *room = rooms_ensure (self->rooms, name);
     if (!room) {
-        s_reply_error (self, gateway, msg->client, ROUTER_ERROR_ROOMS);
+        s_reply_error (self, gateway, msg, ROUTER_ERROR_ROOMS);
         return;
     }
     session = sessions_add (self->sessions, gateway_id (gateway), msg->client);
@@ -276,14 +282,14 @@ s_handle_logout (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 static void
 s_handle_join (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
-    session_t *session = s_require_active_session (self, gateway, msg->client);
+    session_t *session = s_require_active_session (self, gateway, msg);
     if (!session)
         return;
     char name [CHAT_ROOM_MAX + 1];
-    if (s_check_room (self, gateway, msg->client, msg->room, name) == -1)
+    if (s_check_room (self, gateway, msg, msg->room, name) == -1)
         return;
     if (streq (name, session->room)) {
-        s_reply_error (self, gateway, msg->client, "you are already in #%s", name);
+        s_reply_error (self, gateway, msg, "you are already in #%s", name);
         return;
     }
     //  A full registry still lets the last member of a room move on,
@@ -291,7 +297,7 @@ s_handle_join (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     room_t *old_room = rooms_lookup (self->rooms, session->room);
     bool frees_one = old_room && room_member_count (old_room) == 1;
     if (!rooms_lookup (self->rooms, name) && rooms_full (self->rooms) && !frees_one) {
-        s_reply_error (self, gateway, msg->client, ROUTER_ERROR_ROOMS);
+        s_reply_error (self, gateway, msg, ROUTER_ERROR_ROOMS);
         return;
     }
     char text [WIRE_TEXT_MAX + 1];
@@ -307,17 +313,17 @@ s_handle_join (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 static void
 s_handle_nick (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
-    session_t *session = s_require_active_session (self, gateway, msg->client);
+    session_t *session = s_require_active_session (self, gateway, msg);
     if (!session)
         return;
     names_status_t status = names_check_nick (msg->nick);
     if (status != NAMES_OK) {
-        s_reply_error (self, gateway, msg->client, "invalid nickname: %s",
+        s_reply_error (self, gateway, msg, "invalid nickname: %s",
                        names_status_text (status));
         return;
     }
     if (nicks_rename (self->nicks, session->nick, msg->nick, session->id) == -1) {
-        s_reply_error (self, gateway, msg->client, "nickname taken: %s", msg->nick);
+        s_reply_error (self, gateway, msg, "nickname taken: %s", msg->nick);
         return;
     }
     bool changed = !streq (session->nick, msg->nick);
@@ -339,7 +345,7 @@ s_handle_nick (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 static void
 s_handle_say (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
-    session_t *session = s_require_active_session (self, gateway, msg->client);
+    session_t *session = s_require_active_session (self, gateway, msg);
     if (!session)
         return;
     size_t size = strlen (msg->text);
@@ -360,13 +366,13 @@ s_handle_say (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 static void
 s_handle_privmsg (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
-    session_t *sender = s_require_active_session (self, gateway, msg->client);
+    session_t *sender = s_require_active_session (self, gateway, msg);
     if (!sender)
         return;
     uint64_t target_id = nicks_lookup (self->nicks, msg->nick);
     session_t *target = target_id? sessions_lookup (self->sessions, target_id): NULL;
     if (!target) {
-        s_reply_error (self, gateway, msg->client, "no such nickname: %s", msg->nick);
+        s_reply_error (self, gateway, msg, "no such nickname: %s", msg->nick);
         return;
     }
     wire_msg_t *delivery = wire_msg_new (WIRE_PRIVATE);
@@ -408,7 +414,7 @@ s_compare_nicks (const void *item1, const void *item2)
 static void
 s_handle_who (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
-    session_t *session = s_require_session (self, gateway, msg->client);
+    session_t *session = s_require_session (self, gateway, msg);
     if (!session)
         return;
     room_t *room = rooms_lookup (self->rooms, session->room);

@@ -400,13 +400,49 @@ test_join_refused (void **state)
     s_room_live (fixture, "full");
     wire_msg_t *msg = s_expect_uplink (fixture, WIRE_JOIN);
     wire_msg_destroy (&msg);
-    s_reply (fixture, WIRE_ERROR, NULL, NULL, "room is full: #full");
+    s_reply (fixture, WIRE_JOIN_REFUSED, NULL, "full", "room is full: #full");
     //  Back in #general, delivering; #full forgotten
     assert_string_equal (session_room (fixture->session), "general");
     assert_ptr_equal (session_member (fixture->session)->room, general);
     assert_null (subs_lookup (fixture->subs, "full"));
     char buffer [TEST_BUFFER];
     assert_string_equal (s_user_reads (fixture, buffer), "! room is full: #full\r\n");
+}
+
+//  The ERROR of a line sent before the /join arrives while the join is in
+//  flight: it is that line's error, not the join's refusal.
+static void
+test_error_during_join (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    s_log_in (fixture, "alice");
+    subs_room_t *general = subs_lookup (fixture->subs, "general");
+    session_on_joined (fixture->session, general);
+    s_user_types (fixture, "/msg nobody hi\n/join rust\n");
+    wire_msg_t *msg = s_expect_uplink (fixture, WIRE_PRIVMSG);
+    wire_msg_destroy (&msg);
+    s_room_live (fixture, "rust");
+    msg = s_expect_uplink (fixture, WIRE_JOIN);
+    wire_msg_destroy (&msg);
+    s_reply (fixture, WIRE_ERROR, NULL, NULL, "no such nickname: nobody");
+    //  Still joining #rust: its ref is held, input still waits
+    subs_room_t *rust = subs_lookup (fixture->subs, "rust");
+    assert_non_null (rust);
+    s_user_types (fixture, "in rust\n");
+    s_expect_quiet (fixture);
+    //  A refusal of another room does not end this join either
+    s_reply (fixture, WIRE_JOIN_REFUSED, NULL, "other", "too many rooms");
+    assert_non_null (subs_lookup (fixture->subs, "rust"));
+    assert_true (session_on_joined (fixture->session, rust));
+    assert_string_equal (session_room (fixture->session), "rust");
+    assert_ptr_equal (session_member (fixture->session)->room, rust);
+    s_pass (fixture);
+    msg = s_expect_uplink (fixture, WIRE_SAY);
+    assert_string_equal (msg->text, "in rust");
+    wire_msg_destroy (&msg);
+    char buffer [TEST_BUFFER];
+    assert_string_equal (s_user_reads (fixture, buffer),
+        "! no such nickname: nobody\r\n! too many rooms\r\n");
 }
 
 static void
@@ -469,6 +505,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_replies_for_the_user, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_join_moves_membership, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_join_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_error_during_join, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_quit_and_logout, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_close_before_login_is_silent, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resync, s_setup, s_teardown),

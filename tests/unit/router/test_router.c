@@ -158,6 +158,18 @@ s_expect_error (zsock_t *gateway, uint64_t client, const char *text)
     wire_msg_destroy (&msg);
 }
 
+//  A refused JOIN is answered with JOIN_REFUSED naming the room asked for,
+//  never ERROR, so the gateway cannot take another request's error for it.
+static void
+s_expect_join_refused (zsock_t *gateway, uint64_t client, const char *room, const char *text)
+{
+    wire_msg_t *msg = s_expect_reply (gateway, WIRE_JOIN_REFUSED);
+    assert_int_equal (msg->client, client);
+    assert_string_equal (msg->room, room);
+    assert_string_equal (msg->text, text);
+    wire_msg_destroy (&msg);
+}
+
 //  Next published message other than BEAT; must have this id.
 static wire_msg_t *
 s_expect_pub (fixture_t *self, wire_id_t id)
@@ -497,9 +509,15 @@ test_join (void **state)
     s_login_joined (self, self->gw1, 2, "bob", "general");
 
     s_send_text (self->gw1, WIRE_JOIN, 1, NULL, "general");
-    s_expect_error (self->gw1, 1, "you are already in #general");
+    s_expect_join_refused (self->gw1, 1, "general", "you are already in #general");
     s_send_text (self->gw1, WIRE_JOIN, 1, NULL, "rust!");
-    s_expect_error (self->gw1, 1, "invalid room name: bad character (allowed: letters, digits, _ and -)");
+    s_expect_join_refused (self->gw1, 1, "rust!",
+                           "invalid room name: bad character (allowed: letters, digits, _ and -)");
+    s_send_text (self->gw1, WIRE_JOIN, 99, NULL, "rust");
+    s_expect_join_refused (self->gw1, 99, "rust", "not logged in");
+    //  Other requests still fail with ERROR
+    s_send_text (self->gw1, WIRE_PRIVMSG, 1, "nobody", "hi");
+    s_expect_error (self->gw1, 1, "no such nickname: nobody");
 
     s_send_text (self->gw1, WIRE_JOIN, 1, NULL, "#RUST");
     wire_msg_t *left = s_expect_pub (self, WIRE_LEFT);
@@ -754,6 +772,8 @@ test_status_and_drain (void **state)
     s_expect_error (self->gw1, 1, "server shutting down");
     s_send_text (self->gw1, WIRE_NICK, 1, "zed", NULL);
     s_expect_error (self->gw1, 1, "server shutting down");
+    s_send_text (self->gw1, WIRE_JOIN, 1, NULL, "rust");
+    s_expect_join_refused (self->gw1, 1, "rust", "server shutting down");
     s_send_login (self->gw1, 2, "", "general", "");
     s_expect_error (self->gw1, 2, "server shutting down");
     body = s_control (self, "STATUS", &ok);
@@ -809,7 +829,7 @@ test_limits (void **state)
     s_expect_error (self->gw1, 4, "too many sessions");
     //  A third room is refused while both rooms stay in use...
     s_send_text (self->gw1, WIRE_JOIN, 1, NULL, "go");
-    s_expect_error (self->gw1, 1, "too many rooms");
+    s_expect_join_refused (self->gw1, 1, "go", "too many rooms");
     s_send_login (self->gw1, 4, "", "elsewhere", "");
     s_expect_error (self->gw1, 4, "too many sessions");
     //  ...but bob is alone in rust: leaving it frees the slot
