@@ -14,8 +14,9 @@
 
     Router liveness: BEATs carry the router's epoch. No BEAT for the
     router timeout: clients are told once. A BEAT with another epoch, or
-    RESYNC: HELLO again, hold client input, and on WELCOME log every
-    session in again (x = "resync").
+    RESYNC: HELLO again, hold client input, and on WELCOME probe every
+    room again and log each session in again (x = "resync") once its room
+    is live, holding its input until then.
     =========================================================================
 */
 #include "gateway.h"
@@ -194,6 +195,10 @@ s_on_welcome (gateway_t *self, wire_msg_t *msg)
     if (!self->resyncing)
         return;
     self->resyncing = false;
+    //  The new router's PUB may not have our subscriptions yet: probe
+    //  every room again, and each session logs in once its room is live
+    subs_reprobe (self->subs);
+    subs_each_probing (self->subs, s_probe_room, self);
     for (session_t *session = sessions_first (self->sessions);
          session; session = sessions_next (self->sessions))
         session_resync (session);

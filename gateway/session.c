@@ -32,7 +32,8 @@ struct _session_t {
     char room [CHAT_ROOM_MAX + 1];      //  current room (ref held)
     char joining [CHAT_ROOM_MAX + 1];   //  room of a /join in flight (ref held), or ""
     bool join_sent;                     //  JOIN went up for joining
-    bool resyncing;                     //  resync LOGIN went up, LOGGED_IN not back
+    bool resyncing;                     //  resyncing: input held until LOGGED_IN
+    bool resync_wait;                   //  resync LOGIN held until our room is live
     subs_member_t member;               //  our place in a room's member array
 };
 
@@ -269,7 +270,7 @@ int
 session_on_line (session_t *self, const char *line, size_t size)
 {
     assert (self);
-    if (self->state != SESSION_CHATTING || *self->joining) {
+    if (self->state != SESSION_CHATTING || *self->joining || self->resyncing) {
         client_pause (self->client);
         return CLIENT_AGAIN;
     }
@@ -312,6 +313,26 @@ session_on_line (session_t *self, const char *line, size_t size)
     return 0;
 }
 
+//  True if the room is known and LIVE.
+static bool
+s_room_is_live (session_t *self, const char *name)
+{
+    subs_room_t *entry = subs_lookup (self->ctx->subs, name);
+    return entry && subs_room_state (entry) == SUBS_LIVE;
+}
+
+//  Our room is live on the new router: re-register (silently), then
+//  resend a join that was in flight if its room is live too (else its
+//  PROBED will).
+static void
+s_send_resync (session_t *self)
+{
+    self->resync_wait = false;
+    s_send_login (self, SESSION_RESYNC);
+    if (*self->joining && !self->join_sent && s_room_is_live (self, self->joining))
+        s_send_join (self);
+}
+
 void
 session_room_live (session_t *self, subs_room_t *room)
 {
@@ -323,7 +344,11 @@ session_room_live (session_t *self, subs_room_t *room)
         s_send_login (self, "");
     }
     else
-    if (*self->joining && !self->join_sent && streq (name, self->joining))
+    if (self->resync_wait && streq (name, self->room))
+        s_send_resync (self);
+    else
+    if (*self->joining && !self->join_sent && !self->resync_wait
+    &&  streq (name, self->joining))
         s_send_join (self);
 }
 
@@ -378,6 +403,8 @@ s_on_logged_in (session_t *self, wire_msg_t *msg)
         subs_room_t *entry = subs_lookup (self->ctx->subs, self->room);
         if (entry && !*self->joining && !self->member.room)
             subs_member_add (entry, &self->member);
+        if (!*self->joining)
+            client_resume (self->client);
     }
 }
 
@@ -455,17 +482,41 @@ session_on_left (session_t *self, subs_room_t *room)
         subs_member_remove (&self->member);
 }
 
+//  Wait for room to be live (a PROBED calls session_room_live), unless
+//  it already is. Returns true if it is live now.
+static bool
+s_wait_live (session_t *self, const char *name)
+{
+    subs_room_t *entry = subs_lookup (self->ctx->subs, name);
+    assert (entry);
+    if (subs_room_state (entry) == SUBS_LIVE)
+        return true;
+    subs_room_wait (entry, self->id);
+    return false;
+}
+
 void
 session_resync (session_t *self)
 {
     assert (self);
-    if (self->state == SESSION_LOGGING_IN)
-        s_send_login (self, "");
+    if (self->state == SESSION_LOGGING_IN) {
+        //  Our LOGIN went to the old router: again, once the room is live
+        self->state = SESSION_WAITING;
+        if (s_wait_live (self, self->room))
+            session_room_live (self, subs_lookup (self->ctx->subs, self->room));
+    }
     else
     if (self->state == SESSION_CHATTING) {
+        //  Input is held until the resync LOGIN is answered; a join in
+        //  flight goes up again after it, once its room is live
         self->resyncing = true;
-        s_send_login (self, SESSION_RESYNC);
-        if (*self->joining && self->join_sent)
-            s_send_join (self);
+        self->resync_wait = true;
+        client_pause (self->client);
+        if (*self->joining) {
+            self->join_sent = false;
+            s_wait_live (self, self->joining);
+        }
+        if (s_wait_live (self, self->room))
+            s_send_resync (self);
     }
 }

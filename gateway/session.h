@@ -94,7 +94,10 @@ bool
 void
     session_on_left (session_t *self, subs_room_t *room);
 
-//  The router restarted: register again (LOGIN with x = "resync").
+//  The router restarted (the owner has put every room back to probing):
+//  hold input, and register again (LOGIN with x = "resync") once our room
+//  is live on the new router; a /join in flight goes up again after it.
+//  A session whose first LOGIN was in flight logs in again the same way.
 void
     session_resync (session_t *self);
 

@@ -151,6 +151,18 @@ subs_probed (subs_t *self, const char *room, uint64_t token)
 }
 
 void
+subs_reprobe (subs_t *self)
+{
+    assert (self);
+    for (subs_room_t *entry = (subs_room_t *) zhashx_first (self->rooms);
+         entry; entry = (subs_room_t *) zhashx_next (self->rooms)) {
+        entry->state = SUBS_PROBING;
+        entry->token = ++self->next_token;
+        entry->seq_known = false;
+    }
+}
+
+void
 subs_each_probing (subs_t *self, subs_room_fn *fn, void *arg)
 {
     assert (self);

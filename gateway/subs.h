@@ -80,6 +80,13 @@ subs_room_t *
 bool
     subs_probed (subs_t *self, const char *room, uint64_t token);
 
+//  Put every room back to PROBING with a fresh token (a PROBED for an
+//  older token no longer counts), after a router restart: until the new
+//  router's PUB answers, our subscriptions there are not known to hold.
+//  The owner then sends PROBE for each (subs_each_probing).
+void
+    subs_reprobe (subs_t *self);
+
 //  Call fn for every PROBING room (to resend PROBE).
 typedef void (subs_room_fn) (void *arg, subs_room_t *room);
 void

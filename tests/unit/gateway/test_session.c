@@ -480,17 +480,54 @@ test_resync (void **state)
     subs_room_t *general = subs_lookup (fixture->subs, "general");
     session_on_joined (fixture->session, general);
     session_on_left (fixture->session, general);    //  the router forgot us
+    subs_reprobe (fixture->subs);
     session_resync (fixture->session);
+    //  Nothing goes up, and typed lines wait, until the room is live on
+    //  the new router (its PUB has our subscription)
+    s_user_types (fixture, "after restart\n");
+    s_expect_quiet (fixture);
+    s_room_live (fixture, "general");
     wire_msg_t *msg = s_expect_uplink (fixture, WIRE_LOGIN);
     assert_string_equal (msg->nick, "alice");
     assert_string_equal (msg->room, "general");
     assert_string_equal (msg->text, "resync");
     wire_msg_destroy (&msg);
+    s_pass (fixture);
+    s_expect_quiet (fixture);           //  the line waits for LOGGED_IN
     s_reply (fixture, WIRE_LOGGED_IN, "alice_", "general", NULL);
     assert_string_equal (session_nick (fixture->session), "alice_");
     assert_ptr_equal (session_member (fixture->session)->room, general);
     char buffer [TEST_BUFFER];
     assert_string_equal (s_user_reads (fixture, buffer), "* your nickname is now alice_\r\n");
+    msg = s_expect_uplink (fixture, WIRE_SAY);
+    assert_string_equal (msg->text, "after restart");
+    wire_msg_destroy (&msg);
+}
+
+//  A /join in flight at the restart goes up again after the resync LOGIN,
+//  once both rooms are live again, in whichever order they come.
+static void
+test_resync_during_join (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    s_log_in (fixture, "alice");
+    s_user_types (fixture, "/join rust\n");
+    s_room_live (fixture, "rust");
+    wire_msg_t *msg = s_expect_uplink (fixture, WIRE_JOIN);
+    wire_msg_destroy (&msg);
+    subs_reprobe (fixture->subs);
+    session_resync (fixture->session);
+    s_room_live (fixture, "rust");
+    s_expect_quiet (fixture);           //  no JOIN before the LOGIN
+    s_room_live (fixture, "general");
+    msg = s_expect_uplink (fixture, WIRE_LOGIN);
+    assert_string_equal (msg->text, "resync");
+    assert_string_equal (msg->room, "general");
+    wire_msg_destroy (&msg);
+    msg = s_expect_uplink (fixture, WIRE_JOIN);
+    assert_string_equal (msg->room, "rust");
+    wire_msg_destroy (&msg);
+    s_expect_quiet (fixture);
 }
 
 int
@@ -509,6 +546,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_quit_and_logout, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_close_before_login_is_silent, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resync, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_resync_during_join, s_setup, s_teardown),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     zsys_shutdown ();

@@ -145,6 +145,32 @@ test_each_probing (void **state)
     assert_int_equal (count, 2);
 }
 
+//  After a router restart every room probes again with a new token; the
+//  subscription itself stays (no subscribe event), sequence starts afresh.
+static void
+test_reprobe (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    subs_room_t *a = subs_ref (fixture->subs, "a");
+    subs_room_t *b = subs_ref (fixture->subs, "b");
+    uint64_t token_a = subs_room_token (a);
+    assert_true (subs_probed (fixture->subs, "a", token_a));
+    assert_int_equal (subs_room_sequence (a, 5), 0);
+    subs_reprobe (fixture->subs);
+    assert_int_equal (fixture->log.subscribed, 2);
+    assert_int_equal (subs_room_state (a), SUBS_PROBING);
+    assert_int_equal (subs_room_state (b), SUBS_PROBING);
+    int count = 0;
+    subs_each_probing (fixture->subs, s_count_probing, &count);
+    assert_int_equal (count, 2);
+    assert_false (subs_probed (fixture->subs, "a", token_a));
+    assert_true (subs_probed (fixture->subs, "a", subs_room_token (a)));
+    assert_int_equal (subs_room_sequence (a, 1), 0);
+    assert_int_equal (subs_room_sequence (a, 3), 1);
+    subs_unref (fixture->subs, "a");
+    subs_unref (fixture->subs, "b");
+}
+
 static void
 test_resubscribe_gets_new_token (void **state)
 {
@@ -270,6 +296,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_rooms_are_separate, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_probe_to_live, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_each_probing, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_reprobe, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resubscribe_gets_new_token, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_waiters, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_members, s_setup, s_teardown),
