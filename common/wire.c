@@ -239,29 +239,98 @@ wire_msg_encode (wire_msg_t *self)
     return msg;
 }
 
-//  Send every frame of msg (destroyed) with flags; ZeroMQ queues a
-//  multipart message atomically, so EAGAIN can only come on the first.
-static int
-s_send_frames (zmsg_t **msg_p, void *sock, int flags)
+//  Sending without a zmsg: each field goes to zmq_send straight from the
+//  wire_msg_t. A frame is held back until the next one is known, so the
+//  last one is sent without ZMQ_SNDMORE however many entries a list has.
+//  ZeroMQ queues a multipart message atomically, so EAGAIN (or
+//  EHOSTUNREACH) can only come on the first frame; after a failure
+//  nothing more is sent.
+typedef struct {
+    void *handle;                   //  libzmq socket
+    int flags;                      //  caller's flags (ZMQ_DONTWAIT)
+    const void *data;               //  frame held back, if pending
+    size_t size;
+    bool pending;                   //  a frame is held back
+    byte number [WIRE_NUMBER_SIZE]; //  bytes of a held-back number
+    bool failed;                    //  a send failed; errno tells why
+} wire_writer_t;
+
+//  Send the held-back frame, with ZMQ_SNDMORE if more follow.
+static void
+s_write_flush (wire_writer_t *writer, bool more)
 {
-    zmsg_t *msg = *msg_p;
-    void *handle = zsock_resolve (sock);
-    size_t frames = zmsg_size (msg);
-    size_t index = 0;
-    int rc = 0;
-    for (zframe_t *frame = zmsg_first (msg); frame; frame = zmsg_next (msg)) {
-        index++;
-        int more = index < frames? ZMQ_SNDMORE: 0;
-        if (zmq_send (handle, zframe_data (frame), zframe_size (frame),
-                      flags | more) == -1) {
-            rc = -1;
-            break;
+    if (writer->pending && !writer->failed
+    &&  zmq_send (writer->handle, writer->data, writer->size,
+                  writer->flags | (more? ZMQ_SNDMORE: 0)) == -1)
+        writer->failed = true;
+    writer->pending = false;
+}
+
+static void
+s_write_bytes (wire_writer_t *writer, const void *data, size_t size)
+{
+    s_write_flush (writer, true);
+    writer->data = data;
+    writer->size = size;
+    writer->pending = true;
+}
+
+static void
+s_write_string (wire_writer_t *writer, const char *value)
+{
+    s_write_bytes (writer, value? value: "", value? strlen (value): 0);
+}
+
+static void
+s_write_number (wire_writer_t *writer, uint64_t value)
+{
+    s_write_flush (writer, true);   //  before the buffer is reused
+    for (int index = WIRE_NUMBER_SIZE - 1; index >= 0; index--) {
+        writer->number [index] = (byte) (value & 0xFF);
+        value >>= 8;
+    }
+    s_write_bytes (writer, writer->number, WIRE_NUMBER_SIZE);
+}
+
+int
+wire_msg_write (const wire_msg_t *self, void *sock, const char *routing_id, int flags)
+{
+    assert (self);
+    assert (self->id > WIRE_INVALID && self->id < WIRE_ID_COUNT);
+    assert (sock);
+    wire_writer_t writer = { .handle = zsock_resolve (sock), .flags = flags };
+    if (routing_id)
+        s_write_string (&writer, routing_id);
+    char topic [WIRE_TOPIC_MAX + 1];
+    if (wire_id_is_published (self->id)) {
+        bool control = self->id == WIRE_BEAT || self->id == WIRE_DRAIN;
+        size_t size = wire_topic (control? WIRE_TOPIC_CONTROL: self->room, topic);
+        s_write_bytes (&writer, topic, size);
+    }
+    s_write_string (&writer, s_verbs [self->id].name);
+    for (const char *field = s_verbs [self->id].picture; *field; field++) {
+        switch (*field) {
+            case 'g': s_write_string (&writer, self->gateway); break;
+            case 'c': s_write_number (&writer, self->client); break;
+            case 's': s_write_number (&writer, self->seq); break;
+            case 'e': s_write_number (&writer, self->epoch); break;
+            case 'r': s_write_string (&writer, self->room); break;
+            case 'n': s_write_string (&writer, self->nick); break;
+            case 't': s_write_string (&writer, self->target); break;
+            case 'x': s_write_string (&writer, self->text); break;
+            case 'l':
+                s_write_number (&writer, self->entry_count);
+                for (size_t index = 0; index < self->entry_count; index++) {
+                    s_write_string (&writer, self->entries [index].name);
+                    s_write_number (&writer, self->entries [index].count);
+                }
+                break;
+            default:
+                assert (false);
         }
     }
-    int saved = errno;
-    zmsg_destroy (msg_p);
-    errno = saved;
-    return rc;
+    s_write_flush (&writer, false);
+    return writer.failed? -1: 0;
 }
 
 int
@@ -275,42 +344,93 @@ wire_msg_send_to (wire_msg_t **self_p, void *sock, const char *routing_id, int f
 {
     assert (self_p);
     assert (*self_p);
-    zmsg_t *msg = wire_msg_encode (*self_p);
+    int rc = wire_msg_write (*self_p, sock, routing_id, flags);
+    int saved = errno;
     wire_msg_destroy (self_p);
-    if (routing_id)
-        zmsg_pushstr (msg, routing_id);
-    return s_send_frames (&msg, sock, flags);
+    errno = saved;
+    return rc;
 }
 
 //  ---------------------------------------------------------------------
 //  Decoding
 
+//  Frames come either from a zmsg (wire_msg_decode) or straight from a
+//  socket, one zmq_msg_t at a time (wire_msg_read), so no frame is
+//  copied into a zframe first. The reader hands out one frame at a time;
+//  a socket's next frame is received only when the previous one has been
+//  used, so one zmq_msg_t on the stack is enough.
 typedef struct {
-    zmsg_t *msg;
-    zframe_t *frame;        //  next frame to read, NULL at end
-    bool failed;
+    zmsg_t *msg;            //  decoding a zmsg: its frames, else NULL
+    zframe_t *frame;        //  zmsg: the current frame
+    void *handle;           //  reading a socket: libzmq socket handle
+    zmq_msg_t part;         //  socket: the current frame
+    bool have;              //  there is a current frame
+    bool used;              //  the current frame was handed out
+    bool failed;            //  the message is malformed
 } wire_reader_t;
 
-static zframe_t *
+//  Make the next unread frame current; false at the end of the message.
+static bool
+s_fetch (wire_reader_t *reader)
+{
+    if (!reader->used || !reader->have)
+        return reader->have;
+    reader->used = false;
+    if (reader->msg) {
+        reader->frame = zmsg_next (reader->msg);
+        reader->have = reader->frame != NULL;
+    }
+    else
+        reader->have = zmq_msg_more (&reader->part)
+                    && zmq_msg_recv (&reader->part, reader->handle, 0) != -1;
+    return reader->have;
+}
+
+static const byte *
+s_frame_data (wire_reader_t *reader)
+{
+    return reader->msg? zframe_data (reader->frame)
+                      : (const byte *) zmq_msg_data (&reader->part);
+}
+
+static size_t
+s_frame_size (wire_reader_t *reader)
+{
+    return reader->msg? zframe_size (reader->frame): zmq_msg_size (&reader->part);
+}
+
+//  Hand out the next frame (data valid until the next call); false, and
+//  the message marked failed, if there is none.
+static bool
 s_next_frame (wire_reader_t *reader)
 {
-    zframe_t *frame = reader->frame;
-    if (!frame)
+    if (!s_fetch (reader)) {
         reader->failed = true;
-    else
-        reader->frame = zmsg_next (reader->msg);
-    return frame;
+        return false;
+    }
+    reader->used = true;
+    return true;
+}
+
+//  Receive whatever is left of a socket's message, so a rejected one
+//  goes whole.
+static void
+s_drain (wire_reader_t *reader)
+{
+    while (reader->have && zmq_msg_more (&reader->part)
+       &&  zmq_msg_recv (&reader->part, reader->handle, 0) != -1)
+        ;
+    reader->have = false;
 }
 
 static uint64_t
 s_read_number (wire_reader_t *reader)
 {
-    zframe_t *frame = s_next_frame (reader);
-    if (!frame || zframe_size (frame) != WIRE_NUMBER_SIZE) {
+    if (!s_next_frame (reader) || s_frame_size (reader) != WIRE_NUMBER_SIZE) {
         reader->failed = true;
         return 0;
     }
-    const byte *data = zframe_data (frame);
+    const byte *data = s_frame_data (reader);
     uint64_t value = 0;
     for (int index = 0; index < WIRE_NUMBER_SIZE; index++)
         value = (value << 8) | data [index];
@@ -321,25 +441,26 @@ s_read_number (wire_reader_t *reader)
 static char *
 s_read_string (wire_reader_t *reader, size_t max)
 {
-    zframe_t *frame = s_next_frame (reader);
-    if (!frame)
+    if (!s_next_frame (reader))
         return NULL;
-    size_t size = zframe_size (frame);
-    if (size > max || memchr (zframe_data (frame), 0, size)) {
+    size_t size = s_frame_size (reader);
+    const byte *data = s_frame_data (reader);
+    if (size > max || memchr (data, 0, size)) {
         reader->failed = true;
         return NULL;
     }
     char *value = NULL;
-    s_set_string (&value, (const char *) zframe_data (frame), size);
+    s_set_string (&value, (const char *) data, size);
     return value;
 }
 
+//  Entries arrive one pair at a time; a count larger than the pairs
+//  that follow fails at the first missing frame.
 static void
 s_read_entries (wire_reader_t *reader, wire_msg_t *self)
 {
     uint64_t count = s_read_number (reader);
-    if (reader->failed || count > WIRE_ENTRIES_MAX
-    ||  count * 2 > zmsg_size (reader->msg)) {
+    if (reader->failed || count > WIRE_ENTRIES_MAX) {
         reader->failed = true;
         return;
     }
@@ -352,16 +473,17 @@ s_read_entries (wire_reader_t *reader, wire_msg_t *self)
     }
 }
 
-//  Match the verb frame against the table; WIRE_INVALID if unknown.
+//  Match the next frame against the verb table; WIRE_INVALID if unknown.
 static wire_id_t
-s_lookup_verb (zframe_t *frame)
+s_read_verb (wire_reader_t *reader)
 {
-    if (!frame)
+    if (!s_next_frame (reader))
         return WIRE_INVALID;
-    size_t size = zframe_size (frame);
+    size_t size = s_frame_size (reader);
+    const byte *data = s_frame_data (reader);
     for (int id = WIRE_INVALID + 1; id < WIRE_ID_COUNT; id++) {
         const char *name = s_verbs [id].name;
-        if (strlen (name) == size && memcmp (name, zframe_data (frame), size) == 0)
+        if (strlen (name) == size && memcmp (name, data, size) == 0)
             return (wire_id_t) id;
     }
     return WIRE_INVALID;
@@ -371,11 +493,10 @@ s_lookup_verb (zframe_t *frame)
 static char *
 s_read_topic (wire_reader_t *reader)
 {
-    zframe_t *frame = s_next_frame (reader);
-    if (!frame)
+    if (!s_next_frame (reader))
         return NULL;
-    size_t size = zframe_size (frame);
-    const char *data = (const char *) zframe_data (frame);
+    size_t size = s_frame_size (reader);
+    const char *data = (const char *) s_frame_data (reader);
     if (size < 2 || size > CHAT_ROOM_MAX + 1 || data [size - 1] != WIRE_TOPIC_END
     ||  memchr (data, 0, size)) {
         reader->failed = true;
@@ -406,6 +527,36 @@ s_read_field (wire_reader_t *reader, wire_msg_t *self, char field)
     }
 }
 
+//  Decode the frames the reader has left; NULL if they are malformed.
+//  Leaves unread frames unread (the caller drains a socket).
+static wire_msg_t *
+s_decode (wire_reader_t *reader)
+{
+    //  A published message starts with a topic; a verb never ends in
+    //  WIRE_TOPIC_END, so the first frame tells which kind this is.
+    char *topic_room = NULL;
+    if (s_fetch (reader) && s_frame_size (reader) > 0
+    &&  s_frame_data (reader) [s_frame_size (reader) - 1] == WIRE_TOPIC_END)
+        topic_room = s_read_topic (reader);
+
+    wire_id_t id = s_read_verb (reader);
+    bool published = id != WIRE_INVALID && wire_id_is_published (id);
+    bool control = id == WIRE_BEAT || id == WIRE_DRAIN;
+    if (id == WIRE_INVALID || reader->failed || published != (topic_room != NULL)
+    ||  (topic_room && control != streq (topic_room, WIRE_TOPIC_CONTROL))) {
+        zstr_free (&topic_room);
+        return NULL;
+    }
+    wire_msg_t *self = wire_msg_new (id);
+    self->room = topic_room;
+    for (const char *field = s_verbs [id].picture; *field && !reader->failed; field++)
+        s_read_field (reader, self, *field);
+
+    if (reader->failed || s_fetch (reader))     //  short, bad, or trailing frames
+        wire_msg_destroy (&self);
+    return self;
+}
+
 wire_msg_t *
 wire_msg_decode (zmsg_t **msg_p)
 {
@@ -414,33 +565,42 @@ wire_msg_decode (zmsg_t **msg_p)
     *msg_p = NULL;
     if (!msg)
         return NULL;
-    wire_reader_t reader = { msg, zmsg_first (msg), false };
+    wire_reader_t reader = { .msg = msg, .frame = zmsg_first (msg) };
+    reader.have = reader.frame != NULL;
+    wire_msg_t *self = s_decode (&reader);
+    zmsg_destroy (&msg);
+    return self;
+}
 
-    //  A published message starts with a topic; a verb never ends in
-    //  WIRE_TOPIC_END, so the first frame tells which kind this is.
-    char *topic_room = NULL;
-    zframe_t *first = reader.frame;
-    if (first && zframe_size (first) > 0
-    &&  zframe_data (first) [zframe_size (first) - 1] == WIRE_TOPIC_END)
-        topic_room = s_read_topic (&reader);
-
-    wire_id_t id = s_lookup_verb (s_next_frame (&reader));
-    bool published = id != WIRE_INVALID && wire_id_is_published (id);
-    bool control = id == WIRE_BEAT || id == WIRE_DRAIN;
-    if (id == WIRE_INVALID || reader.failed || published != (topic_room != NULL)
-    ||  (topic_room && control != streq (topic_room, WIRE_TOPIC_CONTROL))) {
-        zstr_free (&topic_room);
-        zmsg_destroy (&msg);
+wire_msg_t *
+wire_msg_read (void *sock, char *routing_id, int flags)
+{
+    assert (sock);
+    wire_reader_t reader = { .handle = zsock_resolve (sock) };
+    zmq_msg_init (&reader.part);
+    if (zmq_msg_recv (&reader.part, reader.handle, flags) == -1) {
+        int saved = errno;
+        zmq_msg_close (&reader.part);
+        errno = saved;
         return NULL;
     }
-    wire_msg_t *self = wire_msg_new (id);
-    self->room = topic_room;
-    for (const char *field = s_verbs [id].picture; *field && !reader.failed; field++)
-        s_read_field (&reader, self, *field);
-
-    if (reader.failed || reader.frame)     //  short, bad, or trailing frames
-        wire_msg_destroy (&self);
-    zmsg_destroy (&msg);
+    reader.have = true;
+    if (routing_id) {
+        s_next_frame (&reader);
+        size_t size = s_frame_size (&reader);
+        const byte *data = s_frame_data (&reader);
+        if (size > WIRE_GATEWAY_MAX || memchr (data, 0, size))
+            reader.failed = true;
+        else {
+            memcpy (routing_id, data, size);
+            routing_id [size] = 0;
+        }
+    }
+    wire_msg_t *self = reader.failed? NULL: s_decode (&reader);
+    s_drain (&reader);
+    zmq_msg_close (&reader.part);
+    if (!self)
+        errno = EPROTO;
     return self;
 }
 
@@ -453,21 +613,18 @@ wire_msg_recv (void *sock)
 wire_msg_t *
 wire_msg_recv_from (void *sock, char **routing_id_p)
 {
-    zmsg_t *msg = zmsg_recv (sock);
-    if (!msg)
-        return NULL;
-    if (routing_id_p) {
-        *routing_id_p = zmsg_popstr (msg);
-        if (!*routing_id_p) {
-            zmsg_destroy (&msg);
-            return NULL;
-        }
-    }
-    wire_msg_t *self = wire_msg_decode (&msg);
+    char routing_id [WIRE_GATEWAY_MAX + 1];
+    wire_msg_t *self = wire_msg_read (sock, routing_id_p? routing_id: NULL, 0);
+    if (routing_id_p)
+        *routing_id_p = NULL;
     if (!self) {
-        zsys_debug ("wire: dropped malformed message");
-        if (routing_id_p)
-            zstr_free (routing_id_p);
+        if (errno == EPROTO)
+            zsys_debug ("wire: dropped malformed message");
+        return NULL;
+    }
+    if (routing_id_p) {
+        *routing_id_p = strdup (routing_id);
+        assert (*routing_id_p);
     }
     return self;
 }

@@ -167,6 +167,27 @@ wire_msg_t *
 wire_msg_t *
     wire_msg_recv_from (void *sock, char **routing_id_p);
 
+//  Encode and send without a zmsg and without taking the message: each
+//  field goes to zmq_send straight from self, which stays the caller's
+//  (it may live on the stack with borrowed strings; NULL strings go out
+//  empty). routing_id, if not NULL, goes first (ROUTER sockets). Returns
+//  0, or -1 with errno (EAGAIN under ZMQ_DONTWAIT at the HWM,
+//  EHOSTUNREACH from a mandatory ROUTER: then nothing was sent).
+int
+    wire_msg_write (const wire_msg_t *self, void *sock, const char *routing_id,
+                    int flags);
+
+//  Receive and decode one message without a zmsg: each frame is parsed
+//  into the message as it arrives. flags is 0 or ZMQ_DONTWAIT. On a
+//  ROUTER socket pass routing_id (WIRE_GATEWAY_MAX + 1 bytes) to get the
+//  sender's routing id as a string; NULL on other sockets. Returns a new
+//  message, or NULL with errno: EAGAIN (nothing to read under
+//  ZMQ_DONTWAIT), EPROTO (a malformed message, or a routing id longer
+//  than WIRE_GATEWAY_MAX or holding a NUL: consumed whole, every frame),
+//  or libzmq's own (EINTR, ETERM).
+wire_msg_t *
+    wire_msg_read (void *sock, char *routing_id, int flags);
+
 //  Verb name of an id, e.g. "SAY"; "INVALID" for out-of-range ids.
 const char *
     wire_id_name (wire_id_t id);

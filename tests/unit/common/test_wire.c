@@ -82,6 +82,54 @@ s_round_trip (wire_msg_t *msg)
     return decoded;
 }
 
+//  Check that copy holds exactly the fields of msg (a s_full_message)
+//  that id's picture carries.
+static void
+s_check_copy (wire_msg_t *msg, wire_msg_t *copy, wire_id_t id)
+{
+    assert_non_null (copy);
+    assert_int_equal (copy->id, id);
+    assert_string_equal (wire_id_name (id), s_names [id]);
+
+    if (s_has (id, 'g'))
+        assert_string_equal (copy->gateway, "gw1-3f2a");
+    else
+        assert_null (copy->gateway);
+    assert_true (copy->client == (s_has (id, 'c')? msg->client: 0));
+    assert_true (copy->seq == (s_has (id, 's')? msg->seq: 0));
+    assert_true (copy->epoch == (s_has (id, 'e')? msg->epoch: 0));
+    //  Published room messages carry the room in their topic
+    bool control = id == WIRE_BEAT || id == WIRE_DRAIN;
+    if (s_has (id, 'r') || (wire_id_is_published (id) && !control))
+        assert_string_equal (copy->room, "rust");
+    else
+    if (control)
+        assert_string_equal (copy->room, WIRE_TOPIC_CONTROL);
+    else
+        assert_null (copy->room);
+    if (s_has (id, 'n'))
+        assert_string_equal (copy->nick, "alice");
+    else
+        assert_null (copy->nick);
+    if (s_has (id, 't'))
+        assert_string_equal (copy->target, "bob");
+    else
+        assert_null (copy->target);
+    if (s_has (id, 'x'))
+        assert_string_equal (copy->text, msg->text);
+    else
+        assert_null (copy->text);
+    if (s_has (id, 'l')) {
+        assert_int_equal (copy->entry_count, 2);
+        assert_string_equal (copy->entries [0].name, "general");
+        assert_int_equal (copy->entries [0].count, 3);
+        assert_string_equal (copy->entries [1].name, "rust");
+        assert_int_equal (copy->entries [1].count, 0);
+    }
+    else
+        assert_int_equal (copy->entry_count, 0);
+}
+
 static void
 test_round_trip_every_verb (void **state)
 {
@@ -90,47 +138,7 @@ test_round_trip_every_verb (void **state)
         wire_id_t id = (wire_id_t) index;
         wire_msg_t *msg = s_full_message (id);
         wire_msg_t *copy = s_round_trip (msg);
-        assert_non_null (copy);
-        assert_int_equal (copy->id, id);
-        assert_string_equal (wire_id_name (id), s_names [id]);
-
-        if (s_has (id, 'g'))
-            assert_string_equal (copy->gateway, "gw1-3f2a");
-        else
-            assert_null (copy->gateway);
-        assert_true (copy->client == (s_has (id, 'c')? msg->client: 0));
-        assert_true (copy->seq == (s_has (id, 's')? msg->seq: 0));
-        assert_true (copy->epoch == (s_has (id, 'e')? msg->epoch: 0));
-        //  Published room messages carry the room in their topic
-        bool control = id == WIRE_BEAT || id == WIRE_DRAIN;
-        if (s_has (id, 'r') || (wire_id_is_published (id) && !control))
-            assert_string_equal (copy->room, "rust");
-        else
-        if (control)
-            assert_string_equal (copy->room, WIRE_TOPIC_CONTROL);
-        else
-            assert_null (copy->room);
-        if (s_has (id, 'n'))
-            assert_string_equal (copy->nick, "alice");
-        else
-            assert_null (copy->nick);
-        if (s_has (id, 't'))
-            assert_string_equal (copy->target, "bob");
-        else
-            assert_null (copy->target);
-        if (s_has (id, 'x'))
-            assert_string_equal (copy->text, msg->text);
-        else
-            assert_null (copy->text);
-        if (s_has (id, 'l')) {
-            assert_int_equal (copy->entry_count, 2);
-            assert_string_equal (copy->entries [0].name, "general");
-            assert_int_equal (copy->entries [0].count, 3);
-            assert_string_equal (copy->entries [1].name, "rust");
-            assert_int_equal (copy->entries [1].count, 0);
-        }
-        else
-            assert_int_equal (copy->entry_count, 0);
+        s_check_copy (msg, copy, id);
         wire_msg_destroy (&msg);
         wire_msg_destroy (&copy);
         assert_null (copy);
@@ -494,6 +502,221 @@ test_send_and_recv (void **state)
     zsock_destroy (&router);
 }
 
+//  A connected ROUTER/DEALER pair on inproc; the DEALER's routing id is "gw1".
+static void
+s_pair (const char *endpoint, zsock_t **router_p, zsock_t **dealer_p)
+{
+    *router_p = zsock_new_router (endpoint);
+    assert_non_null (*router_p);
+    *dealer_p = zsock_new (ZMQ_DEALER);
+    assert_non_null (*dealer_p);
+    zsock_set_identity (*dealer_p, "gw1");
+    assert_int_equal (zsock_connect (*dealer_p, "%s", endpoint), 0);
+}
+
+static void
+test_write_and_read_every_verb (void **state)
+{
+    (void) state;
+    zsock_t *router, *dealer;
+    s_pair ("inproc://test-wire-read", &router, &dealer);
+    for (int index = WIRE_INVALID + 1; index < WIRE_ID_COUNT; index++) {
+        wire_id_t id = (wire_id_t) index;
+        wire_msg_t *msg = s_full_message (id);
+        //  Up: DEALER -> ROUTER, which reads the routing id too
+        assert_int_equal (wire_msg_write (msg, dealer, NULL, 0), 0);
+        assert_non_null (msg);                  //  write does not take it
+        char routing_id [WIRE_GATEWAY_MAX + 1];
+        wire_msg_t *copy = wire_msg_read (router, routing_id, 0);
+        s_check_copy (msg, copy, id);
+        assert_string_equal (routing_id, "gw1");
+        wire_msg_destroy (&copy);
+        //  Down: ROUTER -> DEALER by routing id
+        assert_int_equal (wire_msg_write (msg, router, "gw1", 0), 0);
+        copy = wire_msg_read (dealer, NULL, 0);
+        s_check_copy (msg, copy, id);
+        wire_msg_destroy (&copy);
+        wire_msg_destroy (&msg);
+    }
+    zsock_destroy (&dealer);
+    zsock_destroy (&router);
+}
+
+//  wire_msg_write sends exactly the frames wire_msg_encode builds, for
+//  every verb, and a message on the stack with borrowed strings works.
+static void
+test_write_frames (void **state)
+{
+    (void) state;
+    zsock_t *router, *dealer;
+    s_pair ("inproc://test-wire-frames", &router, &dealer);
+    for (int index = WIRE_INVALID + 1; index < WIRE_ID_COUNT; index++) {
+        wire_msg_t *msg = s_full_message ((wire_id_t) index);
+        assert_int_equal (wire_msg_write (msg, dealer, NULL, 0), 0);
+        zmsg_t *sent = zmsg_recv (router);
+        assert_non_null (sent);
+        zframe_t *routing_id = zmsg_pop (sent);
+        assert_true (zframe_streq (routing_id, "gw1"));
+        zframe_destroy (&routing_id);
+        zmsg_t *encoded = wire_msg_encode (msg);
+        assert_int_equal (zmsg_size (sent), zmsg_size (encoded));
+        for (zframe_t *frame = zmsg_first (sent), *expected = zmsg_first (encoded);
+             frame; frame = zmsg_next (sent), expected = zmsg_next (encoded))
+            assert_true (zframe_eq (frame, expected));
+        zmsg_destroy (&sent);
+        zmsg_destroy (&encoded);
+        wire_msg_destroy (&msg);
+    }
+    //  On the stack: unset strings go out empty
+    wire_msg_t stacked = { .id = WIRE_CHAT, .room = (char *) "rust", .seq = 2,
+                           .nick = (char *) "alice" };
+    assert_int_equal (wire_msg_write (&stacked, router, "gw1", 0), 0);
+    zmsg_t *sent = zmsg_recv (dealer);
+    assert_int_equal (zmsg_size (sent), 7);
+    assert_true (zframe_streq (zmsg_first (sent), "rust\n"));
+    assert_true (zframe_streq (zmsg_next (sent), "CHAT"));
+    zmsg_next (sent);
+    assert_int_equal (zframe_size (zmsg_next (sent)), 0);          //  g
+    zmsg_next (sent);
+    assert_true (zframe_streq (zmsg_next (sent), "alice"));
+    assert_int_equal (zframe_size (zmsg_next (sent)), 0);          //  x
+    zmsg_destroy (&sent);
+    zsock_destroy (&dealer);
+    zsock_destroy (&router);
+}
+
+//  Send a hand-built message (takes it).
+static void
+s_send_raw (zsock_t *sock, zmsg_t *msg)
+{
+    assert_int_equal (zmsg_send (&msg, sock), 0);
+}
+
+static void
+s_send_good_say (zsock_t *dealer, uint64_t client)
+{
+    zmsg_t *msg = s_frames ("SAY", NULL);
+    s_add_number (msg, client, TEST_NUMBER_SIZE);
+    zmsg_addstr (msg, "ok");
+    s_send_raw (dealer, msg);
+}
+
+//  The next message on router is the good SAY of client.
+static void
+s_expect_good_say (zsock_t *router, uint64_t client)
+{
+    char routing_id [WIRE_GATEWAY_MAX + 1];
+    wire_msg_t *msg = wire_msg_read (router, routing_id, 0);
+    assert_non_null (msg);
+    assert_int_equal (msg->id, WIRE_SAY);
+    assert_int_equal (msg->client, client);
+    assert_string_equal (msg->text, "ok");
+    wire_msg_destroy (&msg);
+}
+
+static void
+s_expect_read_rejected (zsock_t *router)
+{
+    char routing_id [WIRE_GATEWAY_MAX + 1];
+    errno = 0;
+    wire_msg_t *msg = wire_msg_read (router, routing_id, 0);
+    if (msg)
+        fail_msg ("read accepted a malformed %s", wire_id_name (msg->id));
+    assert_int_equal (errno, EPROTO);
+}
+
+//  A rejected message is consumed whole wherever it goes wrong: the
+//  next read returns the next good message, not the bad one's leftovers.
+static void
+test_read_rejects_whole (void **state)
+{
+    (void) state;
+    zsock_t *router, *dealer;
+    s_pair ("inproc://test-wire-reject", &router, &dealer);
+
+    //  Nothing there: EAGAIN under ZMQ_DONTWAIT
+    char routing_id [WIRE_GATEWAY_MAX + 1];
+    errno = 0;
+    assert_null (wire_msg_read (router, routing_id, ZMQ_DONTWAIT));
+    assert_int_equal (errno, EAGAIN);
+
+    //  Unknown verb with frames after it
+    s_send_raw (dealer, s_frames ("SHOUT", "a", "b", "c", NULL));
+    s_send_good_say (dealer, 1);
+    s_expect_read_rejected (router);
+    s_expect_good_say (router, 1);
+
+    //  Bad number in the middle, frames after it
+    zmsg_t *msg = s_frames ("PRIVMSG", NULL);
+    s_add_number (msg, 1, TEST_SHORT_NUMBER);
+    zmsg_addstr (msg, "bob");
+    zmsg_addstr (msg, "hi");
+    s_send_raw (dealer, msg);
+    s_send_good_say (dealer, 2);
+    s_expect_read_rejected (router);
+    s_expect_good_say (router, 2);
+
+    //  Trailing frames after a complete picture
+    msg = s_frames ("SAY", NULL);
+    s_add_number (msg, 1, TEST_NUMBER_SIZE);
+    zmsg_addstr (msg, "hi");
+    zmsg_addstr (msg, "more");
+    zmsg_addstr (msg, "and more");
+    s_send_raw (dealer, msg);
+    s_send_good_say (dealer, 3);
+    s_expect_read_rejected (router);
+    s_expect_good_say (router, 3);
+
+    //  Entries: count larger than the pairs that follow, and a huge count
+    msg = s_frames ("ROOM_LIST", NULL);
+    s_add_number (msg, 1, TEST_NUMBER_SIZE);
+    s_add_number (msg, 2, TEST_NUMBER_SIZE);
+    zmsg_addstr (msg, "general");
+    s_add_number (msg, 3, TEST_NUMBER_SIZE);
+    s_send_raw (dealer, msg);
+    msg = s_frames ("ROOM_LIST", NULL);
+    s_add_number (msg, 1, TEST_NUMBER_SIZE);
+    s_add_number (msg, UINT64_MAX, TEST_NUMBER_SIZE);
+    zmsg_addstr (msg, "general");
+    s_send_raw (dealer, msg);
+    s_send_good_say (dealer, 4);
+    s_expect_read_rejected (router);
+    s_expect_read_rejected (router);
+    s_expect_good_say (router, 4);
+
+    //  Published verb without its topic; topic alone
+    msg = s_frames ("NOTICE", NULL);
+    s_add_number (msg, 1, TEST_NUMBER_SIZE);
+    zmsg_addstr (msg, "hello");
+    s_send_raw (dealer, msg);
+    s_send_raw (dealer, s_frames ("rust\n", NULL));
+    s_send_good_say (dealer, 5);
+    s_expect_read_rejected (router);
+    s_expect_read_rejected (router);
+    s_expect_good_say (router, 5);
+
+    //  A sender whose routing id is over WIRE_GATEWAY_MAX bytes
+    zsock_t *long_id = zsock_new (ZMQ_DEALER);
+    char identity [WIRE_GATEWAY_MAX + 2];
+    memset (identity, 'g', WIRE_GATEWAY_MAX + 1);
+    identity [WIRE_GATEWAY_MAX + 1] = 0;
+    zsock_set_identity (long_id, identity);
+    assert_int_equal (zsock_connect (long_id, "inproc://test-wire-reject"), 0);
+    s_send_good_say (long_id, 6);
+    s_expect_read_rejected (router);
+    s_send_good_say (dealer, 7);
+    s_expect_good_say (router, 7);
+    zsock_destroy (&long_id);
+
+    //  wire_msg_recv_from drops the same messages and leaves no routing id
+    s_send_raw (dealer, s_frames ("SHOUT", "a", NULL));
+    char *id = NULL;
+    assert_null (wire_msg_recv_from (router, &id));
+    assert_null (id);
+    zsock_destroy (&dealer);
+    zsock_destroy (&router);
+}
+
 int
 main (void)
 {
@@ -506,6 +729,9 @@ main (void)
         cmocka_unit_test (test_reject_malformed),
         cmocka_unit_test (test_reject_topics),
         cmocka_unit_test (test_send_and_recv),
+        cmocka_unit_test (test_write_and_read_every_verb),
+        cmocka_unit_test (test_write_frames),
+        cmocka_unit_test (test_read_rejects_whole),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     zsys_shutdown ();
