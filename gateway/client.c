@@ -10,11 +10,11 @@
     Output, as in redis: client_write is a memcpy into the client's queue
     and an append to the set's pending list. A late loop hook flushes every
     pending client with one send; only when the kernel buffer is full does
-    the client ask the loop for writability. The queue grows geometrically
-    up to the cap; it stays allocated while the client keeps getting
-    output (a busy room refills it every pass, and freeing it on every
-    drain cost a malloc, a free and page faults per client per pass) and
-    is given back once it has stayed empty for CLIENT_KEEP_MS.
+    the client ask the loop for writability. The queue itself is outbuf.c:
+    it keeps its memory while the client keeps getting output (a busy room
+    refills it every pass, and freeing it on every drain cost a malloc, a
+    free and page faults per client per pass); this file's keep timer gives
+    it back once it has stayed empty for CLIENT_KEEP_MS.
 
     Lifecycle: open -> closing (client_close: input discarded, output
     flushed, then FIN, then input read and discarded until the peer's EOF
@@ -29,20 +29,16 @@
 #include "telnet.h"
 #include "linebuf.h"
 #include "text.h"
-#include <malloc.h>
+#include "outbuf.h"
 
 #define CLIENT_READ_SIZE        (16 * 1024) //  shared scratch buffer for reads
-#define CLIENT_OUTBUF_INITIAL   512         //  first allocation of a queue
 #define CLIENT_TICK_MS          1000        //  idle / linger check period
 #define CLIENT_TICK_MIN_MS      10          //  fastest check period (tests)
 #define CLIENT_TICK_DIVISOR     4           //  checks per (smallest) timeout
 #define CLIENT_FLUSH_GRACE_MS   1000        //  flush time allowed on top of linger
 #define CLIENT_DRAIN_READS      16          //  reads to empty input before close
 #define CLIENT_DRAIN_SIZE       4096        //  stack buffer for those reads
-#define CLIENT_POOL_MAX         1024        //  spare first-size queues kept
 #define CLIENT_KEEP_MS          250         //  an empty queue is kept this long (at least)
-#define CLIENT_HOLDERS_INITIAL  64          //  first size of the holders array
-#define CLIENT_TRIM_BYTES       (1024 * 1024) //  freed queue bytes worth a malloc_trim
 #define CLIENT_PASS_ROUNDS      16          //  flush/reap rounds in one pass
 #define CLIENT_NOTICE_MAX       128         //  longest notice we format
 #define CLIENT_MS_PER_SECOND    1000
@@ -70,13 +66,8 @@ struct _client_t {
     bool in_pending : 1;        //  on the pending-write list
     bool in_reap : 1;           //  on the reap list
     bool in_held : 1;           //  on the held list
-    bool output_recent : 1;     //  queue written since the last keep check
     linebuf_t input;            //  partial or held input
-    char *output;               //  output queue, NULL when empty
-    uint32_t output_start;      //  first unsent byte
-    uint32_t output_end;        //  end of queued bytes
-    uint32_t output_capacity;   //  bytes allocated
-    uint32_t holder_index;      //  place in the set's holders array
+    outbuf_t output;            //  output queue
     uint64_t skipped;           //  lines skipped since the last lag notice
     int64_t last_active;        //  ms of the last complete line (or accept)
     int64_t stuck_since;        //  ms of the first skip while full, or 0
@@ -109,13 +100,7 @@ struct _client_set_t {
     size_t held_dead;           //  dead clients only the held list still links
     int tick_timer;             //  idle and linger checks
     uint64_t flushed_pass;      //  loop pass whose flush has run (+1: none)
-    char **pool;                //  spare CLIENT_OUTBUF_INITIAL-byte queues
-    size_t pool_size;           //  queues in the pool
-    bool pool_used;             //  a queue was taken since the last tick
-    size_t freed_bytes;         //  big queues freed since the last trim
-    client_t **holders;         //  clients that own a queue (holder_index)
-    size_t holder_count;        //  entries in holders
-    size_t holder_capacity;     //  entries allocated
+    outbuf_pool_t *outbufs;     //  memory of the output queues
     int keep_timer;             //  gives back queues that stayed empty
 };
 
@@ -208,97 +193,20 @@ s_held_add (client_t *self)
 
 //  --- output ---------------------------------------------------------------
 
-//  The holders array lists the clients that own a queue, so the keep
-//  timer visits only those. Returns 0 or -1 (no memory).
-static int
-s_holders_add (client_t *self)
-{
-    client_set_t *set = self->set;
-    if (set->holder_count == set->holder_capacity) {
-        size_t capacity = set->holder_capacity? set->holder_capacity * 2: CLIENT_HOLDERS_INITIAL;
-        client_t **holders = (client_t **) realloc (set->holders, capacity * sizeof (client_t *));
-        if (!holders)
-            return -1;
-        set->holders = holders;
-        set->holder_capacity = capacity;
-    }
-    self->holder_index = (uint32_t) set->holder_count;
-    set->holders [set->holder_count++] = self;
-    return 0;
-}
-
-//  Remove from the holders array: the last holder fills the hole.
-static void
-s_holders_remove (client_t *self)
-{
-    client_set_t *set = self->set;
-    assert (self->holder_index < set->holder_count && set->holders [self->holder_index] == self);
-    client_t *last = set->holders [--set->holder_count];
-    set->holders [self->holder_index] = last;
-    last->holder_index = self->holder_index;
-}
-
 //  Append bytes to the queue, ignoring the cap. Returns 0 or -1.
 static int
 s_output_append (client_t *self, const char *data, size_t size)
 {
-    if ((size_t) self->output_end + size > self->output_capacity) {
-        size_t used = self->output_end - self->output_start;
-        if (self->output_start > 0) {
-            memmove (self->output, self->output + self->output_start, used);
-            self->output_start = 0;
-            self->output_end = used;
-        }
-        if (used + size > self->output_capacity) {
-            size_t capacity = self->output_capacity? self->output_capacity: CLIENT_OUTBUF_INITIAL;
-            while (capacity < used + size)
-                capacity *= 2;
-            if (capacity > UINT32_MAX)
-                return -1;
-            client_set_t *set = self->set;
-            if (!self->output && s_holders_add (self))
-                return -1;
-            char *output;
-            if (!self->output && capacity == CLIENT_OUTBUF_INITIAL && set->pool_size) {
-                output = set->pool [--set->pool_size];
-                set->pool_used = true;
-            }
-            else
-                output = (char *) realloc (self->output, capacity);
-            if (!output) {
-                if (!self->output)
-                    s_holders_remove (self);
-                return -1;
-            }
-            self->output = output;
-            self->output_capacity = capacity;
-        }
-    }
-    memcpy (self->output + self->output_end, data, size);
-    self->output_end += size;
-    self->output_recent = true;
+    if (outbuf_append (&self->output, self->set->outbufs, data, size))
+        return -1;
     s_pending_add (self);
     return 0;
 }
 
-//  Drop the queue. First-size queues go back to the set's pool, so a
-//  client that gets output again after a quiet spell takes a pointer
-//  instead of calling malloc.
 static void
 s_output_free (client_t *self)
 {
-    client_set_t *set = self->set;
-    if (!self->output)
-        return;
-    s_holders_remove (self);
-    if (self->output_capacity == CLIENT_OUTBUF_INITIAL && set->pool_size < CLIENT_POOL_MAX)
-        set->pool [set->pool_size++] = self->output;
-    else {
-        free (self->output);
-        set->freed_bytes += self->output_capacity;
-    }
-    self->output = NULL;
-    self->output_start = self->output_end = self->output_capacity = 0;
+    outbuf_free (&self->output, self->set->outbufs);
 }
 
 int
@@ -307,7 +215,7 @@ client_write (client_t *self, const char *data, size_t size)
     assert (self);
     if (self->closing)
         return -1;
-    size_t used = self->output_end - self->output_start;
+    size_t used = outbuf_used (&self->output);
     if (used + size > self->set->limits.outbuf_max
     ||  s_output_append (self, data, size)) {
         self->skipped++;
@@ -339,11 +247,10 @@ s_flush (client_t *self)
 {
     client_set_t *set = self->set;
     while (self->fd != -1) {
-        size_t used = self->output_end - self->output_start;
+        size_t used = outbuf_used (&self->output);
         if (used == 0) {
-            //  The queue stays while in use: the keep timer frees it once
-            //  it has stayed empty (a busy room refills it every pass)
-            self->output_start = self->output_end = 0;
+            //  The queue keeps its memory while in use: the keep timer
+            //  frees it once it has stayed empty
             self->stuck_since = 0;
             if (self->skipped > 0 && !self->closing) {
                 char notice [CLIENT_NOTICE_MAX];
@@ -365,9 +272,9 @@ s_flush (client_t *self)
             s_update_interest (self);
             return;
         }
-        ssize_t sent = send (self->fd, self->output + self->output_start, used, MSG_NOSIGNAL);
+        ssize_t sent = send (self->fd, outbuf_head (&self->output), used, MSG_NOSIGNAL);
         if (sent > 0) {
-            self->output_start += sent;
+            outbuf_consume (&self->output, (size_t) sent);
             if ((size_t) sent == used)
                 continue;
             //  A short send means the kernel buffer is full: wait for it
@@ -627,20 +534,8 @@ s_tick (loop_t *loop, int timer_id, void *arg)
             s_finish (client);
         client = next;
     }
-    //  A quiet server gives its spare queues back, half per tick, and
-    //  after a burst (a join storm fills every queue) returns the freed
-    //  pages to the system: glibc keeps them otherwise, and idle RSS
-    //  would stay at the burst's peak
-    if (!self->pool_used) {
-        size_t keep = self->pool_size / 2;
-        while (self->pool_size > keep)
-            free (self->pool [--self->pool_size]);
-        if (self->freed_bytes >= CLIENT_TRIM_BYTES) {
-            malloc_trim (0);
-            self->freed_bytes = 0;
-        }
-    }
-    self->pool_used = false;
+    //  A quiet server gives its spare queues back, half per tick
+    outbuf_pool_trim (self->outbufs);
     return 0;
 }
 
@@ -653,14 +548,7 @@ s_keep_check (loop_t *loop, int timer_id, void *arg)
     (void) loop;
     (void) timer_id;
     client_set_t *self = (client_set_t *) arg;
-    //  Backwards: a removal moves the last holder into the hole
-    for (size_t index = self->holder_count; index > 0; index--) {
-        client_t *client = self->holders [index - 1];
-        if (client->output_start == client->output_end && !client->output_recent)
-            s_output_free (client);
-        else
-            client->output_recent = false;
-    }
+    outbuf_pool_release_idle (self->outbufs);
     return 0;
 }
 
@@ -763,10 +651,10 @@ client_set_new (loop_t *loop, const client_limits_t *limits,
     self->events = *events;
     self->owner = owner;
     self->scratch = (char *) malloc (CLIENT_READ_SIZE);
-    self->pool = (char **) malloc (CLIENT_POOL_MAX * sizeof (char *));
-    if (!self->scratch || !self->pool) {
+    self->outbufs = outbuf_pool_new ();
+    if (!self->scratch || !self->outbufs) {
         free (self->scratch);
-        free (self->pool);
+        outbuf_pool_destroy (&self->outbufs);
         free (self);
         return NULL;
     }
@@ -812,12 +700,8 @@ client_set_destroy (client_set_t **self_p)
     assert (self->size == 0);
     loop_timer_cancel (self->loop, self->tick_timer);
     loop_timer_cancel (self->loop, self->keep_timer);
-    assert (self->holder_count == 0);
-    free (self->holders);
     loop_hook_remove (self->loop, s_pass_end, self);
-    while (self->pool_size)
-        free (self->pool [--self->pool_size]);
-    free (self->pool);
+    outbuf_pool_destroy (&self->outbufs);
     free (self->scratch);
     free (self);
     *self_p = NULL;
