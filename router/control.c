@@ -28,6 +28,7 @@ control_new (const char *endpoint)
     assert (self->sock);
     zsock_set_linger (self->sock, CONTROL_LINGER_MS);
     zsock_set_router_mandatory (self->sock, 1);
+    zsock_set_rcvtimeo (self->sock, 0);     //  control_recv never waits
     if (zsock_bind (self->sock, "%s", endpoint) == -1) {
         zsys_error ("control: bind failed endpoint=%s error=%s", endpoint, zmq_strerror (errno));
         control_destroy (&self);
@@ -72,7 +73,7 @@ control_recv (control_t *self)
     assert (self);
     zmsg_t *msg = zmsg_recv (self->sock);
     if (!msg)
-        return CONTROL_NONE;
+        return errno == EAGAIN? CONTROL_AGAIN: CONTROL_NONE;
     zframe_destroy (&self->peer);
     self->peer = zmsg_pop (msg);
     zframe_t *verb = zmsg_pop (msg);

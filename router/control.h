@@ -14,6 +14,7 @@
 
 typedef enum {
     CONTROL_NONE = 0,       //  nothing usable was received
+    CONTROL_AGAIN,          //  nothing waiting: the socket is drained
     CONTROL_STATUS,         //  report state
     CONTROL_SHUTDOWN,       //  start the drain
     CONTROL_UNKNOWN         //  a verb we do not know
@@ -37,8 +38,9 @@ zsock_t *
 const char *
     control_endpoint (control_t *self);
 
-//  Receive one request (call when the socket is readable). Remembers the
-//  peer for control_reply. Returns what was asked.
+//  Receive one request without waiting. Remembers the peer for
+//  control_reply. Returns what was asked, or CONTROL_AGAIN when nothing
+//  is waiting (call until then: the socket's fd is edge-triggered).
 control_request_t
     control_recv (control_t *self);
 

@@ -353,14 +353,20 @@ s_handle_say (router_t *self, gateway_t *gateway, wire_msg_t *msg)
         return;             //  the gateway never sends these
     room_t *room = rooms_lookup (self->rooms, session->room);
     assert (room);
-    wire_msg_t *event = s_room_event (room, msg->id == WIRE_SAY? WIRE_CHAT: WIRE_EMOTE,
-                                      session);
-    event->text = msg->text;
-    msg->text = NULL;
+    //  On the stack, every string borrowed: publishing copies nothing
+    wire_msg_t event = {
+        .id = msg->id == WIRE_SAY? WIRE_CHAT: WIRE_EMOTE,
+        .room = (char *) room_name (room),
+        .seq = room_next_seq (room),
+        .gateway = (char *) session->gateway,
+        .client = session->client,
+        .nick = session->nick,
+        .text = msg->text
+    };
     if (self->config.verbose)
-        zsys_debug ("router: %s room=%s seq=%" PRIu64 " nick=%s", wire_id_name (event->id),
-                    room_name (room), event->seq, session->nick);
-    router_publish (self, &event);
+        zsys_debug ("router: %s room=%s seq=%" PRIu64 " nick=%s", wire_id_name (event.id),
+                    room_name (room), event.seq, session->nick);
+    router_publish_borrowed (self, &event);
 }
 
 static void
@@ -488,13 +494,18 @@ s_send_resync (router_t *self, const char *routing_id)
     s_reply (self, routing_id, &reply);
 }
 
-void
+int
 router_handle_ingress (router_t *self)
 {
-    char *routing_id = NULL;
-    wire_msg_t *msg = wire_msg_recv_from (self->ingress, &routing_id);
-    if (!msg)
-        return;
+    char routing_id [WIRE_GATEWAY_MAX + 1];
+    wire_msg_t *msg = wire_msg_read (self->ingress, routing_id, ZMQ_DONTWAIT);
+    if (!msg) {
+        if (errno != EPROTO)
+            return -1;          //  nothing waiting (or the socket is closing)
+        if (self->config.verbose)
+            zsys_debug ("router: dropped malformed request");
+        return 0;
+    }
     gateway_t *gateway = gateways_lookup (self->gateways, routing_id);
     if (msg->id == WIRE_HELLO)
         s_handle_hello (self, routing_id, msg);
@@ -524,5 +535,5 @@ router_handle_ingress (router_t *self)
         }
     }
     wire_msg_destroy (&msg);
-    zstr_free (&routing_id);
+    return 0;
 }

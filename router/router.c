@@ -8,18 +8,24 @@
     runs the timers and the drain (router_internal.h holds the state all
     three share).
 
-    The loop is a zpoller over three sockets (plus the actor pipe in
-    tests); timers (BEAT, gateway timeouts, the drain deadline) are
-    computed from zclock_mono each pass. Ingress is read in batches while
-    the socket stays readable, so a busy gateway costs one poll per batch.
+    The loop waits in poll() on the ZMQ_FD of the ingress and control
+    sockets (plus the actor pipe in tests); timers (BEAT, gateway
+    timeouts, the drain deadline) are computed from zclock_mono each
+    pass. After a wake-up each readable socket is read with ZMQ_DONTWAIT
+    until EAGAIN (ingress in bounded batches), so a message costs no
+    ZMQ_EVENTS query or zmq_poll of its own: at low rates those mailbox
+    checks (poll + getpid each) were most of the router's system calls.
     =========================================================================
 */
 #include "router_internal.h"
 #include <sys/random.h>
+#include <poll.h>
 
 #define ROUTER_LINGER_MS        100     //  let last replies out at exit
 #define ROUTER_INGRESS_BATCH    1000    //  requests read per poll wake-up
 #define ROUTER_EPOCH_MASK       INT64_MAX   //  epochs are 63-bit
+#define ROUTER_PIPE_TERM        "$TERM"     //  actor pipe: stop now
+#define ROUTER_PIPE_DRAIN       "DRAIN"     //  actor pipe: start a drain
 
 void
 router_config_defaults (router_config_t *config)
@@ -166,6 +172,12 @@ router_publish (router_t *self, wire_msg_t **msg_p)
     wire_msg_send (msg_p, self->publish, 0);
 }
 
+void
+router_publish_borrowed (router_t *self, const wire_msg_t *msg)
+{
+    wire_msg_write (msg, self->publish, NULL, 0);
+}
+
 //  ---------------------------------------------------------------------
 //  zchat-ctl commands
 
@@ -197,7 +209,8 @@ s_status_body (router_t *self)
     return body;
 }
 
-static void
+//  Answer one zchat-ctl request; false when none was waiting.
+static bool
 s_handle_control (router_t *self)
 {
     control_request_t request = control_recv (self->control);
@@ -214,50 +227,102 @@ s_handle_control (router_t *self)
     else
     if (request == CONTROL_UNKNOWN)
         control_reply (self->control, false, "error=unknown command\n");
+    return request != CONTROL_AGAIN;
 }
 
 //  ---------------------------------------------------------------------
 //  The loop
 
+//  What the loop waits on, by ZMQ_FD
+typedef enum {
+    ROUTER_WAIT_INGRESS,
+    ROUTER_WAIT_CONTROL,
+    ROUTER_WAIT_PIPE,           //  last: only there in actor mode
+    ROUTER_WAIT_COUNT
+} router_wait_t;
+
+//  Handle one command from the actor pipe without waiting. Returns 1 to
+//  stop ($TERM, or the pipe is gone), 0 after a command, -1 if none.
+static int
+s_handle_pipe (router_t *self, zsock_t *pipe)
+{
+    zmq_msg_t command;
+    zmq_msg_init (&command);
+    void *handle = zsock_resolve (pipe);
+    if (zmq_msg_recv (&command, handle, ZMQ_DONTWAIT) == -1) {
+        int again = errno == EAGAIN;
+        zmq_msg_close (&command);
+        return again? -1: 1;
+    }
+    const char *data = (const char *) zmq_msg_data (&command);
+    size_t size = zmq_msg_size (&command);
+    int rc = 0;
+    if (size == strlen (ROUTER_PIPE_TERM) && memcmp (data, ROUTER_PIPE_TERM, size) == 0)
+        rc = 1;
+    else
+    if (size == strlen (ROUTER_PIPE_DRAIN) && memcmp (data, ROUTER_PIPE_DRAIN, size) == 0)
+        router_start_drain (self, "pipe");
+    while (zmq_msg_more (&command) && zmq_msg_recv (&command, handle, 0) != -1)
+        ;
+    zmq_msg_close (&command);
+    return rc;
+}
+
 int
 router_run (router_t *self, zsock_t *pipe)
 {
     assert (self);
-    zpoller_t *poller = zpoller_new (self->ingress, control_sock (self->control), NULL);
-    assert (poller);
-    if (pipe)
-        zpoller_add (poller, pipe);
-    //  We handle SIGINT/SIGTERM ourselves (as a drain), so the poller
-    //  must keep working after zsys_interrupted is set.
-    zpoller_set_nonstop (poller, true);
+    //  A ZMQ_FD is edge-triggered: it fires when the socket's mailbox gets
+    //  a command, and a send or recv may consume that without telling us.
+    //  So a socket counts as readable until a recv returns EAGAIN (which
+    //  empties the mailbox), and every socket is read that way after it
+    //  fires; the first pass reads them all. Nothing sends on ingress or
+    //  control after their last EAGAIN of a pass (timers and the drain
+    //  only publish), so a wait never sleeps on an unread message.
+    struct pollfd waits [ROUTER_WAIT_COUNT] = {
+        [ROUTER_WAIT_INGRESS] = { .fd = zsock_fd (self->ingress), .events = POLLIN },
+        [ROUTER_WAIT_CONTROL] = { .fd = zsock_fd (control_sock (self->control)),
+                                  .events = POLLIN },
+        [ROUTER_WAIT_PIPE]    = { .fd = pipe? zsock_fd (pipe): -1, .events = POLLIN },
+    };
+    nfds_t wait_count = pipe? ROUTER_WAIT_COUNT: ROUTER_WAIT_PIPE;
+    bool readable [ROUTER_WAIT_COUNT] = { true, true, pipe != NULL };
 
     bool terminated = false;
     int64_t wait_ms = 0;
     while (!self->finished && !terminated) {
-        void *which = zpoller_wait (poller, (int) wait_ms);
+        bool pending = readable [ROUTER_WAIT_INGRESS] || readable [ROUTER_WAIT_CONTROL]
+                    || readable [ROUTER_WAIT_PIPE];
+        //  SIGINT/SIGTERM interrupt the wait (EINTR) and start a drain
+        int events = poll (waits, wait_count, pending? 0: (int) wait_ms);
+        for (nfds_t index = 0; events > 0 && index < wait_count; index++)
+            if (waits [index].revents)
+                readable [index] = true;
         self->now = zclock_mono ();
         if (zsys_interrupted)
             router_start_drain (self, "signal");
-        if (pipe && which == pipe) {
-            char *command = zstr_recv (pipe);
-            if (!command || streq (command, "$TERM"))
-                terminated = true;
-            else
-            if (streq (command, "DRAIN"))
-                router_start_drain (self, "pipe");
-            zstr_free (&command);
+        if (readable [ROUTER_WAIT_PIPE]) {
+            int rc;
+            while ((rc = s_handle_pipe (self, pipe)) == 0)
+                ;
+            terminated = rc == 1;
+            readable [ROUTER_WAIT_PIPE] = false;
         }
-        for (int count = 0; count < ROUTER_INGRESS_BATCH
-                         && (zsock_events (self->ingress) & ZMQ_POLLIN); count++)
-            router_handle_ingress (self);
-        while (zsock_events (control_sock (self->control)) & ZMQ_POLLIN)
-            s_handle_control (self);
+        if (readable [ROUTER_WAIT_INGRESS]) {
+            int count = 0;
+            while (count < ROUTER_INGRESS_BATCH && router_handle_ingress (self) == 0)
+                count++;
+            //  A full batch may have left messages: come straight back
+            readable [ROUTER_WAIT_INGRESS] = count == ROUTER_INGRESS_BATCH;
+        }
+        if (readable [ROUTER_WAIT_CONTROL]) {
+            int count = 0;
+            while (count < ROUTER_INGRESS_BATCH && s_handle_control (self))
+                count++;
+            readable [ROUTER_WAIT_CONTROL] = count == ROUTER_INGRESS_BATCH;
+        }
         wait_ms = router_run_timers (self);
-        //  Still readable after a full batch: come straight back
-        if (zsock_events (self->ingress) & ZMQ_POLLIN)
-            wait_ms = 0;
     }
-    zpoller_destroy (&poller);
     zsys_info ("router: stopped gateways=%zu sessions=%zu", gateways_size (self->gateways),
                sessions_size (self->sessions));
     return 0;

@@ -48,9 +48,15 @@ struct _router_t {
 void
     router_publish (router_t *self, wire_msg_t **msg_p);
 
-//  requests.c: read and dispatch one ingress message (call while the
-//  ingress socket is readable).
+//  router.c: publish a message the caller keeps (it may live on the
+//  stack with borrowed strings): no copies, no allocation.
 void
+    router_publish_borrowed (router_t *self, const wire_msg_t *msg);
+
+//  requests.c: read and dispatch one ingress message without waiting.
+//  Returns 0 when a message was consumed (a malformed one too), -1 when
+//  none was waiting (EAGAIN) or the socket failed.
+int
     router_handle_ingress (router_t *self);
 
 //  requests.c: forget a gateway and all its sessions, announcing each
