@@ -1,13 +1,14 @@
 /*  =========================================================================
     nicks.c - case-insensitive unique nicknames
 
-    A zhashx from folded nickname to session id. Folding happens on every
-    call, into a stack buffer, so callers can pass nicknames as typed.
+    A zhashx from folded nickname to session. The key is the session's
+    own nick_key (no key duplicator), so an entry costs the hash item
+    only. Lookups fold into a stack buffer, so callers pass nicknames as
+    typed.
     =========================================================================
 */
 #include "nicks.h"
 #include "names.h"
-#include "ids.h"
 #include <sys/random.h>
 
 #define NICKS_DECIMAL_BASE      10
@@ -17,7 +18,7 @@
 #define NICKS_GUEST_WIDTH_MAX   (CHAT_NICK_MAX - (int) sizeof (NICKS_GUEST_PREFIX) + 1)
 
 struct _nicks_t {
-    zhashx_t *owners;       //  folded nick -> session id (IDS_VALUE)
+    zhashx_t *owners;       //  folded nick (session->nick_key) -> session
     uint64_t random;        //  xorshift64 state for guest numbers
 };
 
@@ -28,6 +29,8 @@ nicks_new (void)
     assert (self);
     self->owners = zhashx_new ();
     assert (self->owners);
+    zhashx_set_key_duplicator (self->owners, NULL);    //  keys live in the sessions
+    zhashx_set_key_destructor (self->owners, NULL);
     if (getrandom (&self->random, sizeof (self->random), 0) != sizeof (self->random))
         self->random = (uint64_t) zclock_time () ^ (uint64_t) getpid ();
     if (self->random == 0)
@@ -48,53 +51,60 @@ nicks_destroy (nicks_t **self_p)
 }
 
 int
-nicks_insert (nicks_t *self, const char *nick, uint64_t session_id)
+nicks_insert (nicks_t *self, session_t *session, const char *nick)
 {
     assert (self);
+    assert (session);
     assert (nick);
-    assert (session_id);
-    char key [CHAT_NICK_MAX + 1];
-    names_nick_key (nick, key);
-    return zhashx_insert (self->owners, key, IDS_VALUE (session_id));
+    assert (!*session->nick_key);
+    assert (strlen (nick) <= CHAT_NICK_MAX);
+    if (nicks_lookup (self, nick))
+        return -1;
+    snprintf (session->nick, sizeof (session->nick), "%s", nick);
+    names_nick_key (nick, session->nick_key);
+    int rc = zhashx_insert (self->owners, session->nick_key, session);
+    assert (rc == 0);
+    return 0;
 }
 
-uint64_t
+session_t *
 nicks_lookup (nicks_t *self, const char *nick)
 {
     assert (self);
     assert (nick);
     char key [CHAT_NICK_MAX + 1];
     names_nick_key (nick, key);
-    return IDS_FROM_VALUE (zhashx_lookup (self->owners, key));
+    return (session_t *) zhashx_lookup (self->owners, key);
 }
 
 int
-nicks_remove (nicks_t *self, const char *nick)
+nicks_remove (nicks_t *self, session_t *session)
 {
     assert (self);
-    assert (nick);
-    char key [CHAT_NICK_MAX + 1];
-    names_nick_key (nick, key);
-    if (!zhashx_lookup (self->owners, key))
+    assert (session);
+    if (!*session->nick_key)
         return -1;
-    zhashx_delete (self->owners, key);
+    assert (zhashx_lookup (self->owners, session->nick_key) == session);
+    zhashx_delete (self->owners, session->nick_key);
+    session->nick_key [0] = 0;
     return 0;
 }
 
 int
-nicks_rename (nicks_t *self, const char *old_nick, const char *new_nick,
-              uint64_t session_id)
+nicks_rename (nicks_t *self, session_t *session, const char *new_nick)
 {
     assert (self);
-    assert (old_nick);
+    assert (session);
     assert (new_nick);
-    uint64_t owner = nicks_lookup (self, new_nick);
-    if (owner == session_id)
-        return 0;               //  only the case changes: same key
-    if (owner)
+    session_t *owner = nicks_lookup (self, new_nick);
+    if (owner && owner != session)
         return -1;
-    nicks_remove (self, old_nick);
-    return nicks_insert (self, new_nick, session_id);
+    if (owner == session) {     //  only the case changes: same key
+        snprintf (session->nick, sizeof (session->nick), "%s", new_nick);
+        return 0;
+    }
+    nicks_remove (self, session);
+    return nicks_insert (self, session, new_nick);
 }
 
 static uint64_t

@@ -3,7 +3,9 @@
 
     The router is the one place that decides who owns a nickname. A nick
     is stored under its folded key (names_nick_key), so "Bob" and "bob"
-    are the same nickname; the value is the owning session id. Guest
+    are the same nickname; the value is the owning session, and the key
+    lives in that session's record (nick_key), so holding a nickname
+    allocates nothing beyond the hash entry. Guest
     nicknames ("guest-4821") are picked here too, so they are unique by
     construction.
     =========================================================================
@@ -12,6 +14,7 @@
 #define NICKS_H_INCLUDED
 
 #include "chat.h"
+#include "sessions.h"
 
 typedef struct _nicks_t nicks_t;
 
@@ -27,25 +30,26 @@ nicks_t *
 void
     nicks_destroy (nicks_t **self_p);
 
-//  Give a valid nickname to session_id (non-zero). Returns 0, or -1 if
-//  the nickname (ignoring case) is already taken.
+//  Give session the valid nickname nick: sets session->nick and its key.
+//  The session must hold no nickname yet. Returns 0, or -1 if the
+//  nickname (ignoring case) is taken (the session is left unchanged).
 int
-    nicks_insert (nicks_t *self, const char *nick, uint64_t session_id);
+    nicks_insert (nicks_t *self, session_t *session, const char *nick);
 
-//  Session id owning nick (ignoring case), or 0 if it is free.
-uint64_t
+//  The session owning nick (ignoring case), or NULL if it is free.
+session_t *
     nicks_lookup (nicks_t *self, const char *nick);
 
-//  Free a nickname. Returns 0, or -1 if nobody held it.
+//  Free the session's nickname (its nick stays as it was). Returns 0, or
+//  -1 if the session held none.
 int
-    nicks_remove (nicks_t *self, const char *nick);
+    nicks_remove (nicks_t *self, session_t *session);
 
-//  Move session_id from old_nick to new_nick. Changing only the case of
-//  one's own nickname is allowed. Returns 0, or -1 if new_nick belongs
-//  to another session (nothing changes then).
+//  Move session to new_nick (sets session->nick). Changing only the case
+//  of one's own nickname is allowed. Returns 0, or -1 if new_nick
+//  belongs to another session (nothing changes then).
 int
-    nicks_rename (nicks_t *self, const char *old_nick, const char *new_nick,
-                  uint64_t session_id);
+    nicks_rename (nicks_t *self, session_t *session, const char *new_nick);
 
 //  Write a free guest nickname into nick (CHAT_NICK_MAX + 1 bytes):
 //  "guest-" and NICKS_GUEST_DIGITS random digits, more digits when the

@@ -97,8 +97,7 @@ s_publish_joined (router_t *self, room_t *room, session_t *session)
 static session_t *
 s_session_of (router_t *self, gateway_t *gateway, uint64_t client)
 {
-    uint64_t session_id = gateway_session (gateway, client);
-    return session_id? sessions_lookup (self->sessions, session_id): NULL;
+    return sessions_lookup (self->sessions, gateway_id (gateway), client);
 }
 
 //  Take a session out of its room, announcing LEFT with reason unless
@@ -106,14 +105,13 @@ s_session_of (router_t *self, gateway_t *gateway, uint64_t client)
 static void
 s_session_leave_room (router_t *self, session_t *session, const char *reason)
 {
-    room_t *room = rooms_lookup (self->rooms, session->room);
+    room_t *room = session->room;
     if (!room)
         return;
     if (reason)
         s_publish_left (self, room, session, reason);
-    room_leave (room, session->id);
+    room_leave (room, session);
     rooms_remove_if_empty (self->rooms, room);
-    session->room [0] = 0;
 }
 
 //  Forget a session everywhere; announce LEFT unless reason is NULL.
@@ -125,24 +123,18 @@ s_session_drop (router_t *self, session_t *session, const char *reason)
                     session->gateway, session->client, session->nick,
                     reason? reason: "silent");
     s_session_leave_room (self, session, reason);
-    nicks_remove (self->nicks, session->nick);
-    gateway_t *gateway = gateways_lookup (self->gateways, session->gateway);
-    if (gateway)
-        gateway_remove_session (gateway, session->client);
-    sessions_remove (self->sessions, session->id);
+    nicks_remove (self->nicks, session);
+    sessions_remove (self->sessions, session);
 }
 
 void
 router_gateway_drop (router_t *self, gateway_t *gateway, const char *event, const char *reason)
 {
     size_t count = 0;
-    uint64_t *session_ids = gateway_session_ids (gateway, &count);
-    for (size_t index = 0; index < count; index++) {
-        session_t *session = sessions_lookup (self->sessions, session_ids [index]);
-        if (session)
-            s_session_drop (self, session, reason);
-    }
-    free (session_ids);
+    session_t **sessions = sessions_of_gateway (self->sessions, gateway_id (gateway), &count);
+    for (size_t index = 0; index < count; index++)
+        s_session_drop (self, sessions [index], reason);
+    free (sessions);
     zsys_info ("router: gateway %s id=%s sessions=%zu", event, gateway_id (gateway), count);
     gateways_remove (self->gateways, gateway_id (gateway));
 }
@@ -252,11 +244,11 @@ s_handle_login (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     }
     session = sessions_add (self->sessions, gateway_id (gateway), msg->client);
     assert (session);
-    s_login_nick (self, msg->nick, session->nick);
-    snprintf (session->room, sizeof (session->room), "%s", name);
-    nicks_insert (self->nicks, session->nick, session->id);
-    gateway_add_session (gateway, msg->client, session->id);
-    room_join (room, session->id);
+    char nick [CHAT_NICK_MAX + 1];
+    s_login_nick (self, msg->nick, nick);
+    int rc = nicks_insert (self->nicks, session, nick);
+    assert (rc == 0);
+    room_join (room, session);
     if (self->config.verbose)
         zsys_debug ("router: login gateway=%s client=%" PRIu64 " nick=%s room=%s%s",
                     session->gateway, session->client, session->nick, name,
@@ -288,13 +280,13 @@ s_handle_join (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     char name [CHAT_ROOM_MAX + 1];
     if (s_check_room (self, gateway, msg, msg->room, name) == -1)
         return;
-    if (streq (name, session->room)) {
+    room_t *old_room = session->room;
+    if (old_room && streq (name, room_name (old_room))) {
         s_reply_error (self, gateway, msg, "you are already in #%s", name);
         return;
     }
     //  A full registry still lets the last member of a room move on,
     //  since the old room disappears as the new one appears.
-    room_t *old_room = rooms_lookup (self->rooms, session->room);
     bool frees_one = old_room && room_member_count (old_room) == 1;
     if (!rooms_lookup (self->rooms, name) && rooms_full (self->rooms) && !frees_one) {
         s_reply_error (self, gateway, msg, ROUTER_ERROR_ROOMS);
@@ -305,8 +297,7 @@ s_handle_join (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     s_session_leave_room (self, session, text);
     room_t *room = rooms_ensure (self->rooms, name);
     assert (room);
-    snprintf (session->room, sizeof (session->room), "%s", name);
-    room_join (room, session->id);
+    room_join (room, session);
     s_publish_joined (self, room, session);
 }
 
@@ -322,26 +313,27 @@ s_handle_nick (router_t *self, gateway_t *gateway, wire_msg_t *msg)
                        names_status_text (status));
         return;
     }
-    if (nicks_rename (self->nicks, session->nick, msg->nick, session->id) == -1) {
+    char old_nick [CHAT_NICK_MAX + 1];
+    snprintf (old_nick, sizeof (old_nick), "%s", session->nick);
+    if (nicks_rename (self->nicks, session, msg->nick) == -1) {
         s_reply_error (self, gateway, msg, "nickname taken: %s", msg->nick);
         return;
     }
-    bool changed = !streq (session->nick, msg->nick);
-    room_t *room = rooms_lookup (self->rooms, session->room);
-    if (changed && room) {
-        wire_msg_t *event = s_room_event (room, WIRE_RENAMED, session);
-        wire_msg_set_target (event, msg->nick);
+    bool changed = !streq (old_nick, session->nick);
+    if (changed && session->room) {
+        wire_msg_t *event = s_room_event (session->room, WIRE_RENAMED, session);
+        wire_msg_set_nick (event, old_nick);
+        wire_msg_set_target (event, session->nick);
         router_publish (self, &event);
     }
-    snprintf (session->nick, sizeof (session->nick), "%s", msg->nick);
     wire_msg_t *reply = wire_msg_new (WIRE_NICKED);
     reply->client = msg->client;
     wire_msg_set_nick (reply, session->nick);
     s_reply (self, gateway_id (gateway), &reply);
 }
 
-//  SAY and ACTION: the hot path. Two hash lookups find the session, one
-//  finds the room, and the text moves into the published message.
+//  SAY and ACTION: the hot path. One hash lookup finds the session, which
+//  points at its room; the event borrows every string it publishes.
 static void
 s_handle_say (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
@@ -351,7 +343,7 @@ s_handle_say (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     size_t size = strlen (msg->text);
     if (size == 0 || size > WIRE_TEXT_MAX)
         return;             //  the gateway never sends these
-    room_t *room = rooms_lookup (self->rooms, session->room);
+    room_t *room = session->room;
     assert (room);
     //  On the stack, every string borrowed: publishing copies nothing
     wire_msg_t event = {
@@ -375,8 +367,7 @@ s_handle_privmsg (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     session_t *sender = s_require_active_session (self, gateway, msg);
     if (!sender)
         return;
-    uint64_t target_id = nicks_lookup (self->nicks, msg->nick);
-    session_t *target = target_id? sessions_lookup (self->sessions, target_id): NULL;
+    session_t *target = nicks_lookup (self->nicks, msg->nick);
     if (!target) {
         s_reply_error (self, gateway, msg, "no such nickname: %s", msg->nick);
         return;
@@ -423,18 +414,15 @@ s_handle_who (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     session_t *session = s_require_session (self, gateway, msg);
     if (!session)
         return;
-    room_t *room = rooms_lookup (self->rooms, session->room);
+    room_t *room = session->room;
     assert (room);
     size_t count = room_member_count (room);
     const char **nicks = (const char **) calloc (count? count: 1, sizeof (char *));
     assert (nicks);
     size_t index = 0;
-    for (uint64_t member = room_first_member (room); member && index < count;
-         member = room_next_member (room)) {
-        session_t *other = sessions_lookup (self->sessions, member);
-        if (other)
-            nicks [index++] = other->nick;
-    }
+    for (session_t *member = room_first_member (room); member && index < count;
+         member = member->room_next)
+        nicks [index++] = member->nick;
     qsort (nicks, index, sizeof (char *), s_compare_nicks);
 
     wire_msg_t *reply = wire_msg_new (WIRE_WHO_LIST);

@@ -1,20 +1,20 @@
 /*  =========================================================================
     room.c - one room: its members and its sequence number
 
-    Members are a set of session ids (an ids hash whose value is the id
-    itself), so joining, leaving and counting are O(1). The sequence
-    number lives as long as the room: an emptied room is deleted by the
-    registry and a new one starts at 1 again, which gateways read as a
-    restart of that room's numbering.
+    Members are a doubly linked list through the sessions' own room
+    links, so joining, leaving and counting are O(1) and allocate
+    nothing. The sequence number lives as long as the room: an emptied
+    room is deleted by the registry and a new one starts at 1 again,
+    which gateways read as a restart of that room's numbering.
     =========================================================================
 */
 #include "room.h"
-#include "ids.h"
 
 struct _room_t {
     char name [CHAT_ROOM_MAX + 1];  //  canonical room name
     uint64_t seq;                   //  last sequence number handed out
-    zhashx_t *members;              //  session id -> session id
+    session_t *members;             //  first member; the list runs through session->room_next
+    size_t member_count;            //  length of that list
 };
 
 room_t *
@@ -25,7 +25,6 @@ room_new (const char *name)
     room_t *self = (room_t *) zmalloc (sizeof (room_t));
     assert (self);
     snprintf (self->name, sizeof (self->name), "%s", name);
-    self->members = ids_hash_new ();
     return self;
 }
 
@@ -36,7 +35,9 @@ room_destroy (room_t **self_p)
     room_t *self = *self_p;
     if (!self)
         return;
-    zhashx_destroy (&self->members);
+    //  Members left behind (only at router exit) are no longer in a room
+    for (session_t *member = self->members; member; member = member->room_next)
+        member->room = NULL;
     free (self);
     *self_p = NULL;
 }
@@ -63,47 +64,59 @@ room_next_seq (room_t *self)
 }
 
 int
-room_join (room_t *self, uint64_t session_id)
+room_join (room_t *self, session_t *session)
 {
     assert (self);
-    assert (session_id);
-    return zhashx_insert (self->members, &session_id, IDS_VALUE (session_id));
+    assert (session);
+    if (session->room)
+        return -1;
+    session->room = self;
+    session->room_prev = NULL;
+    session->room_next = self->members;
+    if (self->members)
+        self->members->room_prev = session;
+    self->members = session;
+    self->member_count++;
+    return 0;
 }
 
 int
-room_leave (room_t *self, uint64_t session_id)
+room_leave (room_t *self, session_t *session)
 {
     assert (self);
-    if (!zhashx_lookup (self->members, &session_id))
+    assert (session);
+    if (session->room != self)
         return -1;
-    zhashx_delete (self->members, &session_id);
+    if (session->room_prev)
+        session->room_prev->room_next = session->room_next;
+    else
+        self->members = session->room_next;
+    if (session->room_next)
+        session->room_next->room_prev = session->room_prev;
+    session->room = NULL;
+    session->room_prev = session->room_next = NULL;
+    self->member_count--;
     return 0;
 }
 
 bool
-room_has_member (room_t *self, uint64_t session_id)
+room_has_member (room_t *self, session_t *session)
 {
     assert (self);
-    return zhashx_lookup (self->members, &session_id) != NULL;
+    assert (session);
+    return session->room == self;
 }
 
 size_t
 room_member_count (room_t *self)
 {
     assert (self);
-    return zhashx_size (self->members);
+    return self->member_count;
 }
 
-uint64_t
+session_t *
 room_first_member (room_t *self)
 {
     assert (self);
-    return IDS_FROM_VALUE (zhashx_first (self->members));
-}
-
-uint64_t
-room_next_member (room_t *self)
-{
-    assert (self);
-    return IDS_FROM_VALUE (zhashx_next (self->members));
+    return self->members;
 }

@@ -1,17 +1,18 @@
 /*  =========================================================================
     room.h - one room: its members and its sequence number
 
-    A room knows which sessions are in it (by session id, never by
-    pointer) and numbers the events published on its topic 1, 2, 3, ...
-    so gateways can count what they missed.
+    A room knows which sessions are in it and numbers the events published
+    on its topic 1, 2, 3, ... so gateways can count what they missed.
+    Members are an intrusive list threaded through the session records
+    (session_t's room links), so membership allocates nothing; a session
+    is in at most one room.
     =========================================================================
 */
 #ifndef ROOM_H_INCLUDED
 #define ROOM_H_INCLUDED
 
 #include "chat.h"
-
-typedef struct _room_t room_t;
+#include "sessions.h"
 
 //  Create an empty room; name must be canonical (names_canonical_room).
 room_t *
@@ -33,27 +34,26 @@ uint64_t
 uint64_t
     room_next_seq (room_t *self);
 
-//  Add a session. Returns 0, or -1 if it already is a member.
+//  Add a session that is in no room. Returns 0, or -1 if it already is
+//  in one (this or another).
 int
-    room_join (room_t *self, uint64_t session_id);
+    room_join (room_t *self, session_t *session);
 
-//  Remove a session. Returns 0, or -1 if it was not a member.
+//  Remove a member. Returns 0, or -1 if it was not a member.
 int
-    room_leave (room_t *self, uint64_t session_id);
+    room_leave (room_t *self, session_t *session);
 
 //  True if the session is a member.
 bool
-    room_has_member (room_t *self, uint64_t session_id);
+    room_has_member (room_t *self, session_t *session);
 
 //  Number of members.
 size_t
     room_member_count (room_t *self);
 
-//  Iterate members: first / next session id, 0 at the end. Do not change
-//  the room while iterating.
-uint64_t
+//  Iterate members: the first, then session->room_next until NULL. Do
+//  not change the room while iterating.
+session_t *
     room_first_member (room_t *self);
-uint64_t
-    room_next_member (room_t *self);
 
 #endif

@@ -195,9 +195,12 @@ s_status_body (router_t *self)
              rooms_size (self->rooms));
     zlistx_t *gateways = gateways_sorted (self->gateways);
     for (gateway_t *gateway = (gateway_t *) zlistx_first (gateways); gateway;
-         gateway = (gateway_t *) zlistx_next (gateways))
+         gateway = (gateway_t *) zlistx_next (gateways)) {
+        size_t count = 0;
+        free (sessions_of_gateway (self->sessions, gateway_id (gateway), &count));
         fprintf (stream, "gateway id=%s name=%s sessions=%zu\n", gateway_id (gateway),
-                 gateway_name (gateway), gateway_session_count (gateway));
+                 gateway_name (gateway), count);
+    }
     zlistx_destroy (&gateways);
     zlistx_t *rooms = rooms_sorted (self->rooms);
     for (room_t *room = (room_t *) zlistx_first (rooms); room;

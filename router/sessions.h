@@ -1,11 +1,14 @@
 /*  =========================================================================
-    sessions.h - every logged-in user, by router-wide session id
+    sessions.h - every logged-in user, by (gateway id, client id)
 
     A session is one user on one gateway: (gateway id, client id) with a
-    nickname and a room. The registry owns the session_t records and hands
-    out session ids (1, 2, 3, ...; never 0, never reused while the router
-    runs), which the other registries (rooms, nicks, gateways) store
-    instead of pointers.
+    nickname and a room. The registry owns the session_t records, one
+    allocation each: everything the other registries need lives inside
+    the record (the folded nickname the nicks table is keyed by, the
+    links of its room's member list), so a session costs one record and
+    two hash entries (this table and the nicks table) and nothing else.
+    A session id (1, 2, 3, ...; never 0, never reused while the router
+    runs) names a session in logs and tests.
     =========================================================================
 */
 #ifndef SESSIONS_H_INCLUDED
@@ -14,14 +17,22 @@
 #include "chat.h"
 #include "wire.h"
 
-//  One session. The registry owns it; fields are plain data.
-typedef struct {
-    uint64_t id;                            //  router-wide session id
+typedef struct _room_t room_t;
+typedef struct _session_t session_t;
+
+//  One session. The registry owns it. gateway is borrowed from the
+//  gateway record (router/gateway.c), which outlives its sessions: a
+//  gateway's sessions are dropped before the gateway is.
+struct _session_t {
+    const char *gateway;                    //  gateway id (borrowed)
     uint64_t client;                        //  gateway-local client id
-    char gateway [WIRE_GATEWAY_MAX + 1];    //  gateway id
+    uint64_t id;                            //  router-wide session id
+    room_t *room;                           //  its room, NULL when in none
+    session_t *room_prev;                   //  room's member list (room.c)
+    session_t *room_next;
     char nick [CHAT_NICK_MAX + 1];          //  nickname as the user spelled it
-    char room [CHAT_ROOM_MAX + 1];          //  canonical name of its room
-} session_t;
+    char nick_key [CHAT_NICK_MAX + 1];      //  folded nickname, the nicks key (nicks.c)
+};
 
 typedef struct _sessions_t sessions_t;
 
@@ -33,18 +44,26 @@ sessions_t *
 void
     sessions_destroy (sessions_t **self_p);
 
-//  Create a session for (gateway, client) with a fresh id, nick and room
-//  empty. Returns it (borrowed), or NULL if the registry is full.
+//  Create a session for (gateway, client) with a fresh id, no nick and no
+//  room. gateway must stay valid while the session lives. Returns it
+//  (borrowed), or NULL if the registry is full or the pair has one.
 session_t *
     sessions_add (sessions_t *self, const char *gateway, uint64_t client);
 
-//  The session with this id, or NULL. Borrowed.
+//  The session of (gateway, client), or NULL. Borrowed.
 session_t *
-    sessions_lookup (sessions_t *self, uint64_t session_id);
+    sessions_lookup (sessions_t *self, const char *gateway, uint64_t client);
 
-//  Forget a session; the record is freed. Returns 0, or -1 if unknown.
-int
-    sessions_remove (sessions_t *self, uint64_t session_id);
+//  Forget a session; the record is freed. It must be out of its room and
+//  out of the nicks table already.
+void
+    sessions_remove (sessions_t *self, session_t *session);
+
+//  A new array of the sessions of one gateway (count in *count_p; NULL
+//  if none), for the caller to free; lets the caller drop sessions while
+//  walking them. Walks every session: for rare events (gateway lost).
+session_t **
+    sessions_of_gateway (sessions_t *self, const char *gateway, size_t *count_p);
 
 //  Number of sessions.
 size_t

@@ -9,8 +9,6 @@
 #include <cmocka.h>
 #include "gateways.h"
 
-#define TEST_CLIENTS            500
-
 static void
 test_gateway (void **state)
 {
@@ -22,35 +20,6 @@ test_gateway (void **state)
     assert_int_equal (gateway_last_seen (gateway), 100);
     gateway_touch (gateway, 250);
     assert_int_equal (gateway_last_seen (gateway), 250);
-
-    size_t count = 99;
-    assert_null (gateway_session_ids (gateway, &count));
-    assert_int_equal (count, 0);
-    assert_int_equal (gateway_session (gateway, 0), 0);
-
-    //  Client 0 is a valid client id
-    assert_int_equal (gateway_add_session (gateway, 0, 11), 0);
-    assert_int_equal (gateway_add_session (gateway, 0, 12), -1);
-    assert_int_equal (gateway_session (gateway, 0), 11);
-    for (uint64_t client = 1; client < TEST_CLIENTS; client++)
-        assert_int_equal (gateway_add_session (gateway, client, client + 100), 0);
-    assert_int_equal (gateway_session_count (gateway), TEST_CLIENTS);
-
-    uint64_t *ids = gateway_session_ids (gateway, &count);
-    assert_int_equal (count, TEST_CLIENTS);
-    uint64_t sum = 0;
-    for (size_t index = 0; index < count; index++)
-        sum += ids [index];
-    free (ids);
-    uint64_t expected = 11;
-    for (uint64_t client = 1; client < TEST_CLIENTS; client++)
-        expected += client + 100;
-    assert_true (sum == expected);
-
-    assert_int_equal (gateway_remove_session (gateway, 0), 0);
-    assert_int_equal (gateway_remove_session (gateway, 0), -1);
-    assert_int_equal (gateway_session (gateway, 0), 0);
-    assert_int_equal (gateway_session_count (gateway), TEST_CLIENTS - 1);
 
     gateway_destroy (&gateway);
     assert_null (gateway);

@@ -19,42 +19,63 @@ test_members (void **state)
     assert_non_null (room);
     assert_string_equal (room_name (room), "rust");
     assert_int_equal (room_member_count (room), 0);
-    assert_int_equal (room_first_member (room), 0);
+    assert_null (room_first_member (room));
 
-    assert_int_equal (room_join (room, 7), 0);
-    assert_int_equal (room_join (room, 7), -1);
-    assert_true (room_has_member (room, 7));
-    assert_false (room_has_member (room, 8));
+    session_t seven = { .gateway = "gw1", .client = 7, .id = 7 };
+    session_t eight = { .gateway = "gw1", .client = 8, .id = 8 };
+    assert_int_equal (room_join (room, &seven), 0);
+    assert_int_equal (room_join (room, &seven), -1);
+    assert_ptr_equal (seven.room, room);
+    assert_true (room_has_member (room, &seven));
+    assert_false (room_has_member (room, &eight));
     assert_int_equal (room_member_count (room), 1);
-    assert_int_equal (room_first_member (room), 7);
-    assert_int_equal (room_next_member (room), 0);
+    assert_ptr_equal (room_first_member (room), &seven);
+    assert_null (seven.room_next);
 
-    assert_int_equal (room_leave (room, 8), -1);
-    assert_int_equal (room_leave (room, 7), 0);
-    assert_int_equal (room_leave (room, 7), -1);
+    //  A session is in one room at a time
+    room_t *other = room_new ("go");
+    assert_int_equal (room_join (other, &seven), -1);
+    assert_int_equal (room_member_count (other), 0);
+    assert_int_equal (room_leave (other, &seven), -1);
+    room_destroy (&other);
+
+    assert_int_equal (room_leave (room, &eight), -1);
+    assert_int_equal (room_leave (room, &seven), 0);
+    assert_int_equal (room_leave (room, &seven), -1);
+    assert_null (seven.room);
     assert_int_equal (room_member_count (room), 0);
+    assert_null (room_first_member (room));
 
-    //  Many members: each seen exactly once when iterating
-    for (uint64_t id = 1; id <= TEST_MEMBERS; id++)
-        assert_int_equal (room_join (room, id), 0);
+    //  Many members: each seen exactly once; unlink from the middle,
+    //  the head and the tail keeps the list whole
+    session_t *members = (session_t *) calloc (TEST_MEMBERS, sizeof (session_t));
+    assert_non_null (members);
+    for (size_t index = 0; index < TEST_MEMBERS; index++) {
+        members [index].id = index + 1;
+        assert_int_equal (room_join (room, &members [index]), 0);
+    }
     assert_int_equal (room_member_count (room), TEST_MEMBERS);
+    assert_int_equal (room_leave (room, &members [TEST_MEMBERS / 2]), 0);
+    assert_int_equal (room_leave (room, &members [0]), 0);
+    assert_int_equal (room_leave (room, &members [TEST_MEMBERS - 1]), 0);
     uint64_t sum = 0;
     size_t seen = 0;
-    for (uint64_t id = room_first_member (room); id; id = room_next_member (room)) {
-        sum += id;
+    for (session_t *member = room_first_member (room); member; member = member->room_next) {
+        sum += member->id;
         seen++;
     }
-    assert_int_equal (seen, TEST_MEMBERS);
-    assert_int_equal (sum, (uint64_t) TEST_MEMBERS * (TEST_MEMBERS + 1) / 2);
+    uint64_t expected = (uint64_t) TEST_MEMBERS * (TEST_MEMBERS + 1) / 2
+                      - (TEST_MEMBERS / 2 + 1) - 1 - TEST_MEMBERS;
+    assert_int_equal (seen, TEST_MEMBERS - 3);
+    assert_int_equal (room_member_count (room), TEST_MEMBERS - 3);
+    assert_int_equal (sum, expected);
 
-    //  Large ids hash and compare as numbers
-    assert_int_equal (room_join (room, UINT64_MAX), 0);
-    assert_true (room_has_member (room, UINT64_MAX));
-    assert_false (room_has_member (room, UINT64_MAX - 1));
-
+    //  Destroying a room with members leaves them in no room
     room_destroy (&room);
     assert_null (room);
+    assert_null (members [1].room);
     room_destroy (&room);
+    free (members);
 }
 
 static void
@@ -68,8 +89,9 @@ test_seq (void **state)
     assert_int_equal (room_next_seq (room), 2);
     assert_int_equal (room_seq (room), 2);
     //  Membership does not consume numbers
-    room_join (room, 1);
-    room_leave (room, 1);
+    session_t member = { .gateway = "gw1", .client = 1, .id = 1 };
+    room_join (room, &member);
+    room_leave (room, &member);
     assert_int_equal (room_next_seq (room), 3);
     room_destroy (&room);
 }

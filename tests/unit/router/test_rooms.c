@@ -30,10 +30,11 @@ test_ensure_and_remove (void **state)
     assert_int_equal (rooms_size (rooms), 1);
 
     //  Kept while it has members, deleted when empty
-    room_join (rust, 1);
+    session_t member = { .gateway = "gw1", .client = 1, .id = 1 };
+    room_join (rust, &member);
     assert_int_equal (rooms_remove_if_empty (rooms, rust), -1);
     assert_ptr_equal (rooms_lookup (rooms, "rust"), rust);
-    room_leave (rust, 1);
+    room_leave (rust, &member);
     assert_int_equal (rooms_remove_if_empty (rooms, rust), 0);
     assert_null (rooms_lookup (rooms, "rust"));
     assert_int_equal (rooms_size (rooms), 0);
