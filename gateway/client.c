@@ -11,10 +11,10 @@
     and an append to the set's pending list. A late loop hook flushes every
     pending client with one send; only when the kernel buffer is full does
     the client ask the loop for writability. The queue itself is outbuf.c:
-    it keeps its memory while the client keeps getting output (a busy room
-    refills it every pass, and freeing it on every drain cost a malloc, a
-    free and page faults per client per pass); this file's keep timer gives
-    it back once it has stayed empty for CLIENT_KEEP_MS.
+    a grown queue keeps its memory while the client keeps getting output
+    (a busy room refills it every pass, and freeing it on every drain cost
+    a realloc, a free and page faults per client per pass); this file's
+    keep timer gives it back once it has stayed empty for CLIENT_KEEP_MS.
 
     Lifecycle: open -> closing (client_close: input discarded, output
     flushed, then FIN, then input read and discarded until the peer's EOF
@@ -249,8 +249,7 @@ s_flush (client_t *self)
     while (self->fd != -1) {
         size_t used = outbuf_used (&self->output);
         if (used == 0) {
-            //  The queue keeps its memory while in use: the keep timer
-            //  frees it once it has stayed empty
+            outbuf_drained (&self->output, set->outbufs);
             self->stuck_since = 0;
             if (self->skipped > 0 && !self->closing) {
                 char notice [CLIENT_NOTICE_MAX];

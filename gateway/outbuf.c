@@ -149,6 +149,15 @@ outbuf_free (outbuf_t *self, outbuf_pool_t *pool)
 }
 
 void
+outbuf_drained (outbuf_t *self, outbuf_pool_t *pool)
+{
+    assert (self);
+    assert (outbuf_used (self) == 0);
+    if (self->capacity == OUTBUF_INITIAL)
+        outbuf_free (self, pool);
+}
+
+void
 outbuf_pool_release_idle (outbuf_pool_t *self)
 {
     assert (self);

@@ -89,4 +89,13 @@ outbuf_consume (outbuf_t *self, size_t size)
 void
     outbuf_free (outbuf_t *self, outbuf_pool_t *pool);
 
+//  The queue has drained. A first-size queue goes back to the pool at
+//  once (taking it again is a pointer move, and a join storm that gives
+//  output to every client then needs only a few at a time, which keeps
+//  the heap compact); a grown one keeps its memory until
+//  outbuf_pool_release_idle finds it still empty, since growing it again
+//  costs a realloc, and giving it back a free and page faults.
+void
+    outbuf_drained (outbuf_t *self, outbuf_pool_t *pool);
+
 #endif

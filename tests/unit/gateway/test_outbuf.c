@@ -81,12 +81,40 @@ test_release_idle (void **state)
     outbuf_pool_destroy (&pool);
 }
 
+//  A drained first-size queue goes straight back to the pool; a grown one
+//  is kept for the release check.
+static void
+test_drained (void **state)
+{
+    (void) state;
+    outbuf_pool_t *pool = outbuf_pool_new ();
+    outbuf_t small = { 0 }, grown = { 0 };
+    char big [TEST_BIG];
+    memset (big, 'y', sizeof (big));
+    assert_int_equal (outbuf_append (&small, pool, "a", 1), 0);
+    assert_int_equal (outbuf_append (&grown, pool, big, sizeof (big)), 0);
+    outbuf_consume (&small, 1);
+    outbuf_consume (&grown, sizeof (big));
+    outbuf_drained (&small, pool);
+    outbuf_drained (&grown, pool);
+    assert_null (small.data);
+    assert_non_null (grown.data);
+    assert_int_equal (outbuf_pool_holders (pool), 1);
+    outbuf_pool_release_idle (pool);    //  written since the last check
+    assert_non_null (grown.data);
+    outbuf_pool_release_idle (pool);
+    assert_null (grown.data);
+    assert_int_equal (outbuf_pool_holders (pool), 0);
+    outbuf_pool_destroy (&pool);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_append_and_consume),
         cmocka_unit_test (test_release_idle),
+        cmocka_unit_test (test_drained),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
