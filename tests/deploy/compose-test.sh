@@ -79,8 +79,21 @@ s_wait_for () {
     s_elapsed "$what"
 }
 
+# The id of replica N (default 1) of a service. sed reads to the end: a
+# head that closed the pipe early would SIGPIPE compose (pipefail).
 s_container () {
-    s_compose ps -q "$1" | head -n "${2:-1}" | tail -n 1
+    s_compose ps -q "$1" | sed -n "${2:-1}p"
+}
+
+# HAProxy 2.6.12 (Debian 12) sometimes segfaults in its exit path after a
+# soft stop has completed: every proxy stopped, every client already
+# closed cleanly (chat.py checked that). Accept exit 139 only in exactly
+# that position, and say so; anything else is a failure.
+s_balancer_crashed_after_stop () {
+    grep '^balancer_1 *|' "$DEPLOY_OUT/compose.log" | awk '
+        /Proxy chat stopped/ { stopped = 1 }
+        /exited with code 139/ { crashed = stopped }
+        END { exit crashed ? 0 : 1 }'
 }
 
 s_status () {
@@ -148,6 +161,11 @@ for id in $(s_compose ps -q); do
         continue
     fi
     echo "  $name exit=$code"
+    if [ "$code" -eq 139 ] && [[ "$name" == *_balancer_* ]] && s_balancer_crashed_after_stop; then
+        echo "  WARNING: HAProxy crashed after its soft stop had finished (known" \
+             "exit-path crash of Debian's 2.6.12; no client was affected)"
+        continue
+    fi
     [ "$code" -eq 0 ] || failed=1
 done
 [ "$failed" -eq 0 ] || { echo "compose-test: a service did not exit 0 on stop" >&2; exit 1; }
