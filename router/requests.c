@@ -10,7 +10,6 @@
 */
 #include "router_internal.h"
 #include "names.h"
-#include "ids.h"
 
 #define ROUTER_RESYNC_MS        1000    //  at most one RESYNC per unknown gateway per this
 #define ROUTER_UNKNOWN_MAX      10000   //  unknown gateways remembered for that limit
@@ -469,12 +468,13 @@ s_handle_drained (router_t *self, gateway_t *gateway)
 static void
 s_send_resync (router_t *self, const char *routing_id)
 {
-    int64_t last = (int64_t) IDS_FROM_VALUE (zhashx_lookup (self->unknown, routing_id));
+    //  The value is the time of the last RESYNC, stored in the pointer
+    int64_t last = (int64_t) (intptr_t) zhashx_lookup (self->unknown, routing_id);
     if (last && self->now - last < ROUTER_RESYNC_MS)
         return;
     if (zhashx_size (self->unknown) >= ROUTER_UNKNOWN_MAX)
         zhashx_purge (self->unknown);
-    zhashx_update (self->unknown, routing_id, IDS_VALUE (self->now? self->now: 1));
+    zhashx_update (self->unknown, routing_id, (void *) (intptr_t) (self->now? self->now: 1));
     if (self->config.verbose)
         zsys_debug ("router: resync sent id=%s", routing_id);
     wire_msg_t *reply = wire_msg_new (WIRE_RESYNC);
