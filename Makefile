@@ -64,7 +64,7 @@ UNIT_SRC    := $(wildcard tests/unit/common/test_*.c tests/unit/gateway/test_*.c
 UNIT_BIN    := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRC))
 INTEG_SRC   := $(sort $(wildcard tests/integration/[0-9][0-9]_*.c))
 INTEG_BIN   := $(patsubst %.c,$(BUILD)/%,$(INTEG_SRC))
-HARNESS_OBJ := $(call obj,tests/integration/harness.c)
+HARNESS_OBJ := $(call obj,$(wildcard tests/integration/harness*.c))
 
 .PHONY: all gateway router ctl check integration test run clean format deps \
         test-schema

@@ -16,6 +16,9 @@
     sanitizer report or czmq's dangling-socket warning; the captured
     stderr of a failing process is printed. Every child also carries
     PR_SET_PDEATHSIG, so none outlives a crashed test program.
+
+    Implemented in harness.c (harness, processes), harness_ctl.c
+    (zchat-ctl, STATUS) and harness_client.c (TCP clients).
     =========================================================================
 */
 #ifndef HARNESS_H_INCLUDED

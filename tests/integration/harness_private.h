@@ -1,0 +1,75 @@
+/*  =========================================================================
+    harness_private.h - what the harness's own files share, not for tests
+
+    The harness is three files: harness.c (the harness itself and the
+    processes it starts: spawn, ready lines, stop, exit status, logs),
+    harness_ctl.c (zchat-ctl runs and STATUS) and harness_client.c (TCP
+    clients: send, expect lines, EOF/reset). Tests include harness.h only.
+    =========================================================================
+*/
+#ifndef HARNESS_PRIVATE_H_INCLUDED
+#define HARNESS_PRIVATE_H_INCLUDED
+
+#include "harness.h"
+
+#define HARNESS_ARGS_MAX        64      //  argv entries of one child
+#define HARNESS_PROCS_MAX       256     //  processes one harness may start
+#define HARNESS_CLIENTS_MAX     256     //  clients one harness may open
+#define HARNESS_NAME_MAX        64      //  bytes of a process name / nick
+#define HARNESS_PATH_MAX        512     //  bytes of a file path
+#define HARNESS_POLL_MS         5       //  re-check period while waiting on a file
+
+struct _harness_proc_t {
+    harness_t *harness;             //  owner
+    char name [HARNESS_NAME_MAX];   //  "router", "gw1", "ctl"
+    pid_t pid;                      //  0 once reaped
+    int status;                     //  wait status once reaped
+    bool reaped;                    //  status is valid
+    bool expect_clean;              //  must exit 0 at the end
+    char log_path [HARNESS_PATH_MAX];   //  captured stderr
+    char out_path [HARNESS_PATH_MAX];   //  captured stdout
+    char ingress [HARNESS_ENDPOINT_MAX];    //  router endpoints
+    char publish [HARNESS_ENDPOINT_MAX];
+    char control [HARNESS_ENDPOINT_MAX];
+    int port;                       //  gateway TCP port
+    char id [HARNESS_NAME_MAX * 2]; //  gateway id
+};
+
+struct _harness_t {
+    char dir [HARNESS_PATH_MAX];    //  scratch directory
+    char bin_dir [HARNESS_PATH_MAX];    //  where the binaries are
+    harness_proc_t *procs [HARNESS_PROCS_MAX];
+    size_t proc_count;
+    harness_client_t *clients [HARNESS_CLIENTS_MAX];
+    size_t client_count;
+    int sequence;                   //  names scratch files
+};
+
+//  snprintf that asserts the result fit (paths are built from short parts).
+void
+    harness_format (char *buffer, size_t size, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+//  Read a whole file into a fresh NUL-terminated string ("" if missing).
+char *
+    harness_slurp (const char *path);
+
+//  Sleep for milliseconds (between two looks at a condition).
+void
+    harness_pause_ms (int milliseconds);
+
+//  Build argv: program, the fixed words, then extra (NULL-terminated).
+void
+    harness_argv (const char **argv, const char *program, const char **fixed,
+                  const char **extra);
+
+//  Fork and exec program (a name in the binary directory) with argv.
+harness_proc_t *
+    harness_spawn (harness_t *self, const char *name, const char *program,
+                   const char **argv);
+
+//  Close a client and free it and everything it received.
+void
+    harness_client_destroy (harness_client_t **client_p);
+
+#endif
