@@ -30,6 +30,7 @@
 #include "linebuf.h"
 #include "text.h"
 #include "outbuf.h"
+#include "slab.h"
 
 #define CLIENT_READ_SIZE        (16 * 1024) //  shared scratch buffer for reads
 #define CLIENT_TICK_MS          1000        //  idle / linger check period
@@ -101,6 +102,7 @@ struct _client_set_t {
     int tick_timer;             //  idle and linger checks
     uint64_t flushed_pass;      //  loop pass whose flush has run (+1: none)
     outbuf_pool_t *outbufs;     //  memory of the output queues
+    slab_t *slab;               //  memory of the clients themselves
     int keep_timer;             //  gives back queues that stayed empty
 };
 
@@ -558,7 +560,7 @@ s_free (client_t *self)
     linebuf_reset (&self->input);
     s_output_free (self);
     set->size--;
-    free (self);
+    slab_free (set->slab, self);
 }
 
 static bool
@@ -651,9 +653,11 @@ client_set_new (loop_t *loop, const client_limits_t *limits,
     self->owner = owner;
     self->scratch = (char *) malloc (CLIENT_READ_SIZE);
     self->outbufs = outbuf_pool_new ();
-    if (!self->scratch || !self->outbufs) {
+    self->slab = slab_new (sizeof (client_t));
+    if (!self->scratch || !self->outbufs || !self->slab) {
         free (self->scratch);
         outbuf_pool_destroy (&self->outbufs);
+        slab_destroy (&self->slab);
         free (self);
         return NULL;
     }
@@ -701,6 +705,7 @@ client_set_destroy (client_set_t **self_p)
     loop_timer_cancel (self->loop, self->keep_timer);
     loop_hook_remove (self->loop, s_pass_end, self);
     outbuf_pool_destroy (&self->outbufs);
+    slab_destroy (&self->slab);
     free (self->scratch);
     free (self);
     *self_p = NULL;
@@ -710,9 +715,9 @@ client_t *
 client_set_accept (client_set_t *self, int fd)
 {
     assert (self);
-    client_t *client = (client_t *) zmalloc (sizeof (client_t));
+    client_t *client = (client_t *) slab_alloc (self->slab);
     if (!client || loop_add (self->loop, fd, LOOP_READABLE, s_client_io, client)) {
-        free (client);
+        slab_free (self->slab, client);
         close (fd);
         return NULL;
     }

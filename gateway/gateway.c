@@ -480,7 +480,8 @@ gateway_new (const gateway_config_t *config)
     self->loop = loop_new ();
     self->format = format_new ();
     self->sessions = sessions_new ();
-    if (!self->loop || !self->format || !self->sessions) {
+    self->ctx.slab = session_slab_new ();
+    if (!self->loop || !self->format || !self->sessions || !self->ctx.slab) {
         zsys_error ("gateway: cannot allocate");
         gateway_destroy (&self);
         return NULL;
@@ -562,6 +563,7 @@ gateway_destroy (gateway_t **self_p)
     if (self->sessions)
         assert (sessions_size (self->sessions) == 0);
     sessions_destroy (&self->sessions);
+    slab_destroy (&self->ctx.slab);
     subs_destroy (&self->subs);
     relay_destroy (&self->relay);
     if (self->signal_fd != -1) {

@@ -12,13 +12,13 @@
 #define OUTBUF_INITIAL          512         //  first allocation of a queue
 #define OUTBUF_POOL_MAX         1024        //  spare first-size queues kept
 #define OUTBUF_HOLDERS_INITIAL  64          //  first size of the holders list
-#define OUTBUF_TRIM_BYTES       (1024 * 1024) //  freed bytes worth a malloc_trim
+#define OUTBUF_TRIM_BYTES       (64 * 1024) //  freed bytes worth a malloc_trim
 
 struct _outbuf_pool_t {
     char **spare;               //  spare OUTBUF_INITIAL-byte queues
     size_t spare_count;         //  queues in spare
     bool spare_used;            //  a queue was taken since the last trim
-    size_t freed_bytes;         //  big queues freed since the last trim
+    size_t freed_bytes;         //  queue memory freed since the last trim
     outbuf_t **holders;         //  queues holding memory (holder_index)
     size_t holder_count;        //  entries in holders
     size_t holder_capacity;     //  entries allocated
@@ -179,8 +179,10 @@ outbuf_pool_trim (outbuf_pool_t *self)
     //  peak of a burst (a join storm fills every queue)
     if (!self->spare_used) {
         size_t keep = self->spare_count / 2;
-        while (self->spare_count > keep)
+        while (self->spare_count > keep) {
             free (self->spare [--self->spare_count]);
+            self->freed_bytes += OUTBUF_INITIAL;
+        }
         if (self->freed_bytes >= OUTBUF_TRIM_BYTES) {
             malloc_trim (0);
             self->freed_bytes = 0;

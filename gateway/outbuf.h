@@ -47,8 +47,9 @@ void
     outbuf_pool_release_idle (outbuf_pool_t *self);
 
 //  While no queue was taken from the pool since the last call, free half
-//  of the spare queues, and after a large give-back return freed pages to
-//  the system. Call on a slow tick.
+//  of the spare queues, and once OUTBUF_TRIM_BYTES of queue memory were
+//  freed (spares included) return freed pages to the system: after a join
+//  burst the heap is otherwise left at its peak. Call on a slow tick.
 void
     outbuf_pool_trim (outbuf_pool_t *self);
 

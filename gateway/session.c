@@ -26,24 +26,24 @@
 struct _session_t {
     session_ctx_t *ctx;                 //  shared services (not owned)
     client_t *client;                   //  our connection (not owned)
-    uint64_t id;                        //  client id, our key on the wire
     session_state_t state;
     char nick [CHAT_NICK_MAX + 1];      //  current nickname, "" until logged in
-    char room [CHAT_ROOM_MAX + 1];      //  current room (ref held)
-    char joining [CHAT_ROOM_MAX + 1];   //  room of a /join in flight (ref held), or ""
+    subs_room_t *room;                  //  current room (ref held)
+    subs_room_t *joining;               //  room of a /join in flight (ref held), or NULL
     bool join_sent;                     //  JOIN went up for joining
     bool resyncing;                     //  resyncing: input held until LOGGED_IN
     bool resync_wait;                   //  resync LOGIN held until our room is live
-    subs_member_t member;               //  our place in a room's member array
+    subs_member_t member;               //  our place in a room's member array;
+                                        //  its id is the client id, our key on the wire
 };
 
 static void
 s_send_login (session_t *self, const char *text)
 {
     wire_msg_t *msg = wire_msg_new (WIRE_LOGIN);
-    msg->client = self->id;
+    msg->client = self->member.id;
     wire_msg_set_nick (msg, self->state == SESSION_CHATTING? self->nick: "");
-    wire_msg_set_room (msg, self->room);
+    wire_msg_set_room (msg, subs_room_name (self->room));
     wire_msg_set_text (msg, text);
     relay_send (self->ctx->relay, &msg);
 }
@@ -52,10 +52,16 @@ static void
 s_send_join (session_t *self)
 {
     wire_msg_t *msg = wire_msg_new (WIRE_JOIN);
-    msg->client = self->id;
-    wire_msg_set_room (msg, self->joining);
+    msg->client = self->member.id;
+    wire_msg_set_room (msg, subs_room_name (self->joining));
     relay_send (self->ctx->relay, &msg);
     self->join_sent = true;
+}
+
+slab_t *
+session_slab_new (void)
+{
+    return slab_new (sizeof (session_t));
 }
 
 session_t *
@@ -63,23 +69,21 @@ session_new (session_ctx_t *ctx, client_t *client)
 {
     assert (ctx);
     assert (client);
-    session_t *self = (session_t *) zmalloc (sizeof (session_t));
+    session_t *self = (session_t *) slab_alloc (ctx->slab);
     assert (self);
     self->ctx = ctx;
     self->client = client;
-    self->id = client_id (client);
     self->state = SESSION_WAITING;
     self->member.data = client;
-    self->member.id = self->id;
-    strcpy (self->room, CHAT_DEFAULT_ROOM);
+    self->member.id = client_id (client);
     client_pause (client);
-    subs_room_t *room = subs_ref (ctx->subs, self->room);
-    if (subs_room_state (room) == SUBS_LIVE) {
+    self->room = subs_ref (ctx->subs, CHAT_DEFAULT_ROOM);
+    if (subs_room_state (self->room) == SUBS_LIVE) {
         self->state = SESSION_LOGGING_IN;
         s_send_login (self, "");
     }
     else
-        subs_room_wait (room, self->id);
+        subs_room_wait (self->room, self->member.id);
     return self;
 }
 
@@ -93,14 +97,14 @@ session_destroy (session_t **self_p, const char *reason)
     subs_member_remove (&self->member);
     if (!self->ctx->silent && self->state != SESSION_WAITING) {
         wire_msg_t *msg = wire_msg_new (WIRE_LOGOUT);
-        msg->client = self->id;
+        msg->client = self->member.id;
         wire_msg_set_text (msg, reason);
         relay_send (self->ctx->relay, &msg);
     }
-    if (*self->joining)
-        subs_unref (self->ctx->subs, self->joining);
-    subs_unref (self->ctx->subs, self->room);
-    free (self);
+    if (self->joining)
+        subs_unref (self->ctx->subs, subs_room_name (self->joining));
+    subs_unref (self->ctx->subs, subs_room_name (self->room));
+    slab_free (self->ctx->slab, self);
     *self_p = NULL;
 }
 
@@ -108,7 +112,7 @@ uint64_t
 session_id (session_t *self)
 {
     assert (self);
-    return self->id;
+    return self->member.id;
 }
 
 client_t *
@@ -136,7 +140,7 @@ const char *
 session_room (session_t *self)
 {
     assert (self);
-    return self->room;
+    return subs_room_name (self->room);
 }
 
 subs_member_t *
@@ -195,7 +199,7 @@ static int
 s_handle_text (session_t *self, wire_id_t id, const command_t *command)
 {
     wire_msg_t *msg = wire_msg_new (id);
-    msg->client = self->id;
+    msg->client = self->member.id;
     wire_msg_set_textn (msg, command->text, s_text_size (command->text, command->text_size));
     return s_try_send (self, &msg);
 }
@@ -212,7 +216,7 @@ s_handle_msg (session_t *self, const command_t *command)
         return 0;
     }
     wire_msg_t *msg = wire_msg_new (WIRE_PRIVMSG);
-    msg->client = self->id;
+    msg->client = self->member.id;
     wire_msg_set_nick (msg, nick);
     wire_msg_set_textn (msg, command->text, s_text_size (command->text, command->text_size));
     return s_try_send (self, &msg);
@@ -230,7 +234,7 @@ s_handle_nick (session_t *self, const command_t *command)
         return 0;
     }
     wire_msg_t *msg = wire_msg_new (WIRE_NICK);
-    msg->client = self->id;
+    msg->client = self->member.id;
     wire_msg_set_nick (msg, nick);
     return s_try_send (self, &msg);
 }
@@ -249,20 +253,19 @@ s_handle_join (session_t *self, const command_t *command)
         s_write_formatted (self);
         return 0;
     }
-    if (streq (room, self->room)) {
+    if (streq (room, subs_room_name (self->room))) {
         format_already_in (self->ctx->format, room);
         s_write_formatted (self);
         return 0;
     }
     subs_member_remove (&self->member);
-    strcpy (self->joining, room);
+    self->joining = subs_ref (self->ctx->subs, room);
     self->join_sent = false;
     client_pause (self->client);
-    subs_room_t *entry = subs_ref (self->ctx->subs, room);
-    if (subs_room_state (entry) == SUBS_LIVE)
+    if (subs_room_state (self->joining) == SUBS_LIVE)
         s_send_join (self);
     else
-        subs_room_wait (entry, self->id);
+        subs_room_wait (self->joining, self->member.id);
     return 0;
 }
 
@@ -270,7 +273,7 @@ int
 session_on_line (session_t *self, const char *line, size_t size)
 {
     assert (self);
-    if (self->state != SESSION_CHATTING || *self->joining || self->resyncing) {
+    if (self->state != SESSION_CHATTING || self->joining || self->resyncing) {
         client_pause (self->client);
         return CLIENT_AGAIN;
     }
@@ -291,7 +294,7 @@ session_on_line (session_t *self, const char *line, size_t size)
         case COMMAND_ROOMS:
         case COMMAND_WHO: {
             wire_msg_t *msg = wire_msg_new (command.type == COMMAND_ROOMS? WIRE_ROOMS: WIRE_WHO);
-            msg->client = self->id;
+            msg->client = self->member.id;
             return s_try_send (self, &msg);
         }
         case COMMAND_HELP:
@@ -313,14 +316,6 @@ session_on_line (session_t *self, const char *line, size_t size)
     return 0;
 }
 
-//  True if the room is known and LIVE.
-static bool
-s_room_is_live (session_t *self, const char *name)
-{
-    subs_room_t *entry = subs_lookup (self->ctx->subs, name);
-    return entry && subs_room_state (entry) == SUBS_LIVE;
-}
-
 //  Our room is live on the new router: re-register (silently), then
 //  resend a join that was in flight if its room is live too (else its
 //  PROBED will).
@@ -329,7 +324,7 @@ s_send_resync (session_t *self)
 {
     self->resync_wait = false;
     s_send_login (self, SESSION_RESYNC);
-    if (*self->joining && !self->join_sent && s_room_is_live (self, self->joining))
+    if (self->joining && !self->join_sent && subs_room_state (self->joining) == SUBS_LIVE)
         s_send_join (self);
 }
 
@@ -338,17 +333,16 @@ session_room_live (session_t *self, subs_room_t *room)
 {
     assert (self);
     assert (room);
-    const char *name = subs_room_name (room);
-    if (self->state == SESSION_WAITING && streq (name, self->room)) {
+    if (self->state == SESSION_WAITING && room == self->room) {
         self->state = SESSION_LOGGING_IN;
         s_send_login (self, "");
     }
     else
-    if (self->resync_wait && streq (name, self->room))
+    if (self->resync_wait && room == self->room)
         s_send_resync (self);
     else
-    if (*self->joining && !self->join_sent && !self->resync_wait
-    &&  streq (name, self->joining))
+    if (self->joining && !self->join_sent && !self->resync_wait
+    &&  room == self->joining)
         s_send_join (self);
 }
 
@@ -356,16 +350,12 @@ session_room_live (session_t *self, subs_room_t *room)
 static void
 s_end_join (session_t *self, bool moved)
 {
-    char released [CHAT_ROOM_MAX + 1];
-    if (moved) {
-        strcpy (released, self->room);
-        strcpy (self->room, self->joining);
-    }
-    else
-        strcpy (released, self->joining);
-    *self->joining = 0;
+    subs_room_t *released = moved? self->room: self->joining;
+    if (moved)
+        self->room = self->joining;
+    self->joining = NULL;
     self->join_sent = false;
-    subs_unref (self->ctx->subs, released);
+    subs_unref (self->ctx->subs, subs_room_name (released));
     client_resume (self->client);
 }
 
@@ -373,22 +363,20 @@ static void
 s_on_logged_in (session_t *self, wire_msg_t *msg)
 {
     const char *nick = msg->nick? msg->nick: "";
-    const char *room = msg->room && *msg->room? msg->room: self->room;
-    if (!streq (room, self->room) && strlen (room) <= CHAT_ROOM_MAX) {
+    const char *room = msg->room && *msg->room? msg->room: subs_room_name (self->room);
+    if (!streq (room, subs_room_name (self->room)) && strlen (room) <= CHAT_ROOM_MAX) {
         //  The router placed us elsewhere: follow it
         subs_member_remove (&self->member);
-        subs_ref (self->ctx->subs, room);
-        char previous [CHAT_ROOM_MAX + 1];
-        strcpy (previous, self->room);
-        strcpy (self->room, room);
-        subs_unref (self->ctx->subs, previous);
+        subs_room_t *previous = self->room;
+        self->room = subs_ref (self->ctx->subs, room);
+        subs_unref (self->ctx->subs, subs_room_name (previous));
     }
     if (self->state == SESSION_LOGGING_IN) {
         snprintf (self->nick, sizeof (self->nick), "%s", nick);
         self->state = SESSION_CHATTING;
-        format_welcome (self->ctx->format, self->nick, self->room);
+        format_welcome (self->ctx->format, self->nick, subs_room_name (self->room));
         s_write_formatted (self);
-        if (!*self->joining)
+        if (!self->joining)
             client_resume (self->client);
         return;
     }
@@ -400,10 +388,9 @@ s_on_logged_in (session_t *self, wire_msg_t *msg)
             s_write_formatted (self);
         }
         //  A resync LOGIN is silent (no JOINED): deliver again at once
-        subs_room_t *entry = subs_lookup (self->ctx->subs, self->room);
-        if (entry && !*self->joining && !self->member.room)
-            subs_member_add (entry, &self->member);
-        if (!*self->joining)
+        if (!self->joining && !self->member.room)
+            subs_member_add (self->room, &self->member);
+        if (!self->joining)
             client_resume (self->client);
     }
 }
@@ -430,12 +417,11 @@ session_on_reply (session_t *self, wire_msg_t *msg)
         case WIRE_JOIN_REFUSED:
             format_error (format, msg->text);
             s_write_formatted (self);
-            if (*self->joining && self->join_sent && msg->room && streq (msg->room, self->joining)) {
+            if (self->joining && self->join_sent && msg->room
+            &&  streq (msg->room, subs_room_name (self->joining))) {
                 //  The router refused the move: we are still in our room
                 s_end_join (self, false);
-                subs_room_t *entry = subs_lookup (self->ctx->subs, self->room);
-                if (entry)
-                    subs_member_add (entry, &self->member);
+                subs_member_add (self->room, &self->member);
             }
             return;
         case WIRE_ROOM_LIST:
@@ -461,13 +447,12 @@ session_on_joined (session_t *self, subs_room_t *room)
 {
     assert (self);
     assert (room);
-    const char *name = subs_room_name (room);
-    if (*self->joining && streq (name, self->joining)) {
+    if (self->joining && room == self->joining) {
         subs_member_add (room, &self->member);
         s_end_join (self, true);
         return true;
     }
-    if (!*self->joining && self->state != SESSION_WAITING && streq (name, self->room)) {
+    if (!self->joining && self->state != SESSION_WAITING && room == self->room) {
         subs_member_add (room, &self->member);
         return true;
     }
@@ -485,13 +470,11 @@ session_on_left (session_t *self, subs_room_t *room)
 //  Wait for room to be live (a PROBED calls session_room_live), unless
 //  it already is. Returns true if it is live now.
 static bool
-s_wait_live (session_t *self, const char *name)
+s_wait_live (session_t *self, subs_room_t *room)
 {
-    subs_room_t *entry = subs_lookup (self->ctx->subs, name);
-    assert (entry);
-    if (subs_room_state (entry) == SUBS_LIVE)
+    if (subs_room_state (room) == SUBS_LIVE)
         return true;
-    subs_room_wait (entry, self->id);
+    subs_room_wait (room, self->member.id);
     return false;
 }
 
@@ -503,7 +486,7 @@ session_resync (session_t *self)
         //  Our LOGIN went to the old router: again, once the room is live
         self->state = SESSION_WAITING;
         if (s_wait_live (self, self->room))
-            session_room_live (self, subs_lookup (self->ctx->subs, self->room));
+            session_room_live (self, self->room);
     }
     else
     if (self->state == SESSION_CHATTING) {
@@ -512,7 +495,7 @@ session_resync (session_t *self)
         self->resyncing = true;
         self->resync_wait = true;
         client_pause (self->client);
-        if (*self->joining) {
+        if (self->joining) {
             self->join_sent = false;
             s_wait_live (self, self->joining);
         }

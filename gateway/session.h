@@ -26,6 +26,7 @@
 #include "relay.h"
 #include "subs.h"
 #include "format.h"
+#include "slab.h"
 
 typedef struct _session_t session_t;
 
@@ -40,8 +41,15 @@ typedef struct {
     relay_t *relay;         //  uplink
     subs_t *subs;           //  room subscriptions and members
     format_t *format;       //  the line buffer
+    slab_t *slab;           //  memory of the sessions (session_slab_new)
     bool silent;            //  no LOGOUT on close (drain, shutdown: the router knows)
 } session_ctx_t;
+
+//  Create the allocator sessions come from (one per gateway, in the
+//  context), or NULL; the owner destroys it with slab_destroy once every
+//  session is gone.
+slab_t *
+    session_slab_new (void);
 
 //  Create the session of a new client: takes a ref on the default room,
 //  pauses the client and sends LOGIN as soon as the room is live.

@@ -198,6 +198,8 @@ s_setup (void **state)
     fixture->ctx.relay = fixture->relay;
     fixture->ctx.subs = fixture->subs;
     fixture->ctx.format = fixture->format;
+    fixture->ctx.slab = session_slab_new ();
+    assert_non_null (fixture->ctx.slab);
     client_limits_t limits = { 2048, 65536, 0, 0, 100 };
     client_events_t client_events = { s_on_line, s_on_closed, NULL };
     fixture->clients = client_set_new (fixture->loop, &limits, &client_events, fixture);
@@ -219,6 +221,7 @@ s_teardown (void **state)
     client_set_destroy (&fixture->clients);
     session_destroy (&fixture->session, "test");    //  NULL-safe if already gone
     assert_null (fixture->session);
+    slab_destroy (&fixture->ctx.slab);
     subs_destroy (&fixture->subs);
     relay_destroy (&fixture->relay);
     format_destroy (&fixture->format);
