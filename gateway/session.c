@@ -33,6 +33,7 @@ struct _session_t {
     bool join_sent;                     //  JOIN went up for joining
     bool resyncing;                     //  resyncing: input held until LOGGED_IN
     bool resync_wait;                   //  resync LOGIN held until our room is live
+    bool refused;                       //  the router refused our LOGIN: no LOGOUT
     subs_member_t member;               //  our place in a room's member array;
                                         //  its id is the client id, our key on the wire
 };
@@ -95,7 +96,7 @@ session_destroy (session_t **self_p, const char *reason)
     if (!self)
         return;
     subs_member_remove (&self->member);
-    if (!self->ctx->silent && self->state != SESSION_WAITING) {
+    if (!self->ctx->silent && self->state != SESSION_WAITING && !self->refused) {
         wire_msg_t *msg = wire_msg_new (WIRE_LOGOUT);
         msg->client = self->member.id;
         wire_msg_set_text (msg, reason);
@@ -395,6 +396,13 @@ s_on_logged_in (session_t *self, wire_msg_t *msg)
     }
 }
 
+//  A LOGIN (first or resync) went up and is not answered yet.
+static bool
+s_login_outstanding (session_t *self)
+{
+    return self->state == SESSION_LOGGING_IN || (self->resyncing && !self->resync_wait);
+}
+
 void
 session_on_reply (session_t *self, wire_msg_t *msg)
 {
@@ -410,9 +418,18 @@ session_on_reply (session_t *self, wire_msg_t *msg)
                 snprintf (self->nick, sizeof (self->nick), "%s", msg->nick);
             return;
         case WIRE_ERROR:
+            format_error (format, msg->text);
+            if (s_login_outstanding (self)) {
+                //  Input is held while a LOGIN is outstanding, so no other
+                //  request is in flight: the router refused the LOGIN
+                //  (too many sessions, shutting down). Tell, and close.
+                s_write_formatted (self);
+                self->refused = true;
+                client_close (self->client, CLIENT_CLOSE_REFUSED);
+                return;
+            }
             //  An earlier request failed; never the join in flight, which
             //  the router answers with JOIN_REFUSED
-            format_error (format, msg->text);
             break;
         case WIRE_JOIN_REFUSED:
             format_error (format, msg->text);

@@ -507,6 +507,50 @@ test_resync (void **state)
     wire_msg_destroy (&msg);
 }
 
+//  The user's end after the session closed: the notice, then EOF.
+static void
+s_expect_closed_with (fixture_t *fixture, const char *notice)
+{
+    char buffer [TEST_BUFFER];
+    assert_string_equal (s_user_reads (fixture, buffer), notice);
+    s_pass (fixture);
+    assert_int_equal (recv (fixture->peer, buffer, sizeof (buffer), MSG_DONTWAIT), 0);
+    assert_null (fixture->session);
+}
+
+//  A refused LOGIN comes back as a plain ERROR: the user is told and the
+//  client closed, not left with its input held forever; no LOGOUT goes up
+//  for a session the router never had.
+static void
+test_login_refused (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    s_user_types (fixture, "early bird\n");
+    s_room_live (fixture, "general");
+    wire_msg_t *msg = s_expect_uplink (fixture, WIRE_LOGIN);
+    wire_msg_destroy (&msg);
+    s_reply (fixture, WIRE_ERROR, NULL, NULL, "too many sessions");
+    s_expect_closed_with (fixture, "! too many sessions\r\n");
+    s_expect_quiet (fixture);           //  neither the held line nor LOGOUT
+    assert_int_equal (subs_size (fixture->subs), 0);
+}
+
+//  The same for the resync LOGIN after a router restart.
+static void
+test_resync_login_refused (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    s_log_in (fixture, "alice");
+    session_resync (fixture->session);  //  room still live: LOGIN goes up
+    wire_msg_t *msg = s_expect_uplink (fixture, WIRE_LOGIN);
+    assert_string_equal (msg->text, "resync");
+    wire_msg_destroy (&msg);
+    s_user_types (fixture, "held\n");
+    s_reply (fixture, WIRE_ERROR, NULL, NULL, "server shutting down");
+    s_expect_closed_with (fixture, "! server shutting down\r\n");
+    s_expect_quiet (fixture);
+}
+
 //  A /join in flight at the restart goes up again after the resync LOGIN,
 //  once both rooms are live again, in whichever order they come.
 static void
@@ -550,6 +594,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_close_before_login_is_silent, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resync, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resync_during_join, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_login_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_resync_login_refused, s_setup, s_teardown),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     zsys_shutdown ();
