@@ -490,8 +490,15 @@ client_close (client_t *self, client_close_reason_t reason)
     s_list_remove (&set->idle, self);
     s_list_append (&set->closing, self);
     s_reap_add (self);
-    zsys_info ("client: closed id=%" PRIu64 " reason=%s", self->id,
-               client_close_reason_text (reason));
+    //  One line per client is a trace, not lifecycle: verbose only. A
+    //  client closed for a limit (stuck output) is worth a warning.
+    if (reason == CLIENT_CLOSE_STUCK)
+        zsys_warning ("client: closed id=%" PRIu64 " reason=%s", self->id,
+                      client_close_reason_text (reason));
+    else
+    if (set->limits.verbose)
+        zsys_debug ("client: closed id=%" PRIu64 " reason=%s", self->id,
+                    client_close_reason_text (reason));
     self->deadline = loop_now (set->loop) + set->limits.linger_ms + CLIENT_FLUSH_GRACE_MS;
     if (reason == CLIENT_CLOSE_ERROR)
         s_finish (self);
@@ -729,7 +736,8 @@ client_set_accept (client_set_t *self, int fd)
     client->last_active = loop_now (self->loop);
     s_list_append (&self->idle, client);
     self->size++;
-    zsys_debug ("client: opened id=%" PRIu64 " fd=%d", client->id, fd);
+    if (self->limits.verbose)
+        zsys_debug ("client: opened id=%" PRIu64 " fd=%d", client->id, fd);
     if (self->events.on_opened)
         self->events.on_opened (self->owner, client);
     return client;

@@ -81,6 +81,7 @@ typedef struct {
     int64_t idle_timeout_ms;    //  0 = never (--idle-timeout)
     int64_t stuck_timeout_ms;   //  0 = never (--stuck-timeout)
     int64_t linger_ms;          //  after FIN, wait this long for the peer's EOF
+    bool verbose;               //  per-client traces (debug): opened, closed
 } client_limits_t;
 
 //  The set of all clients of one gateway: owns them, the pending-write

@@ -499,7 +499,8 @@ gateway_new (const gateway_config_t *config)
         .identity = self->id,
         .uplink_hwm = (int) config->uplink_hwm,
         .sub_hwm = (int) config->sub_hwm,
-        .linger_ms = GATEWAY_LINGER_MS
+        .linger_ms = GATEWAY_LINGER_MS,
+        .verbose = config->verbose
     };
     relay_events_t relay_events = { s_on_reply, s_on_publish, s_on_writable };
     self->relay = relay_new (self->loop, &relay_config, &relay_events, self);
@@ -522,7 +523,8 @@ gateway_new (const gateway_config_t *config)
         .outbuf_max = (size_t) config->outbuf_max,
         .idle_timeout_ms = config->idle_timeout_s * MSEC_PER_SEC,
         .stuck_timeout_ms = config->stuck_timeout_s * MSEC_PER_SEC,
-        .linger_ms = config->drain_linger_ms
+        .linger_ms = config->drain_linger_ms,
+        .verbose = config->verbose
     };
     client_events_t client_events = { s_on_line, s_on_closed, s_on_opened };
     self->clients = client_set_new (self->loop, &limits, &client_events, self);

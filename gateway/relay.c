@@ -25,6 +25,7 @@ struct _relay_t {
     relay_events_t events;      //  owner's handlers
     void *owner;                //  their argument
     zlistx_t *backlog;          //  wire_msg_t waiting for uplink room, in order
+    bool verbose;               //  per-message traces (debug)
     bool blocked;               //  a try_send failed; on_writable is owed
     bool muted;                 //  drop received messages (shutting down)
     int wakeup_timer;           //  pending zero-delay timer, or 0
@@ -65,6 +66,7 @@ relay_new (loop_t *loop, const relay_config_t *config,
     self->loop = loop;
     self->events = *events;
     self->owner = owner;
+    self->verbose = config->verbose;
     self->linger_ms = config->linger_ms;
     self->backlog = zlistx_new ();
     assert (self->backlog);
@@ -273,8 +275,6 @@ s_recv (void *handle, wire_msg_t **msg_p)
         zmsg_append (msg, &frame);
     }
     *msg_p = wire_msg_decode (&msg);
-    if (!*msg_p)
-        zsys_debug ("relay: dropped malformed message");
     return true;
 }
 
@@ -287,6 +287,8 @@ s_drain (relay_t *self, zsock_t *sock, bool published)
         wire_msg_t *msg;
         if (!s_recv (handle, &msg))
             return false;
+        if (!msg && self->verbose)
+            zsys_debug ("relay: dropped malformed message");
         if (msg && !self->muted) {
             if (published)
                 self->events.on_publish (self->owner, &msg);

@@ -32,6 +32,7 @@ typedef struct {
     int uplink_hwm;             //  DEALER send high-water mark
     int sub_hwm;                //  SUB receive high-water mark
     int linger_ms;              //  ZMQ_LINGER on both sockets
+    bool verbose;               //  per-message traces (debug)
 } relay_config_t;
 
 typedef struct {

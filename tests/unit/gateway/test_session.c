@@ -189,7 +189,7 @@ s_setup (void **state)
     assert_int_equal (zsock_bind (fixture->router, "%s", ingress), 0);
     assert_int_equal (zsock_bind (fixture->pub, "%s", publish), 0);
     zsock_set_rcvtimeo (fixture->router, TEST_TIMEOUT_MS);
-    relay_config_t config = { ingress, publish, TEST_GATEWAY, 100, 100, 0 };
+    relay_config_t config = { ingress, publish, TEST_GATEWAY, 100, 100, 0, false };
     relay_events_t relay_events = { s_on_reply, s_on_reply, NULL };
     fixture->relay = relay_new (fixture->loop, &config, &relay_events, fixture);
     subs_events_t subs_events = { s_subscribe, s_unsubscribe };
@@ -200,7 +200,7 @@ s_setup (void **state)
     fixture->ctx.format = fixture->format;
     fixture->ctx.slab = session_slab_new ();
     assert_non_null (fixture->ctx.slab);
-    client_limits_t limits = { 2048, 65536, 0, 0, 100 };
+    client_limits_t limits = { 2048, 65536, 0, 0, 100, false };
     client_events_t client_events = { s_on_line, s_on_closed, NULL };
     fixture->clients = client_set_new (fixture->loop, &limits, &client_events, fixture);
     int pair [2];
