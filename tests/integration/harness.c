@@ -38,6 +38,8 @@ static const char *s_bad_markers [] = {
     "WARNING: ThreadSanitizer", "dangling", NULL
 };
 
+extern char **environ;
+
 //  Every process started and not yet reaped, for the exit handler.
 static pid_t s_live [HARNESS_PROCS_MAX];
 
@@ -156,6 +158,49 @@ s_reap (harness_proc_t *proc, bool block)
     return false;
 }
 
+void
+harness_child_env (harness_t *self, const char *name, const char *value)
+{
+    char *entry = NULL;
+    int size = asprintf (&entry, "%s=%s", name, value);
+    assert_true (size > 0);
+    size_t name_size = strlen (name) + 1;
+    for (size_t index = 0; index < self->env_count; index++)
+        if (strncmp (self->env [index], entry, name_size) == 0) {
+            free (self->env [index]);
+            self->env [index] = entry;
+            return;
+        }
+    assert_true (self->env_count < HARNESS_ENV_MAX);
+    self->env [self->env_count++] = entry;
+}
+
+//  Our environment with the harness's variables set over it: a fresh
+//  array (of borrowed strings) to free.
+static char **
+s_child_environ (harness_t *self)
+{
+    size_t count = 0;
+    while (environ [count])
+        count++;
+    char **envp = calloc (count + self->env_count + 1, sizeof (char *));
+    assert_non_null (envp);
+    size_t size = 0;
+    for (size_t index = 0; index < count; index++) {
+        bool replaced = false;
+        for (size_t set = 0; set < self->env_count && !replaced; set++) {
+            size_t name_size = strcspn (self->env [set], "=") + 1;
+            replaced = strncmp (environ [index], self->env [set], name_size) == 0;
+        }
+        if (!replaced)
+            envp [size++] = environ [index];
+    }
+    for (size_t set = 0; set < self->env_count; set++)
+        envp [size++] = self->env [set];
+    envp [size] = NULL;
+    return envp;
+}
+
 harness_proc_t *
 harness_spawn (harness_t *self, const char *name, const char *program, const char **argv)
 {
@@ -177,6 +222,7 @@ harness_spawn (harness_t *self, const char *name, const char *program, const cha
     int out_fd = open (proc->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
     assert_true (log_fd >= 0 && out_fd >= 0 && null_fd >= 0);
+    char **envp = s_child_environ (self);
     pid_t parent = getpid ();
     pid_t pid = fork ();
     assert_true (pid >= 0);
@@ -188,10 +234,11 @@ harness_spawn (harness_t *self, const char *name, const char *program, const cha
         dup2 (out_fd, STDOUT_FILENO);
         dup2 (log_fd, STDERR_FILENO);
         signal (SIGPIPE, SIG_DFL);
-        execv (path, (char **) argv);
+        execve (path, (char **) argv, envp);
         fprintf (stderr, "harness: cannot exec %s: %s\n", path, strerror (errno));
         _exit (127);
     }
+    free (envp);
     close (log_fd);
     close (out_fd);
     close (null_fd);
@@ -562,6 +609,8 @@ harness_destroy (harness_t **self_p)
         rmdir (self->dir);
     else
         fprintf (stderr, "harness: output kept in %s\n", self->dir);
+    for (size_t index = 0; index < self->env_count; index++)
+        free (self->env [index]);
     free (self);
     *self_p = NULL;
     return rc;

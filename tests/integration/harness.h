@@ -75,6 +75,12 @@ int
 
 //  --- processes ----------------------------------------------------------
 
+//  Set name=value in the environment of every process this harness starts
+//  from now on (replacing an earlier value); processes already running
+//  keep theirs. E.g. ASAN_OPTIONS for one gateway.
+void
+    harness_child_env (harness_t *self, const char *name, const char *value);
+
 //  Start zchat-router on ephemeral loopback ports, with extra flags (a
 //  NULL-terminated list, may be NULL), and wait for its ready line.
 //  Returns NULL (after printing its stderr) if it never became ready.

@@ -15,6 +15,7 @@
 #define HARNESS_ARGS_MAX        64      //  argv entries of one child
 #define HARNESS_PROCS_MAX       256     //  processes one harness may start
 #define HARNESS_CLIENTS_MAX     256     //  clients one harness may open
+#define HARNESS_ENV_MAX         16      //  variables a harness sets for children
 #define HARNESS_NAME_MAX        64      //  bytes of a process name / nick
 #define HARNESS_PATH_MAX        512     //  bytes of a file path
 #define HARNESS_POLL_MS         5       //  re-check period while waiting on a file
@@ -43,6 +44,8 @@ struct _harness_t {
     harness_client_t *clients [HARNESS_CLIENTS_MAX];
     size_t client_count;
     int sequence;                   //  names scratch files
+    char *env [HARNESS_ENV_MAX];    //  "NAME=value" for children started next
+    size_t env_count;
 };
 
 //  snprintf that asserts the result fit (paths are built from short parts).
