@@ -1,0 +1,129 @@
+/*  =========================================================================
+    client_private.h - what client.c and client_set.c share, and nobody else
+
+    client.c is one connection (input, output, closing); client_set.c is
+    the set that owns them all (the idle, closing, pending-write, held and
+    reap lists, the ticks and the end-of-pass hook). Both see the two
+    structs; the functions below cross between them. The public API is
+    client.h.
+    =========================================================================
+*/
+#ifndef CLIENT_PRIVATE_H_INCLUDED
+#define CLIENT_PRIVATE_H_INCLUDED
+
+#include "client.h"
+#include "telnet.h"
+#include "linebuf.h"
+#include "outbuf.h"
+#include "slab.h"
+
+#define CLIENT_READ_SIZE        (16 * 1024) //  shared scratch buffer for reads
+#define CLIENT_NOTICE_MAX       128         //  longest notice we format
+
+struct _client_t {
+    client_set_t *set;          //  the set that owns this client
+    void *owner_data;           //  the owner's session, or NULL
+    uint64_t id;                //  unique within the process
+    int fd;                     //  the socket, -1 once closed
+    telnet_t telnet;            //  telnet filter state
+    uint8_t reason;             //  client_close_reason_t, once closing
+    bool closing : 1;           //  client_close was called
+    bool notified : 1;          //  on_closed was called
+    bool paused : 1;            //  the owner paused input
+    bool parsing : 1;           //  inside linebuf (no re-entry)
+    bool peer_eof : 1;          //  read returned 0
+    bool fin_sent : 1;          //  shutdown (SHUT_WR) done
+    bool want_write : 1;        //  waiting for the loop's writability
+    bool in_pending : 1;        //  on the pending-write list
+    bool in_reap : 1;           //  on the reap list
+    bool in_held : 1;           //  on the held list
+    linebuf_t input;            //  partial or held input
+    outbuf_t output;            //  output queue
+    uint64_t skipped;           //  lines skipped since the last lag notice
+    int64_t last_active;        //  ms of the last complete line (or accept)
+    int64_t stuck_since;        //  ms of the first skip while full, or 0
+    int64_t deadline;           //  closing: ms when we stop waiting
+    client_t *prev;             //  idle list (open) or closing list
+    client_t *next;             //  idle list (open) or closing list
+    client_t *pending_next;     //  pending-write list
+    client_t *reap_next;        //  reap list
+    client_t *held_next;        //  held list
+};
+
+typedef struct {
+    client_t *head;             //  first client
+    client_t *tail;             //  last client
+} client_list_t;
+
+struct _client_set_t {
+    loop_t *loop;               //  our event loop
+    client_limits_t limits;     //  copy of the limits
+    client_events_t events;     //  copy of the owner's callbacks
+    void *owner;                //  the owner, for callbacks
+    char *scratch;              //  CLIENT_READ_SIZE bytes for reads
+    size_t size;                //  clients not yet freed
+    uint64_t next_id;           //  last id handed out
+    client_list_t idle;              //  open clients, least recently active first
+    client_list_t closing;           //  closing clients with an open fd
+    client_list_t pending;           //  clients with output to flush (pending_next)
+    client_list_t held;              //  clients holding a refused line (held_next)
+    client_t *reap;             //  clients to notify or free (reap_next)
+    size_t held_dead;           //  dead clients only the held list still links
+    int tick_timer;             //  idle and linger checks
+    uint64_t flushed_pass;      //  loop pass whose flush has run (+1: none)
+    outbuf_pool_t *outbufs;     //  memory of the output queues
+    slab_t *slab;               //  memory of the clients themselves
+    int keep_timer;             //  gives back queues that stayed empty
+};
+
+//  --- client_set.c: the lists a client moves between ------------------------
+
+//  Append client to / remove it from a doubly linked list (prev/next).
+void
+    client_list_append (client_list_t *list, client_t *client);
+void
+    client_list_remove (client_list_t *list, client_t *client);
+
+//  A complete line: the client is active, move it to the idle list's tail.
+void
+    client_set_touch (client_t *client);
+
+//  Put client on the pending-write list (flushed at the end of the pass),
+//  the reap list (owner told, dead client freed) or the held list (offered
+//  its held line again by client_set_resume). Each is idempotent.
+void
+    client_set_pending_add (client_t *client);
+void
+    client_set_reap_add (client_t *client);
+void
+    client_set_held_add (client_t *client);
+
+//  --- client.c: one connection's I/O -----------------------------------------
+
+//  The loop's handler for a client's socket (arg is the client).
+void
+    client_on_io (loop_t *loop, int fd, int events, void *arg);
+
+//  Send what is queued; when drained, tell of skipped lines, or send FIN
+//  when closing.
+void
+    client_flush (client_t *self);
+
+//  Close the socket now (reading away unread input first), free the
+//  output queue, and put the client on the reap list.
+void
+    client_finish (client_t *self);
+
+//  Queue a notice that must not be lost (lag, idle): over the cap too.
+void
+    client_notice (client_t *self, const char *text, size_t size);
+
+//  Offer the held line (and what follows it) to the owner again.
+void
+    client_resume_input (client_t *self);
+
+//  Drop the output queue and its memory.
+void
+    client_output_free (client_t *self);
+
+#endif
