@@ -69,6 +69,9 @@ HARNESS_OBJ := $(call obj,$(wildcard tests/integration/harness*.c))
 .PHONY: all gateway router ctl check integration test run clean format deps \
         test-schema
 .DEFAULT_GOAL := all
+# Test objects are intermediates of pattern rules; keep them so a second
+# `make test` does not rebuild every test.
+.SECONDARY:
 
 all: gateway router ctl
 gateway: $(GATEWAY_BIN)
