@@ -2,16 +2,20 @@
     relay.c - the gateway's ZeroMQ side: DEALER uplink and SUB downlink
 
     ZMQ_FD is edge-triggered and ZeroMQ may consume the edge inside any
-    send or recv, so the relay never trusts the fd alone: it drains both
-    sockets until a non-blocking recv finds nothing (which, like a
-    ZMQ_EVENTS check, re-arms the edge), from the fd handler and from a
-    before-sleep hook. A batch is bounded to stay fair to clients; when
-    input is left over, a zero-delay timer keeps the loop from sleeping.
+    call that processes the socket's commands (a send, a recv, a ZMQ_EVENTS
+    check), so each socket carries a "pending" flag: set by its fd's edge,
+    by any send on it (the DEALER) and by a batch cut short; cleared only
+    when a non-blocking read finds nothing (EAGAIN, which processes the
+    commands and so re-arms the edge). The before-sleep hook reads the
+    pending sockets and no other: each such read to EAGAIN costs libzmq a
+    poll () (and a getpid ()), so a socket with nothing new costs nothing.
+    A batch is bounded to stay fair to clients; while a flag is still set
+    at the end of a pass, a zero-delay timer keeps the loop from sleeping.
 
-    The gateway's own requests must not be lost at the high-water mark,
-    but wire_msg_send consumes the message even when it fails, so such a
-    send goes out as a copy and the original waits in the backlog if the
-    copy was refused.
+    Messages are read and written frame by frame (wire_msg_read,
+    wire_msg_write): no zmsg, no zframe. wire_msg_write leaves the message
+    the caller's, so a gateway request refused at the high-water mark
+    simply waits in the backlog.
     =========================================================================
 */
 #include "relay.h"
@@ -22,6 +26,10 @@ struct _relay_t {
     loop_t *loop;               //  our event loop (not owned)
     zsock_t *dealer;            //  uplink to the router's ingress
     zsock_t *sub;               //  room traffic and control
+    int dealer_fd;              //  their ZMQ_FD, registered in the loop
+    int sub_fd;
+    bool dealer_pending;        //  the DEALER may have input: read it
+    bool sub_pending;           //  the SUB may have input: read it
     relay_events_t events;      //  owner's handlers
     void *owner;                //  their argument
     zlistx_t *backlog;          //  wire_msg_t waiting for uplink room, in order
@@ -32,13 +40,17 @@ struct _relay_t {
     int linger_ms;              //  how long queued sends may take at exit
 };
 
+//  An edge: mark the socket; the before-sleep hook reads it.
 static void
 s_on_socket (loop_t *loop, int fd, int events, void *arg)
 {
     (void) loop;
-    (void) fd;
     (void) events;
-    relay_process ((relay_t *) arg);
+    relay_t *self = (relay_t *) arg;
+    if (fd == self->dealer_fd)
+        self->dealer_pending = true;
+    else
+        self->sub_pending = true;
 }
 
 static void
@@ -52,6 +64,17 @@ static void
 s_backlog_destroy (void **item_p)
 {
     wire_msg_destroy ((wire_msg_t **) item_p);
+}
+
+//  Watch sock's ZMQ_FD (edge-triggered); *fd_p is set once it is in.
+static int
+s_register (relay_t *self, zsock_t *sock, int *fd_p)
+{
+    int fd = zsock_fd (sock);
+    if (loop_add (self->loop, fd, LOOP_READABLE | LOOP_EDGE, s_on_socket, self))
+        return -1;
+    *fd_p = fd;
+    return 0;
 }
 
 relay_t *
@@ -68,6 +91,8 @@ relay_new (loop_t *loop, const relay_config_t *config,
     self->owner = owner;
     self->verbose = config->verbose;
     self->linger_ms = config->linger_ms;
+    self->dealer_fd = -1;
+    self->sub_fd = -1;
     self->backlog = zlistx_new ();
     assert (self->backlog);
     zlistx_set_destructor (self->backlog, s_backlog_destroy);
@@ -95,46 +120,28 @@ relay_new (loop_t *loop, const relay_config_t *config,
         return NULL;
     }
     relay_subscribe (self, WIRE_TOPIC_CONTROL);
-    if (loop_add (loop, zsock_fd (self->dealer), LOOP_READABLE | LOOP_EDGE, s_on_socket, self)
-    ||  loop_add (loop, zsock_fd (self->sub), LOOP_READABLE | LOOP_EDGE, s_on_socket, self)) {
+    if (s_register (self, self->dealer, &self->dealer_fd)
+    ||  s_register (self, self->sub, &self->sub_fd)) {
         zsys_error ("relay: cannot register sockets in the loop");
         relay_destroy (&self);
         return NULL;
     }
+    //  Whatever arrived before registration left no edge to see
+    self->dealer_pending = true;
+    self->sub_pending = true;
     loop_hook_add (loop, s_on_hook, self);
     zsys_info ("relay: connected ingress=%s publish=%s", config->ingress, config->publish);
     return self;
 }
 
-//  Copy a message field by field (wire_msg_send consumes what it sends).
-static wire_msg_t *
-s_clone (wire_msg_t *msg)
-{
-    wire_msg_t *copy = wire_msg_new (msg->id);
-    if (msg->gateway)
-        wire_msg_set_gateway (copy, msg->gateway);
-    if (msg->room)
-        wire_msg_set_room (copy, msg->room);
-    if (msg->nick)
-        wire_msg_set_nick (copy, msg->nick);
-    if (msg->target)
-        wire_msg_set_target (copy, msg->target);
-    if (msg->text)
-        wire_msg_set_text (copy, msg->text);
-    copy->client = msg->client;
-    copy->seq = msg->seq;
-    copy->epoch = msg->epoch;
-    for (size_t index = 0; index < msg->entry_count; index++)
-        wire_msg_add_entry (copy, msg->entries [index].name, msg->entries [index].count);
-    return copy;
-}
-
-//  Send a copy of msg without blocking; 0 if sent, -1 if refused.
+//  Send msg without blocking (it stays the caller's); 0 if sent, -1 if
+//  refused. A send may process the DEALER's commands and swallow its
+//  edge, so the DEALER is read again before the loop sleeps.
 static int
-s_send_copy (relay_t *self, wire_msg_t *msg, int flags)
+s_write (relay_t *self, const wire_msg_t *msg, int flags)
 {
-    wire_msg_t *copy = s_clone (msg);
-    if (wire_msg_send (&copy, zsock_resolve (self->dealer), flags) == 0)
+    self->dealer_pending = true;
+    if (wire_msg_write (msg, self->dealer, NULL, flags) == 0)
         return 0;
     if (errno != EAGAIN)
         zsys_warning ("relay: send failed verb=%s error=%s",
@@ -148,7 +155,7 @@ s_flush_backlog (relay_t *self)
 {
     wire_msg_t *msg;
     while ((msg = (wire_msg_t *) zlistx_first (self->backlog))) {
-        if (s_send_copy (self, msg, ZMQ_DONTWAIT))
+        if (s_write (self, msg, ZMQ_DONTWAIT))
             break;
         zlistx_delete (self->backlog, zlistx_cursor (self->backlog));
     }
@@ -168,12 +175,13 @@ relay_destroy (relay_t **self_p)
         zsock_set_sndtimeo (self->dealer, self->linger_ms);
         wire_msg_t *msg;
         while ((msg = (wire_msg_t *) zlistx_first (self->backlog))
-        &&     s_send_copy (self, msg, 0) == 0)
+        &&     s_write (self, msg, 0) == 0)
             zlistx_delete (self->backlog, zlistx_cursor (self->backlog));
-        loop_remove (self->loop, zsock_fd (self->dealer));
     }
-    if (self->sub)
-        loop_remove (self->loop, zsock_fd (self->sub));
+    if (self->dealer_fd != -1)
+        loop_remove (self->loop, self->dealer_fd);
+    if (self->sub_fd != -1)
+        loop_remove (self->loop, self->sub_fd);
     if (zlistx_size (self->backlog))
         zsys_warning ("relay: unsent requests=%zu", zlistx_size (self->backlog));
     zsock_destroy (&self->dealer);
@@ -194,15 +202,14 @@ relay_try_send (relay_t *self, wire_msg_t **msg_p)
         errno = EAGAIN;
         return -1;
     }
-    wire_id_t id = (*msg_p)->id;
-    if (wire_msg_send (msg_p, zsock_resolve (self->dealer), ZMQ_DONTWAIT) == 0)
-        return 0;
-    if (errno == EAGAIN) {
-        self->blocked = true;
-        return -1;
-    }
-    zsys_warning ("relay: send failed verb=%s error=%s", wire_id_name (id), zmq_strerror (errno));
-    return 0;
+    int rc = s_write (self, *msg_p, ZMQ_DONTWAIT);
+    int saved = errno;
+    wire_msg_destroy (msg_p);
+    if (rc == 0 || saved != EAGAIN)
+        return 0;               //  sent, or lost for good (logged)
+    self->blocked = true;
+    errno = EAGAIN;
+    return -1;
 }
 
 void
@@ -211,7 +218,7 @@ relay_send (relay_t *self, wire_msg_t **msg_p)
     assert (self);
     assert (msg_p && *msg_p);
     if (zlistx_size (self->backlog) == 0
-    &&  s_send_copy (self, *msg_p, ZMQ_DONTWAIT) == 0) {
+    &&  s_write (self, *msg_p, ZMQ_DONTWAIT) == 0) {
         wire_msg_destroy (msg_p);
         return;
     }
@@ -245,59 +252,34 @@ relay_unsubscribe (relay_t *self, const char *room)
     zsock_set_unsubscribe (self->sub, topic);
 }
 
-//  Receive one whole message without blocking. Returns false when the
-//  socket has none (EAGAIN: ZeroMQ has then processed its commands, so
-//  the fd's edge is re-armed, as after a ZMQ_EVENTS check); *msg_p is
-//  NULL for a malformed message. One non-blocking recv per message costs
-//  no system call, where a ZMQ_EVENTS check before each one cost a poll.
-static bool
-s_recv (void *handle, wire_msg_t **msg_p)
-{
-    *msg_p = NULL;
-    zmq_msg_t first;
-    zmq_msg_init (&first);
-    if (zmq_msg_recv (&first, handle, ZMQ_DONTWAIT) == -1) {
-        zmq_msg_close (&first);
-        return false;
-    }
-    zmsg_t *msg = zmsg_new ();
-    zframe_t *frame = zframe_new (zmq_msg_data (&first), zmq_msg_size (&first));
-    bool more = zmq_msg_more (&first);
-    zmq_msg_close (&first);
-    zmsg_append (msg, &frame);
-    while (more) {
-        frame = zframe_recv (handle);
-        if (!frame) {
-            zmsg_destroy (&msg);
-            return true;
-        }
-        more = zframe_more (frame);
-        zmsg_append (msg, &frame);
-    }
-    *msg_p = wire_msg_decode (&msg);
-    return true;
-}
-
-//  Receive up to one batch from sock; true if input is left over.
+//  Read and dispatch up to one batch from sock. Returns true when it
+//  found the socket empty (EAGAIN: ZeroMQ has then processed its
+//  commands, so the fd's edge is re-armed), false when input may be left.
 static bool
 s_drain (relay_t *self, zsock_t *sock, bool published)
 {
-    void *handle = zsock_resolve (sock);
     for (int count = 0; count < RELAY_BATCH; count++) {
-        wire_msg_t *msg;
-        if (!s_recv (handle, &msg))
-            return false;
-        if (!msg && self->verbose)
-            zsys_debug ("relay: dropped malformed message");
-        if (msg && !self->muted) {
-            if (published)
-                self->events.on_publish (self->owner, &msg);
-            else
-                self->events.on_reply (self->owner, &msg);
+        wire_msg_t *msg = wire_msg_read (sock, NULL, ZMQ_DONTWAIT);
+        if (!msg) {
+            if (errno == EPROTO) {
+                if (self->verbose)
+                    zsys_debug ("relay: dropped malformed message");
+                continue;
+            }
+            //  EAGAIN: empty. ETERM (shutting down) will not pass;
+            //  only an interrupted read is worth another try
+            return errno != EINTR;
         }
+        if (self->muted)
+            wire_msg_destroy (&msg);
+        else
+        if (published)
+            self->events.on_publish (self->owner, &msg);
+        else
+            self->events.on_reply (self->owner, &msg);
         wire_msg_destroy (&msg);
     }
-    return (zsock_events (sock) & ZMQ_POLLIN) != 0;
+    return false;
 }
 
 static int
@@ -322,27 +304,32 @@ void
 relay_process (relay_t *self)
 {
     assert (self);
-    bool more = s_drain (self, self->dealer, false);
-    if (s_drain (self, self->sub, true))
-        more = true;
+    if (self->dealer_pending && s_drain (self, self->dealer, false))
+        self->dealer_pending = false;
+    if (self->sub_pending && s_drain (self, self->sub, true))
+        self->sub_pending = false;
     if (zlistx_size (self->backlog))
         s_flush_backlog (self);
-    if (self->blocked && zlistx_size (self->backlog) == 0
-    &&  (zsock_events (self->dealer) & ZMQ_POLLOUT)) {
-        self->blocked = false;
-        if (self->events.on_writable)
-            self->events.on_writable (self->owner);
+    if (self->blocked && zlistx_size (self->backlog) == 0) {
+        //  ZMQ_EVENTS processes commands too: it re-arms the edge unless
+        //  it reports input, which then needs reading
+        int events = zsock_events (self->dealer);
+        if (events & ZMQ_POLLIN)
+            self->dealer_pending = true;
+        if (events & ZMQ_POLLOUT) {
+            self->blocked = false;
+            if (self->events.on_writable)
+                self->events.on_writable (self->owner);
+        }
     }
-    if (more)
-        s_wake_soon (self);
+    relay_recheck (self);
 }
 
 void
 relay_recheck (relay_t *self)
 {
     assert (self);
-    if ((zsock_events (self->dealer) & ZMQ_POLLIN)
-    ||  (zsock_events (self->sub) & ZMQ_POLLIN))
+    if (self->dealer_pending || self->sub_pending)
         s_wake_soon (self);
 }
 

@@ -5,8 +5,9 @@
     gateway id) carries requests to the router and its replies back; the
     SUB receives room traffic for the rooms we subscribe to and control
     traffic. Both sockets' ZMQ_FD sit in the gateway's loop, edge-
-    triggered; the relay drains them on wake-up and once per loop pass
-    (ZeroMQ may swallow the edge during a send), in bounded batches.
+    triggered; an edge, or a send (ZeroMQ may swallow the edge during
+    one), marks a socket, and the before-sleep hook reads the marked
+    sockets until empty, in bounded batches.
 
     Sending has two flavours. relay_try_send is for client lines: at the
     high-water mark it fails with EAGAIN, the caller holds the line, and
@@ -77,14 +78,14 @@ void
 void
     relay_unsubscribe (relay_t *self, const char *room);
 
-//  Receive and dispatch what is waiting on both sockets (bounded), and
-//  retry the queued sends. Called by the loop; callable after a send.
+//  Receive and dispatch what is waiting on the marked sockets (bounded),
+//  and retry the queued sends. Called by the loop's hook.
 void
     relay_process (relay_t *self);
 
-//  If a socket has input waiting, make the loop's next wait return at
-//  once. Call last before the loop sleeps, to catch an edge ZeroMQ
-//  swallowed during a send made after relay_process ran.
+//  If a socket may have input waiting (marked by a send made after
+//  relay_process ran), make the loop's next wait return at once. Call
+//  last before the loop sleeps; it makes no system call.
 void
     relay_recheck (relay_t *self);
 
