@@ -14,6 +14,7 @@ CFLAGS   ?= -O2 -g
 WARNINGS := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Werror
 SANITIZE ?=
+comma    := ,
 
 ifeq ($(SANITIZE),)
 BUILD    := build
@@ -23,7 +24,6 @@ BUILD    := build/sanitize-$(subst $(comma),-,$(SANITIZE))
 BIN      := $(BUILD)/bin
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
-comma    := ,
 
 # The dependency stamp: install-deps.sh runs once per machine, before any
 # pkg-config call can be trusted.
