@@ -4,11 +4,30 @@
 #
 # Usage: zchat-healthcheck router | gateway | listening PORT
 # (run by docker's HEALTHCHECK). The router must answer STATUS on its
-# control socket. A gateway (and the balancer) must be listening on its
-# client port; this reads /proc/net/tcp{,6} instead of connecting, because
-# every TCP connection to a gateway becomes a chat session (a guest joining
-# and leaving #general).
+# control socket. A gateway with a health port (ZCHAT_HEALTH_LISTEN) must
+# answer "ok clients=N" there; one without must be listening on its client
+# port, which this reads from /proc/net/tcp{,6} instead of connecting,
+# because every connection to the client port becomes a chat session (a
+# guest joining and leaving #general). The balancer is checked the same
+# way (listening PORT).
 set -eu
+
+# Exit 0 if the gateway's health endpoint at $1 (HOST:PORT, as in
+# ZCHAT_HEALTH_LISTEN) answers "ok ...". bash for /dev/tcp (Debian's bash
+# is essential, so it is in every image).
+s_health_ok () {
+    port=${1##*:}
+    host=${1%:*}
+    case "$host" in
+        ""|"*"|0.0.0.0) host=127.0.0.1 ;;
+        "[::]") host=::1 ;;
+        \[*\]) host=${host#\[}; host=${host%\]} ;;
+    esac
+    exec bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
+        IFS= read -r -t 2 line <&3 || exit 1
+        case "$line" in "ok "*) exit 0 ;; esac
+        exit 1' "$host" "$port"
+}
 
 # Exit 0 if some socket listens on TCP port $1 (any address).
 s_listening () {
@@ -26,6 +45,9 @@ router)
     exec zchat-ctl --control "tcp://127.0.0.1:${control##*:}" --timeout 2000 status >/dev/null
     ;;
 gateway)
+    if [ -n "${ZCHAT_HEALTH_LISTEN:-}" ]; then
+        s_health_ok "$ZCHAT_HEALTH_LISTEN"
+    fi
     # ZCHAT_LISTEN is "0.0.0.0:8080", "[::]:8080" or "8080"
     listen=${ZCHAT_LISTEN:-127.0.0.1:8080}
     s_listening "${listen##*:}"

@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "client.h"
 #include "listener.h"
+#include "health.h"
 #include "relay.h"
 #include "subs.h"
 #include "session.h"
@@ -57,6 +58,7 @@ struct _gateway_t {
     format_t *format;               //  the one line buffer
     client_set_t *clients;
     listener_t *listener;
+    health_t *health;               //  health endpoint, or NULL
     sessions_t *sessions;           //  client id -> session_t
     fanout_t fanout;                //  room traffic delivery
     session_ctx_t ctx;              //  what sessions share
@@ -261,6 +263,7 @@ s_close_everything (gateway_t *self, gateway_state_t state, client_close_reason_
     self->ctx.silent = true;
     self->closing_clients = client_set_size (self->clients);
     listener_destroy (&self->listener);
+    health_destroy (&self->health);
     client_set_close_all (self->clients, reason);
     self->close_timer = loop_timer_add (self->loop,
         self->config.drain_linger_ms + GATEWAY_CLOSE_MARGIN_MS, false, s_on_close_timeout, self);
@@ -453,6 +456,13 @@ s_listen_host (const char *listen, char *host, size_t size)
     snprintf (host, size, "%.*s", (int) length, listen);
 }
 
+//  The health endpoint's answer: clients connected now.
+static size_t
+s_client_count (void *arg)
+{
+    return client_set_size (((gateway_t *) arg)->clients);
+}
+
 static int
 s_open_signals (gateway_t *self)
 {
@@ -540,6 +550,13 @@ gateway_new (const gateway_config_t *config)
         gateway_destroy (&self);
         return NULL;
     }
+    if (config->health_listen && *config->health_listen) {
+        self->health = health_new (self->loop, config->health_listen, s_client_count, self);
+        if (!self->health) {
+            gateway_destroy (&self);
+            return NULL;
+        }
+    }
     self->last_beat = loop_now (self->loop);
     s_send_hello (self);
     self->heartbeat_timer = loop_timer_add (self->loop, config->heartbeat_interval_ms,
@@ -560,6 +577,7 @@ gateway_destroy (gateway_t **self_p)
     gateway_t *self = *self_p;
     if (!self)
         return;
+    health_destroy (&self->health);
     listener_destroy (&self->listener);
     client_set_destroy (&self->clients);    //  closes sessions via on_closed
     if (self->sessions)

@@ -17,6 +17,7 @@ typedef struct _gateway_t gateway_t;
 //  Settings (flags / environment, see main.c).
 typedef struct {
     const char *listen;             //  HOST:PORT for clients
+    const char *health_listen;      //  HOST:PORT for health checks; NULL or "" = none
     const char *ingress;            //  router's ingress endpoint
     const char *publish;            //  router's publish endpoint
     const char *name;               //  display name; the id adds a random suffix

@@ -69,8 +69,8 @@ s_parse_address (const char *address, char *host, size_t host_max, char **port)
     return 0;
 }
 
-static int
-s_bind (const char *address, int backlog, int *port_out)
+int
+listener_bind (const char *address, int backlog, int *port_out)
 {
     char host [LISTENER_HOST_MAX];
     char *port;
@@ -195,7 +195,7 @@ listener_new (loop_t *loop, const char *address, int backlog,
     assert (address);
     assert (clients);
     int port;
-    int fd = s_bind (address, backlog, &port);
+    int fd = listener_bind (address, backlog, &port);
     if (fd == -1)
         return NULL;
     listener_t *self = (listener_t *) zmalloc (sizeof (listener_t));

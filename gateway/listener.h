@@ -23,6 +23,13 @@ listener_t *
     listener_new (loop_t *loop, const char *address, int backlog,
                   client_set_t *clients, size_t max_clients);
 
+//  Parse address as listener_new does, bind a non-blocking, close-on-exec
+//  TCP socket to it (SO_REUSEADDR) and listen. Returns the fd, with the
+//  port actually bound in *port_out, or -1 (logged). Also used by
+//  health.c for its own socket.
+int
+    listener_bind (const char *address, int backlog, int *port_out);
+
 //  Stop accepting and close the socket. NULL-safe.
 void
     listener_destroy (listener_t **self_p);

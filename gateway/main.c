@@ -26,6 +26,7 @@ main (int argc, char **argv)
 
     gateway_config_t config = {
         .listen = CHAT_DEFAULT_LISTEN,
+        .health_listen = "",
         .ingress = CHAT_DEFAULT_INGRESS,
         .publish = CHAT_DEFAULT_PUBLISH,
         .name = hostname,
@@ -45,6 +46,8 @@ main (int argc, char **argv)
     config_option_t options [] = {
         { "listen", "ZCHAT_LISTEN", CONFIG_STRING, &config.listen,
           "client address HOST:PORT (port 0 = any free port)" },
+        { "health-listen", "ZCHAT_HEALTH_LISTEN", CONFIG_STRING, &config.health_listen,
+          "health check address HOST:PORT: answers \"ok clients=N\" and closes (empty = off)" },
         { "ingress", "ZCHAT_INGRESS", CONFIG_STRING, &config.ingress,
           "router ingress endpoint (requests)" },
         { "publish", "ZCHAT_PUBLISH", CONFIG_STRING, &config.publish,

@@ -111,6 +111,17 @@ s_balancer_sees_gateways () {
     [ "$up" -ge "$GATEWAYS" ]
 }
 
+# Every gateway container is healthy: its health check reads the gateway's
+# health port (ZCHAT_HEALTH_LISTEN, "ok clients=N"), in the real image.
+s_gateways_healthy () {
+    healthy=0
+    for id in $(s_compose ps -q gateway); do
+        status=$("$DOCKER" inspect -f '{{.State.Health.Status}}' "$id")
+        [ "$status" = healthy ] && healthy=$((healthy + 1))
+    done
+    [ "$healthy" -eq "$GATEWAYS" ]
+}
+
 s_free_port () {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -136,6 +147,7 @@ s_compose up -d --no-build --scale gateway="$GATEWAYS" 2>&1 | sed 's/^/  /'
 s_wait_for "router answers status" s_status
 s_wait_for "$GATEWAYS gateways registered" s_gateways_registered
 s_wait_for "balancer sees $GATEWAYS gateways" s_balancer_sees_gateways
+s_wait_for "$GATEWAYS gateways healthy" s_gateways_healthy
 s_status | sed 's/^/  /'
 
 # --- chat -----------------------------------------------------------------

@@ -6,7 +6,8 @@
 # holds a bridge, and each tier gets its own namespace with one veth into
 # it and its own address on NETNS_SUBNET:
 #
-#   client .100 --> balancer .20 (HAProxy, deploy/haproxy.cfg, leastconn)
+#   client .100 --> balancer .20 (HAProxy, deploy/haproxy.cfg, leastconn;
+#                     |              checks each gateway's health port 8081)
 #                     |--> gw1 .11 --\
 #                     |--> gw2 .12 ---> router .2 (ingress 5555, publish 5556)
 #                     '--> gw3 .13 --/
@@ -29,6 +30,7 @@ DEPLOY_OUT=$(realpath -m "${DEPLOY_OUT:-build/deploy-out}")
 READY_TIMEOUT_S=20
 STOP_TIMEOUT_S=15
 CLIENT_PORT=8080
+HEALTH_PORT=8081                # as in deploy/haproxy.cfg (check port)
 ROUTER_ADDRESS=$NETNS_SUBNET.2
 BALANCER_ADDRESS=$NETNS_SUBNET.20
 CLIENT_ADDRESS=$NETNS_SUBNET.100
@@ -151,6 +153,7 @@ s_wait_log router 'router: ready'
 gateway_pids=()
 for index in $(seq 1 "$GATEWAYS"); do
     s_start "gw$index" "gw$index" env ZCHAT_LISTEN="$NETNS_SUBNET.1$index:$CLIENT_PORT" \
+        ZCHAT_HEALTH_LISTEN="$NETNS_SUBNET.1$index:$HEALTH_PORT" \
         ZCHAT_INGRESS="tcp://$ROUTER_ADDRESS:5555" ZCHAT_PUBLISH="tcp://$ROUTER_ADDRESS:5556" \
         ZCHAT_NAME="gw$index" "$bin/zchat-gateway"
     gateway_pids+=("${pids[-1]}")
@@ -174,18 +177,20 @@ sed -e '/^resolvers docker/,/^$/d' \
 s_start balancer balancer haproxy -W -db -f "$work/haproxy.cfg"
 balancer_pid=${pids[-1]}
 
-# How many gateways HAProxy has UP, from its stats socket (in its namespace).
+# How many gateways HAProxy has UP with a passed health check (L7OK: the
+# health port answered "ok"), from its stats socket (in its namespace).
 s_balancer_up () {
     ip netns exec "$prefix-balancer" python3 -c '
-import socket, sys
+import csv, io, socket, sys
 sock = socket.socket (socket.AF_UNIX)
 sock.connect (sys.argv [1])
 sock.sendall (b"show stat\n")
 data = b""
 while chunk := sock.recv (65536):
     data += chunk
-print (sum (1 for line in data.decode ().splitlines ()
-            if line.startswith ("gateways,gw") and ",UP," in line))' "$work/haproxy.sock"
+rows = csv.DictReader (io.StringIO (data.decode ().lstrip ("# ")))
+print (sum (1 for row in rows if row ["pxname"] == "gateways" and row ["svname"].startswith ("gw")
+            and row ["status"] == "UP" and row ["check_status"] == "L7OK"))' "$work/haproxy.sock"
 }
 
 # Ready: every gateway registered at the router, every server UP in HAProxy.
@@ -201,6 +206,18 @@ until s_status 2>/dev/null | grep -qx "gateways=$GATEWAYS" \
 done
 s_elapsed "router, $GATEWAYS gateways and balancer ready"
 s_status | sed 's/^/  /'
+# The health port itself: one line, then a clean close. HAProxy has been
+# checking every gateway for a while now, and none of that made a session.
+answer=$(ip netns exec "$prefix-balancer" python3 -c '
+import socket, sys
+sock = socket.create_connection ((sys.argv [1], int (sys.argv [2])), timeout = 2)
+data = b""
+while chunk := sock.recv (4096):
+    data += chunk
+print (repr (data.decode ()))' "$NETNS_SUBNET.11" "$HEALTH_PORT")
+echo "  gw1 health port: $answer"
+[ "$answer" = "'ok clients=0\r\n'" ] || { echo "netns-test: bad health answer" >&2; exit 1; }
+s_status | grep -qx "sessions=0" || { echo "netns-test: health checks made sessions" >&2; exit 1; }
 # The gateways reached the router over the bridge, from their own addresses.
 peers=$(ip netns exec "$prefix-router" ss -Htn state established "( sport = :5555 )" \
         | awk '{ split ($4, peer, ":"); print peer [1] }' | sort -u | tr '\n' ' ')
