@@ -205,8 +205,11 @@ s_handle_text (session_t *self, wire_id_t id, const command_t *command)
     return s_try_send (self, &msg);
 }
 
-static int
-s_handle_msg (session_t *self, const command_t *command)
+//  A request of verb id naming the command's nickname argument (/msg,
+//  /nick), or NULL when that name is not a valid nickname: the user is
+//  told why and nothing goes up.
+static wire_msg_t *
+s_nick_request (session_t *self, wire_id_t id, const command_t *command)
 {
     char nick [CHAT_NICK_MAX + 1];
     names_status_t status = s_copy_name (command, nick, CHAT_NICK_MAX)?
@@ -214,11 +217,20 @@ s_handle_msg (session_t *self, const command_t *command)
     if (status != NAMES_OK) {
         format_invalid_nick (self->ctx->format, names_status_text (status));
         s_write_formatted (self);
-        return 0;
+        return NULL;
     }
-    wire_msg_t *msg = wire_msg_new (WIRE_PRIVMSG);
+    wire_msg_t *msg = wire_msg_new (id);
     msg->client = self->member.id;
     wire_msg_set_nick (msg, nick);
+    return msg;
+}
+
+static int
+s_handle_msg (session_t *self, const command_t *command)
+{
+    wire_msg_t *msg = s_nick_request (self, WIRE_PRIVMSG, command);
+    if (!msg)
+        return 0;
     wire_msg_set_textn (msg, command->text, s_text_size (command->text, command->text_size));
     return s_try_send (self, &msg);
 }
@@ -226,18 +238,8 @@ s_handle_msg (session_t *self, const command_t *command)
 static int
 s_handle_nick (session_t *self, const command_t *command)
 {
-    char nick [CHAT_NICK_MAX + 1];
-    names_status_t status = s_copy_name (command, nick, CHAT_NICK_MAX)?
-        names_check_nick (nick): NAMES_TOO_LONG;
-    if (status != NAMES_OK) {
-        format_invalid_nick (self->ctx->format, names_status_text (status));
-        s_write_formatted (self);
-        return 0;
-    }
-    wire_msg_t *msg = wire_msg_new (WIRE_NICK);
-    msg->client = self->member.id;
-    wire_msg_set_nick (msg, nick);
-    return s_try_send (self, &msg);
+    wire_msg_t *msg = s_nick_request (self, WIRE_NICK, command);
+    return msg? s_try_send (self, &msg): 0;
 }
 
 //  /join: stop the old room's delivery now, make sure the new room is
