@@ -4,11 +4,13 @@
     Implements listener.h. Parses HOST:PORT ([v6]:PORT, :PORT), binds with
     SO_REUSEADDR, and on readiness accepts (accept4: non-blocking,
     close-on-exec) until EAGAIN or a batch limit, so a connection storm
-    cannot starve the clients already connected. Each socket gets
-    TCP_NODELAY (output is already coalesced to one send per pass) and goes
-    to the client set. When the process is out of file descriptors, the
-    listener logs once and stops accepting for a moment instead of spinning
-    on a readable socket it cannot accept from.
+    cannot starve the clients already connected. Each socket goes to the
+    owner's handler: for the client port (listener_new) that gives it
+    TCP_NODELAY (output is already coalesced to one send per pass) and
+    hands it to the client set; health.c has a handler of its own. When
+    the process is out of file descriptors, the listener logs once and
+    stops accepting for a moment instead of spinning on a readable socket
+    it cannot accept from.
     =========================================================================
 */
 #include "listener.h"
@@ -24,8 +26,10 @@
 
 struct _listener_t {
     loop_t *loop;               //  our event loop
-    client_set_t *clients;      //  where accepted sockets go
-    size_t max_clients;         //  connection limit
+    listener_accept_fn *on_accept;  //  takes each accepted socket
+    void *arg;                  //  its argument
+    client_set_t *clients;      //  client port: where sockets go, else NULL
+    size_t max_clients;         //  client port: connection limit
     int fd;                     //  listening socket
     int port;                   //  port actually bound
     int pause_timer;            //  re-arms accepting, or 0
@@ -69,8 +73,8 @@ s_parse_address (const char *address, char *host, size_t host_max, char **port)
     return 0;
 }
 
-int
-listener_bind (const char *address, int backlog, int *port_out)
+static int
+s_bind (const char *address, int backlog, int *port_out)
 {
     char host [LISTENER_HOST_MAX];
     char *port;
@@ -162,8 +166,8 @@ s_accept (loop_t *loop, int fd, int events, void *arg)
                 return;
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 if (!self->fd_limit_logged) {
-                    zsys_warning ("listener: cannot accept error=%s clients=%zu",
-                                  strerror (errno), client_set_size (self->clients));
+                    zsys_warning ("listener: cannot accept port=%d error=%s",
+                                  self->port, strerror (errno));
                     self->fd_limit_logged = true;
                 }
                 //  Level-triggered and readable: without a pause we would spin
@@ -175,27 +179,49 @@ s_accept (loop_t *loop, int fd, int events, void *arg)
             zsys_error ("listener: accept failed error=%s", strerror (errno));
             return;
         }
-        if (client_set_size (self->clients) >= self->max_clients) {
-            s_refuse (self, client_fd);
-            continue;
-        }
-        self->full_logged = false;
         self->fd_limit_logged = false;
-        int on = 1;
-        setsockopt (client_fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof (on));
-        client_set_accept (self->clients, client_fd);
+        self->on_accept (self->arg, client_fd);
     }
+}
+
+//  The client port's handler: a client, or a refusal over the limit.
+static void
+s_on_client (void *arg, int fd)
+{
+    listener_t *self = (listener_t *) arg;
+    if (client_set_size (self->clients) >= self->max_clients) {
+        s_refuse (self, fd);
+        return;
+    }
+    self->full_logged = false;
+    int on = 1;
+    setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof (on));
+    client_set_accept (self->clients, fd);
 }
 
 listener_t *
 listener_new (loop_t *loop, const char *address, int backlog,
               client_set_t *clients, size_t max_clients)
 {
+    assert (clients);
+    listener_t *self = listener_new_with (loop, address, backlog, s_on_client, NULL);
+    if (self) {
+        self->arg = self;
+        self->clients = clients;
+        self->max_clients = max_clients;
+    }
+    return self;
+}
+
+listener_t *
+listener_new_with (loop_t *loop, const char *address, int backlog,
+                   listener_accept_fn *on_accept, void *arg)
+{
     assert (loop);
     assert (address);
-    assert (clients);
+    assert (on_accept);
     int port;
-    int fd = listener_bind (address, backlog, &port);
+    int fd = s_bind (address, backlog, &port);
     if (fd == -1)
         return NULL;
     listener_t *self = (listener_t *) zmalloc (sizeof (listener_t));
@@ -204,8 +230,8 @@ listener_new (loop_t *loop, const char *address, int backlog,
         return NULL;
     }
     self->loop = loop;
-    self->clients = clients;
-    self->max_clients = max_clients;
+    self->on_accept = on_accept;
+    self->arg = arg;
     self->fd = fd;
     self->port = port;
     if (loop_add (loop, fd, LOOP_READABLE, s_accept, self)) {

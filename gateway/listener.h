@@ -5,7 +5,9 @@
     backlog, and on readiness accepts in a loop until EAGAIN, making each
     socket non-blocking (and TCP_NODELAY) before handing it to the client
     set. Over the connection limit, a new connection gets one
-    "! server full, try again later" line and is closed.
+    "! server full, try again later" line and is closed. With
+    listener_new_with, accepted sockets go to a handler of the caller's
+    instead (the health port, health.c).
     =========================================================================
 */
 #ifndef LISTENER_H_INCLUDED
@@ -23,12 +25,14 @@ listener_t *
     listener_new (loop_t *loop, const char *address, int backlog,
                   client_set_t *clients, size_t max_clients);
 
-//  Parse address as listener_new does, bind a non-blocking, close-on-exec
-//  TCP socket to it (SO_REUSEADDR) and listen. Returns the fd, with the
-//  port actually bound in *port_out, or -1 (logged). Also used by
-//  health.c for its own socket.
-int
-    listener_bind (const char *address, int backlog, int *port_out);
+//  Takes each accepted socket (non-blocking, close-on-exec); owns fd.
+typedef void (listener_accept_fn) (void *arg, int fd);
+
+//  Same binding and accepting, but each socket goes to on_accept instead
+//  of a client set (health.c's port).
+listener_t *
+    listener_new_with (loop_t *loop, const char *address, int backlog,
+                       listener_accept_fn *on_accept, void *arg);
 
 //  Stop accepting and close the socket. NULL-safe.
 void
