@@ -2,10 +2,10 @@
     conn.c - one client connection of the load generator
 
     Output is appended to a per-connection buffer and written once per
-    event-loop pass (run.c keeps the list of connections with pending
+    event-loop pass (run_io.c keeps the list of connections with pending
     output), the same coalescing the servers under test are expected to
     do, so the load generator's own system-call cost stays low. Input is
-    read into a shared buffer by run.c; only a partial line is kept here.
+    read into a shared buffer by run_io.c; only a partial line is kept here.
     =========================================================================
 */
 #include "loadgen.h"

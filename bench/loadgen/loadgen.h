@@ -15,7 +15,9 @@
       procstat.c   CPU time and RSS of the server processes from /proc
       dialect.c    zchat and IRC: login, join, message lines
       conn.c       one client connection: fd, partial input, output buffer
-      run.c        the phases and the event loop
+      run.c        the phases (run_private.h: what the run_*.c files share)
+      run_io.c     connections and the epoll loop
+      run_traffic.c  received lines (markers, login, join) and marked sends
       report.c     text summary, JSON and TSV results
     =========================================================================
 */
