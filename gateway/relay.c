@@ -150,13 +150,21 @@ s_write (relay_t *self, const wire_msg_t *msg, int flags)
 }
 
 //  Send the backlog head first, in order, while the uplink takes them.
+//  When it stops taking them, do not mark the DEALER for another pass
+//  (that spun the loop at full CPU for as long as the uplink stayed full):
+//  ZMQ_EVENTS processes the commands the refused send may have consumed,
+//  re-arming the edge, so room on the uplink arrives as an edge; read
+//  again now only if it reports input (or room after all).
 static void
 s_flush_backlog (relay_t *self)
 {
     wire_msg_t *msg;
     while ((msg = (wire_msg_t *) zlistx_first (self->backlog))) {
-        if (s_write (self, msg, ZMQ_DONTWAIT))
+        if (s_write (self, msg, ZMQ_DONTWAIT)) {
+            int events = zsock_events (self->dealer);
+            self->dealer_pending = (events & (ZMQ_POLLIN | ZMQ_POLLOUT)) != 0;
             break;
+        }
         zlistx_delete (self->backlog, zlistx_cursor (self->backlog));
     }
 }
