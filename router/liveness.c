@@ -15,6 +15,21 @@
 #define ROUTER_TEXT_SHUTDOWN    "Server shutting down..."
 #define ROUTER_REASON_LOST      "connection lost"
 
+//  Settings are any int64 >= 0 (common/config.c): a huge one means
+//  "never", so these saturate instead of overflowing into "at once".
+static int64_t
+s_seconds_to_ms (int64_t seconds)
+{
+    return seconds > INT64_MAX / ROUTER_MS_PER_S? INT64_MAX: seconds * ROUTER_MS_PER_S;
+}
+
+//  The time ms after now (now >= 0, ms >= 0), at most INT64_MAX.
+static int64_t
+s_after (int64_t now, int64_t ms)
+{
+    return ms > INT64_MAX - now? INT64_MAX: now + ms;
+}
+
 //  Publish BEAT or DRAIN on the control topic, carrying this run's epoch.
 static void
 s_publish_control (router_t *self, wire_id_t id)
@@ -32,7 +47,7 @@ router_start_drain (router_t *self, const char *reason)
     if (self->draining)
         return;
     self->draining = true;
-    self->drain_deadline = self->now + self->config.drain_timeout_s * ROUTER_MS_PER_S;
+    self->drain_deadline = s_after (self->now, s_seconds_to_ms (self->config.drain_timeout_s));
     zsys_info ("router: drain started reason=%s gateways=%zu sessions=%zu rooms=%zu",
                reason, gateways_size (self->gateways), sessions_size (self->sessions),
                rooms_size (self->rooms));
@@ -52,7 +67,7 @@ router_start_drain (router_t *self, const char *reason)
 static void
 s_check_gateways (router_t *self)
 {
-    int64_t timeout_ms = self->config.gateway_timeout_s * ROUTER_MS_PER_S;
+    int64_t timeout_ms = s_seconds_to_ms (self->config.gateway_timeout_s);
     zlistx_t *gateways = gateways_sorted (self->gateways);
     for (gateway_t *gateway = (gateway_t *) zlistx_first (gateways); gateway;
          gateway = (gateway_t *) zlistx_next (gateways))
@@ -70,7 +85,7 @@ router_run_timers (router_t *self)
         //  and a gateway that missed the first one would never leave.
         if (self->draining)
             s_publish_control (self, WIRE_DRAIN);
-        self->next_beat = self->now + self->config.heartbeat_ms;
+        self->next_beat = s_after (self->now, self->config.heartbeat_ms);
     }
     if (self->now >= self->next_check) {
         s_check_gateways (self);

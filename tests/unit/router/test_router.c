@@ -96,6 +96,18 @@ s_setup_small (void **state)
     return s_setup_with (state, &s_config);
 }
 
+//  Settings so large they mean "never": the timer arithmetic must not
+//  overflow into "at once"
+static int
+s_setup_never (void **state)
+{
+    s_test_config (&s_config);
+    s_config.heartbeat_ms = INT64_MAX;
+    s_config.gateway_timeout_s = INT64_MAX;
+    s_config.drain_timeout_s = INT64_MAX;
+    return s_setup_with (state, &s_config);
+}
+
 static int
 s_teardown (void **state)
 {
@@ -816,6 +828,42 @@ test_drain_timeout (void **state)
     assert_false (s_answers (self));
 }
 
+//  Huge --heartbeat-interval, --gateway-timeout and --drain-timeout are
+//  "never", not an overflow: one BEAT at start and no busy loop of BEATs,
+//  a quiet gateway stays registered, a drain waits for DRAINED.
+static void
+test_huge_timeouts (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    s_hello (self->gw1, "gw1", "first", router_epoch (self->router));
+    char topic [WIRE_TOPIC_MAX + 1];
+    wire_topic (WIRE_TOPIC_CONTROL, topic);
+    zsock_set_subscribe (self->sub, topic);
+    int beats = 0;
+    int64_t deadline = zclock_mono () + TEST_QUIET_MS + TEST_GATEWAY_TIMEOUT_S * TEST_MS_PER_S;
+    while (zclock_mono () < deadline) {
+        wire_msg_t *msg = s_recv (self->sub, (int) (deadline - zclock_mono ()));
+        if (msg && msg->id == WIRE_BEAT)
+            beats++;
+        wire_msg_destroy (&msg);
+    }
+    assert_true (beats <= 1);
+    //  Still registered after a silence longer than any test timeout
+    s_send_verb (self->gw1, WIRE_ROOMS, 1);
+    s_skip_reply (self->gw1, WIRE_ROOM_LIST);
+
+    //  A drain waits for the gateway's DRAINED
+    zstr_send (self->actor, "DRAIN");
+    s_skip_pub (self, WIRE_DRAIN);
+    zclock_sleep (TEST_QUIET_MS);
+    assert_true (s_answers (self));
+    s_send_verb (self->gw1, WIRE_DRAINED, 0);
+    deadline = zclock_mono () + TEST_WAIT_MS;
+    while (s_answers (self) && zclock_mono () < deadline)
+        ;
+    assert_false (s_answers (self));
+}
+
 static void
 test_limits (void **state)
 {
@@ -869,6 +917,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_status_and_drain, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_drain_timeout, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_limits, s_setup_small, s_teardown),
+        cmocka_unit_test_setup_teardown (test_huge_timeouts, s_setup_never, s_teardown),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     zsys_shutdown ();
