@@ -181,6 +181,15 @@ router_publish_borrowed (router_t *self, const wire_msg_t *msg)
 //  ---------------------------------------------------------------------
 //  zchat-ctl commands
 
+//  Print a gateway's own bytes (its id or display name) into the STATUS
+//  body with control characters as '?', so they cannot end the line.
+static void
+s_print_field (FILE *stream, const char *value)
+{
+    for (const char *byte = value; *byte; byte++)
+        fputc (iscntrl ((unsigned char) *byte)? '?': *byte, stream);
+}
+
 //  The STATUS body, for the caller to free.
 static char *
 s_status_body (router_t *self)
@@ -198,8 +207,11 @@ s_status_body (router_t *self)
          gateway = (gateway_t *) zlistx_next (gateways)) {
         size_t count = 0;
         free (sessions_of_gateway (self->sessions, gateway_id (gateway), &count));
-        fprintf (stream, "gateway id=%s name=%s sessions=%zu\n", gateway_id (gateway),
-                 gateway_name (gateway), count);
+        fprintf (stream, "gateway id=");
+        s_print_field (stream, gateway_id (gateway));
+        fprintf (stream, " name=");
+        s_print_field (stream, gateway_name (gateway));
+        fprintf (stream, " sessions=%zu\n", count);
     }
     zlistx_destroy (&gateways);
     zlistx_t *rooms = rooms_sorted (self->rooms);

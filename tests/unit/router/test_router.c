@@ -828,6 +828,29 @@ test_drain_timeout (void **state)
     assert_false (s_answers (self));
 }
 
+//  A gateway's id and display name are its own bytes: one holding a line
+//  end must not add lines of its own to the STATUS body.
+static void
+test_status_hostile_names (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    s_hello (self->gw1, "gw1", "first\nrooms=99\rstate=draining", router_epoch (self->router));
+    zsock_t *odd = s_new_gateway (self, "gw\n3");
+    s_hello (odd, "gw\n3", "third", router_epoch (self->router));
+    bool ok = false;
+    char *body = s_control (self, "STATUS", &ok);
+    assert_true (ok);
+    char expected [1024];
+    snprintf (expected, sizeof (expected),
+              "state=running\nepoch=%" PRIu64 "\ngateways=2\nsessions=0\nrooms=0\n"
+              "gateway id=gw?3 name=third sessions=0\n"
+              "gateway id=gw1 name=first?rooms=99?state=draining sessions=0\n",
+              router_epoch (self->router));
+    assert_string_equal (body, expected);
+    zstr_free (&body);
+    zsock_destroy (&odd);
+}
+
 //  Huge --heartbeat-interval, --gateway-timeout and --drain-timeout are
 //  "never", not an overflow: one BEAT at start and no busy loop of BEATs,
 //  a quiet gateway stays registered, a drain waits for DRAINED.
@@ -917,6 +940,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_status_and_drain, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_drain_timeout, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_limits, s_setup_small, s_teardown),
+        cmocka_unit_test_setup_teardown (test_status_hostile_names, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_huge_timeouts, s_setup_never, s_teardown),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
