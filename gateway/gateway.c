@@ -181,8 +181,16 @@ s_send_hello (gateway_t *self)
 static void
 s_start_resync (gateway_t *self, uint64_t epoch)
 {
-    if (self->resyncing || self->state != GATEWAY_RUNNING)
+    if (self->state != GATEWAY_RUNNING)
         return;
+    if (self->resyncing) {
+        //  No WELCOME for a router timeout: our HELLO went to a router
+        //  that died before answering. Without another, input stays held
+        if (loop_now (self->loop) - self->hello_at
+            > self->config.router_timeout_s * MSEC_PER_SEC)
+            s_send_hello (self);
+        return;
+    }
     zsys_info ("gateway: resync old_epoch=%" PRIu64 " new_epoch=%" PRIu64, self->epoch, epoch);
     self->resyncing = true;
     s_send_hello (self);
