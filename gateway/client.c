@@ -180,16 +180,19 @@ s_on_line (void *arg, char *line, size_t size, int status)
     client_set_t *set = self->set;
     if (self->closing)
         return LINEBUF_STOP;
-    if (self->paused)
-        return LINEBUF_AGAIN;
-    client_set_touch (self);
+    //  Before the pause check: a dropped line is never held, so a pause
+    //  (a /join in flight) would lose its notice
     if (status == LINEBUF_TOO_LONG) {
+        client_set_touch (self);
         char notice [CLIENT_NOTICE_MAX];
         int notice_size = snprintf (notice, sizeof (notice), CLIENT_TOO_LONG_FORMAT,
                                     set->limits.max_line);
         client_write (self, notice, notice_size);
         return LINEBUF_CONTINUE;
     }
+    if (self->paused)
+        return LINEBUF_AGAIN;
+    client_set_touch (self);
     text_status_t text = text_check (line, size);
     if (text == TEXT_CONTROL) {
         client_write (self, CLIENT_CONTROL_NOTICE, strlen (CLIENT_CONTROL_NOTICE));

@@ -30,6 +30,7 @@ struct _ctx_t {
     int again_count;            //  answer CLIENT_AGAIN this many more times
     bool pause_on_open;         //  client_pause in on_opened
     bool quit_on_line;          //  "/quit" writes Bye and closes
+    bool pause_on_line;         //  "pause" pauses the client (as /join does)
     int opened;
     int closed;                 //  on_closed calls
     client_close_reason_t reason;
@@ -55,6 +56,8 @@ s_on_line (void *owner, client_t *client, const char *line, size_t size)
     strncat (ctx->lines, line, size);
     strcat (ctx->lines, "|");
     ctx->line_count++;
+    if (ctx->pause_on_line && size == 5 && memcmp (line, "pause", 5) == 0)
+        client_pause (client);
     if (ctx->quit_on_line && size == 5 && memcmp (line, "/quit", 5) == 0) {
         assert_int_equal (client_write (client, "* Bye!\r\n", 8), 0);
         ctx->inside_close = true;
@@ -283,6 +286,32 @@ test_pause_and_resume (void **state)
     client_resume (ctx->client);
     s_run (ctx, NULL, 20);
     assert_string_equal (ctx->lines, "early|a|b|");
+    s_ctx_destroy (&ctx);
+}
+
+//  A line too long that comes while the owner has paused the client (a
+//  /join in flight) is still answered: it is dropped, never held, so this
+//  is its only chance to be told
+static void
+test_too_long_while_paused (void **state)
+{
+    (void) state;
+    ctx_t *ctx = s_ctx_new (16, 4096, 0, 0, 100);
+    ctx->pause_on_line = true;
+    s_connect (ctx);
+    SEND (ctx, "pause\n" "0123456789abcdefX\n" "after\n");
+    s_run (ctx, NULL, 20);
+    assert_string_equal (ctx->lines, "pause|");
+    assert_string_equal (ctx->received, "! line too long (max 16 bytes), discarded\r\n");
+    client_resume (ctx->client);
+    s_run (ctx, NULL, 20);
+    assert_string_equal (ctx->lines, "pause|after|");
+    //  The same for a partial line already too long
+    SEND (ctx, "pause\n" "0123456789abcdefXYZ");
+    s_run (ctx, NULL, 20);
+    assert_string_equal (ctx->lines, "pause|after|pause|");
+    assert_string_equal (ctx->received, "! line too long (max 16 bytes), discarded\r\n"
+                                        "! line too long (max 16 bytes), discarded\r\n");
     s_ctx_destroy (&ctx);
 }
 
@@ -531,6 +560,7 @@ main (void)
         cmocka_unit_test (test_line_delivery),
         cmocka_unit_test (test_again_holds_and_resumes),
         cmocka_unit_test (test_pause_and_resume),
+        cmocka_unit_test (test_too_long_while_paused),
         cmocka_unit_test (test_output_coalesced),
         cmocka_unit_test (test_output_from_a_later_hook),
         cmocka_unit_test (test_cap_and_lag_notice),
