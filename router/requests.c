@@ -183,9 +183,26 @@ s_require_active_session (router_t *self, gateway_t *gateway, const wire_msg_t *
 //  ---------------------------------------------------------------------
 //  Handlers, one per verb
 
+//  True if text is printable ASCII (space to '~'), the empty string included.
+static bool
+s_printable (const char *text)
+{
+    for (const char *byte = text; *byte; byte++)
+        if (*byte < ' ' || *byte > '~')
+            return false;
+    return true;
+}
+
 static void
 s_handle_hello (router_t *self, const char *routing_id, wire_msg_t *msg)
 {
+    //  The id and name end up in logs and in STATUS lines: printable
+    //  ASCII only, so a gateway cannot forge lines there. The refusal
+    //  log names neither.
+    if (!s_printable (msg->gateway) || !s_printable (msg->text)) {
+        zsys_warning ("router: hello refused reason=unprintable-id-or-name");
+        return;
+    }
     if (!*msg->gateway || !streq (msg->gateway, routing_id)) {
         zsys_warning ("router: hello refused id=%s reason=id-mismatch", msg->gateway);
         return;

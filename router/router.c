@@ -22,6 +22,7 @@
 #include <poll.h>
 
 #define ROUTER_LINGER_MS        100     //  let last replies out at exit
+#define ROUTER_MAX_FRAME        (WIRE_TEXT_MAX * 4)  //  bytes; the largest legitimate frame is a text
 #define ROUTER_INGRESS_BATCH    1000    //  requests read per poll wake-up
 #define ROUTER_EPOCH_MASK       INT64_MAX   //  epochs are 63-bit
 #define ROUTER_PIPE_TERM        "$TERM"     //  actor pipe: stop now
@@ -68,6 +69,9 @@ s_bind (int type, const char *endpoint, int hwm, char **bound_p)
         //  takes over its old routing id.
         zsock_set_router_mandatory (sock, 1);
         zsock_set_router_handover (sock, 1);
+        //  No legitimate frame is bigger than a text field; a peer that
+        //  announces one is disconnected before the router buffers it.
+        zsock_set_maxmsgsize (sock, ROUTER_MAX_FRAME);
     }
     if (zsock_bind (sock, "%s", endpoint) == -1) {
         zsys_error ("router: bind failed endpoint=%s error=%s", endpoint, zmq_strerror (errno));

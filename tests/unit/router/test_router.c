@@ -266,12 +266,18 @@ s_subscribe (fixture_t *self, zsock_t *gateway, const char *room)
 }
 
 static void
-s_hello (zsock_t *gateway, const char *id, const char *name, uint64_t epoch)
+s_send_hello (zsock_t *gateway, const char *id, const char *name)
 {
     wire_msg_t *hello = wire_msg_new (WIRE_HELLO);
     wire_msg_set_gateway (hello, id);
     wire_msg_set_text (hello, name);
     s_send (gateway, hello);
+}
+
+static void
+s_hello (zsock_t *gateway, const char *id, const char *name, uint64_t epoch)
+{
+    s_send_hello (gateway, id, name);
     wire_msg_t *welcome = s_expect_reply (gateway, WIRE_WELCOME);
     assert_true (welcome->epoch == epoch);
     wire_msg_destroy (&welcome);
@@ -834,17 +840,21 @@ static void
 test_status_hostile_names (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    s_hello (self->gw1, "gw1", "first\nrooms=99\rstate=draining", router_epoch (self->router));
+    //  Line ends in a HELLO's name or id would forge lines in STATUS and in
+    //  the log: such a HELLO is refused (no WELCOME), the gateway unknown
+    s_send_hello (self->gw1, "gw1", "first\nrooms=99\rstate=draining");
     zsock_t *odd = s_new_gateway (self, "gw\n3");
-    s_hello (odd, "gw\n3", "third", router_epoch (self->router));
+    s_send_hello (odd, "gw\n3", "third");
+    s_expect_quiet (self, self->gw1);
+    s_expect_quiet (self, odd);
+    s_hello (self->gw2, "gw2", "second", router_epoch (self->router));
     bool ok = false;
     char *body = s_control (self, "STATUS", &ok);
     assert_true (ok);
     char expected [1024];
     snprintf (expected, sizeof (expected),
-              "state=running\nepoch=%" PRIu64 "\ngateways=2\nsessions=0\nrooms=0\n"
-              "gateway id=gw?3 name=third sessions=0\n"
-              "gateway id=gw1 name=first?rooms=99?state=draining sessions=0\n",
+              "state=running\nepoch=%" PRIu64 "\ngateways=1\nsessions=0\nrooms=0\n"
+              "gateway id=gw2 name=second sessions=0\n",
               router_epoch (self->router));
     assert_string_equal (body, expected);
     zstr_free (&body);
