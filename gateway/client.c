@@ -36,6 +36,7 @@
 #define CLIENT_LAGGED_FORMAT    "! lagged: %" PRIu64 " messages skipped\r\n"
 
 static void s_update_interest (client_t *self);
+static void s_peer_gone (client_t *self);
 
 //  --- output ---------------------------------------------------------------
 
@@ -59,7 +60,7 @@ int
 client_write (client_t *self, const char *data, size_t size)
 {
     assert (self);
-    if (self->closing)
+    if (self->closing || self->out_dead)
         return -1;
     size_t used = outbuf_used (&self->output);
     if (used + size > self->set->limits.outbuf_max
@@ -81,6 +82,8 @@ client_write (client_t *self, const char *data, size_t size)
 void
 client_notice (client_t *self, const char *text, size_t size)
 {
+    if (self->out_dead)
+        return;
     if (s_output_append (self, text, size))
         self->skipped++;
 }
@@ -138,7 +141,7 @@ client_flush (client_t *self)
         if (self->closing)
             client_finish (self);
         else
-            client_close (self, CLIENT_CLOSE_ERROR);
+            s_peer_gone (self);
         return;
     }
 }
@@ -158,6 +161,14 @@ s_update_interest (client_t *self)
 {
     if (self->fd == -1)
         return;
+    if (self->unwatched) {
+        if (!s_can_read (self))
+            return;
+        self->unwatched = false;
+        if (loop_add (self->set->loop, self->fd, LOOP_READABLE, client_on_io, self))
+            client_close (self, CLIENT_CLOSE_ERROR);
+        return;
+    }
     int interest = 0;
     if (s_can_read (self))
         interest |= LOOP_READABLE;
@@ -288,11 +299,12 @@ client_on_io (loop_t *loop, int fd, int events, void *arg)
             s_read (self);
         else
         if (events & LOOP_ERROR) {
-            //  Hang-up or reset while we are not reading: it is dead
+            //  Hang-up or reset while we are not reading: dead if
+            //  closing, else what it sent still waits for the owner
             if (self->closing)
                 client_finish (self);
             else
-                client_close (self, CLIENT_CLOSE_ERROR);
+                s_peer_gone (self);
         }
     }
     if (self->fd != -1 && (events & LOOP_WRITABLE) && self->want_write)
@@ -300,6 +312,26 @@ client_on_io (loop_t *loop, int fd, int events, void *arg)
 }
 
 //  --- closing --------------------------------------------------------------
+
+//  The peer can no longer receive (a send failed, or it hung up while its
+//  input waited for the owner): drop our output, but keep what it sent
+//  before (printf 'hi\n' | nc) for the owner; reading it ends in EOF,
+//  which closes the client. A hang-up is reported even without interest,
+//  so while its input waits the socket leaves the loop, and
+//  s_update_interest brings it back when the owner takes input again.
+static void
+s_peer_gone (client_t *self)
+{
+    self->out_dead = true;
+    self->want_write = false;
+    self->skipped = 0;
+    client_output_free (self);
+    if (!s_can_read (self) && !self->unwatched) {
+        loop_remove (self->set->loop, self->fd);
+        self->unwatched = true;
+    }
+    s_update_interest (self);
+}
 
 //  Close the socket now. Unread input is read away first where possible,
 //  since close () with unread input sends RST instead of FIN.

@@ -37,6 +37,8 @@ struct _client_t {
     bool in_pending : 1;        //  on the pending-write list
     bool in_reap : 1;           //  on the reap list
     bool in_held : 1;           //  on the held list
+    bool out_dead : 1;          //  the peer cannot receive: output dropped
+    bool unwatched : 1;         //  out of the loop: hung up while not reading
     linebuf_t input;            //  partial or held input
     outbuf_t output;            //  output queue
     uint64_t skipped;           //  lines skipped since the last lag notice

@@ -315,6 +315,34 @@ test_too_long_while_paused (void **state)
     s_ctx_destroy (&ctx);
 }
 
+//  A client that sends a line and closes at once (printf 'hi\n' | nc),
+//  while its login is in flight: its line is still delivered once the
+//  owner resumes it, though the socket hung up (and our output to it
+//  failed) meanwhile; then it closes as disconnected
+static void
+test_peer_gone_while_paused (void **state)
+{
+    (void) state;
+    for (int variant = 0; variant < 2; variant++) {
+        ctx_t *ctx = s_ctx_new (64, 4096, 0, 0, 100);
+        ctx->pause_on_open = true;
+        s_connect (ctx);
+        SEND (ctx, "early\n");
+        close (ctx->peer);
+        ctx->peer = -1;
+        if (variant == 1)           //  the welcome meets the closed socket
+            assert_int_equal (client_write (ctx->client, "welcome\r\n", 9), 0);
+        s_run (ctx, NULL, 20);
+        assert_int_equal (ctx->closed, 0);
+        client_resume (ctx->client);
+        assert_true (s_run (ctx, s_closed, RUN_MAX_MS));
+        assert_string_equal (ctx->lines, "early|");
+        assert_int_equal (ctx->reason, CLIENT_CLOSE_EOF);
+        assert_true (s_run (ctx, s_set_empty, RUN_MAX_MS));
+        s_ctx_destroy (&ctx);
+    }
+}
+
 static void
 test_output_coalesced (void **state)
 {
@@ -561,6 +589,7 @@ main (void)
         cmocka_unit_test (test_again_holds_and_resumes),
         cmocka_unit_test (test_pause_and_resume),
         cmocka_unit_test (test_too_long_while_paused),
+        cmocka_unit_test (test_peer_gone_while_paused),
         cmocka_unit_test (test_output_coalesced),
         cmocka_unit_test (test_output_from_a_later_hook),
         cmocka_unit_test (test_cap_and_lag_notice),
