@@ -11,6 +11,7 @@ struct _gateway_t {
     char *id;               //  routing id, as sent in HELLO
     char *name;             //  display name from HELLO
     int64_t last_seen;      //  zclock_mono of its last message
+    bool rejoined;          //  came back after being dropped as lost
 };
 
 gateway_t *
@@ -65,4 +66,18 @@ gateway_touch (gateway_t *self, int64_t now)
 {
     assert (self);
     self->last_seen = now;
+}
+
+bool
+gateway_rejoined (gateway_t *self)
+{
+    assert (self);
+    return self->rejoined;
+}
+
+void
+gateway_set_rejoined (gateway_t *self, bool rejoined)
+{
+    assert (self);
+    self->rejoined = rejoined;
 }

@@ -37,4 +37,12 @@ int64_t
 void
     gateway_touch (gateway_t *self, int64_t now);
 
+//  True if this gateway registered again after the router had dropped
+//  it as lost: the rooms saw its users leave, so its resync LOGINs must
+//  announce them again.
+bool
+    gateway_rejoined (gateway_t *self);
+void
+    gateway_set_rejoined (gateway_t *self, bool rejoined);
+
 #endif

@@ -14,6 +14,7 @@
 
 #define ROUTER_TEXT_SHUTDOWN    "Server shutting down..."
 #define ROUTER_REASON_LOST      "connection lost"
+#define ROUTER_LOST_MAX         1024    //  lost gateway ids remembered
 
 //  Settings are any int64 >= 0 (common/config.c): a huge one means
 //  "never", so these saturate instead of overflowing into "at once".
@@ -71,8 +72,14 @@ s_check_gateways (router_t *self)
     zlistx_t *gateways = gateways_sorted (self->gateways);
     for (gateway_t *gateway = (gateway_t *) zlistx_first (gateways); gateway;
          gateway = (gateway_t *) zlistx_next (gateways))
-        if (self->now - gateway_last_seen (gateway) > timeout_ms)
+        if (self->now - gateway_last_seen (gateway) > timeout_ms) {
+            //  Remember it: if it comes back (a partition, a stall), its
+            //  re-registered users must be announced again
+            if (zhashx_size (self->lost) >= ROUTER_LOST_MAX)
+                zhashx_purge (self->lost);
+            zhashx_update (self->lost, gateway_id (gateway), (void *) 1);
             router_gateway_drop (self, gateway, "lost", ROUTER_REASON_LOST);
+        }
     zlistx_destroy (&gateways);
 }
 

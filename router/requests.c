@@ -212,6 +212,8 @@ s_handle_hello (router_t *self, const char *routing_id, wire_msg_t *msg)
         router_gateway_drop (self, gateway, "restarted", ROUTER_REASON_RESTART);
     gateway = gateways_add (self->gateways, routing_id, msg->text, self->now);
     assert (gateway);
+    gateway_set_rejoined (gateway, zhashx_lookup (self->lost, routing_id) != NULL);
+    zhashx_delete (self->lost, routing_id);
     zhashx_delete (self->unknown, routing_id);
     zsys_info ("router: gateway registered id=%s name=%s", routing_id, msg->text);
 
@@ -237,7 +239,9 @@ s_handle_login (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
     if (s_refuse_if_draining (self, gateway, msg))
         return;
-    bool resync = streq (msg->text, ROUTER_LOGIN_RESYNC);
+    //  A resync LOGIN is silent (the rooms never saw the session leave),
+    //  unless its gateway had been dropped as lost meanwhile
+    bool resync = streq (msg->text, ROUTER_LOGIN_RESYNC) && !gateway_rejoined (gateway);
     char name [CHAT_ROOM_MAX + 1];
     const char *requested_room = *msg->room? msg->room: CHAT_DEFAULT_ROOM;
     if (s_check_room (self, gateway, msg, requested_room, name) == -1)

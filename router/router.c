@@ -97,6 +97,8 @@ router_new (const router_config_t *config)
     self->rooms = rooms_new ((size_t) config->max_rooms);
     self->unknown = zhashx_new ();
     assert (self->unknown);
+    self->lost = zhashx_new ();
+    assert (self->lost);
 
     self->ingress = s_bind (ZMQ_ROUTER, config->ingress, CHAT_UPLINK_HWM,
                             &self->ingress_endpoint);
@@ -131,6 +133,7 @@ router_destroy (router_t **self_p)
     zstr_free (&self->publish_endpoint);
     zstr_free (&self->ingress_endpoint);
     zhashx_destroy (&self->unknown);
+    zhashx_destroy (&self->lost);
     rooms_destroy (&self->rooms);
     nicks_destroy (&self->nicks);
     sessions_destroy (&self->sessions);

@@ -34,6 +34,7 @@ struct _router_t {
     nicks_t *nicks;                 //  nickname -> session id
     rooms_t *rooms;                 //  room name -> room
     zhashx_t *unknown;              //  unregistered routing id -> last RESYNC time
+    zhashx_t *lost;                 //  ids of gateways dropped as lost (set)
     bool draining;                  //  drain started: refuse new lines
     bool finished;                  //  drain over: leave the loop
     int64_t now;                    //  zclock_mono at the start of this pass

@@ -737,6 +737,12 @@ test_gateway_timeout_and_bye (void **state)
     char *nick = s_login (self->gw2, 3, "alice", "general", "resync");
     assert_string_equal (nick, "alice");
     zstr_free (&nick);
+    //  gw2 had been dropped as lost, and the room saw its users leave:
+    //  its resync LOGIN is announced, not silent
+    wire_msg_t *joined = s_expect_pub (self, WIRE_JOINED);
+    assert_string_equal (joined->nick, "alice");
+    assert_string_equal (joined->gateway, "gw2");
+    wire_msg_destroy (&joined);
 }
 
 static void
