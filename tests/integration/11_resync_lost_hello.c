@@ -1,5 +1,5 @@
 /*  =========================================================================
-    12_resync_lost_hello.c - a router that dies before answering HELLO
+    11_resync_lost_hello.c - a router that dies before answering HELLO
 
     The router dies; a new one comes up, publishes BEAT with its epoch, and
     dies too, after the gateway's HELLO reached it but before it answered
