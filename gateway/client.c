@@ -67,8 +67,10 @@ client_write (client_t *self, const char *data, size_t size)
     ||  s_output_append (self, data, size)) {
         self->skipped++;
         int64_t now = loop_now (self->set->loop);
-        if (self->stuck_since == 0)
+        if (self->stuck_since == 0) {
             self->stuck_since = now;
+            client_set_stuck_add (self);
+        }
         else
         if (self->set->limits.stuck_timeout_ms > 0
         &&  now - self->stuck_since >= self->set->limits.stuck_timeout_ms)
@@ -100,6 +102,7 @@ client_flush (client_t *self)
         if (used == 0) {
             outbuf_drained (&self->output, set->outbufs);
             self->stuck_since = 0;
+            client_set_stuck_remove (self);
             if (self->skipped > 0 && !self->closing) {
                 char notice [CLIENT_NOTICE_MAX];
                 int size = snprintf (notice, sizeof (notice), CLIENT_LAGGED_FORMAT, self->skipped);
@@ -325,6 +328,8 @@ s_peer_gone (client_t *self)
     self->out_dead = true;
     self->want_write = false;
     self->skipped = 0;
+    self->stuck_since = 0;
+    client_set_stuck_remove (self);
     client_output_free (self);
     if (!s_can_read (self) && !self->unwatched) {
         loop_remove (self->set->loop, self->fd);
@@ -352,6 +357,7 @@ client_finish (client_t *self)
     close (self->fd);
     self->fd = -1;
     client_output_free (self);
+    client_set_stuck_remove (self);
     if (self->closing)
         client_list_remove (&set->closing, self);
     client_set_reap_add (self);
@@ -366,6 +372,7 @@ client_close (client_t *self, client_close_reason_t reason)
     client_set_t *set = self->set;
     self->closing = true;
     self->reason = reason;
+    client_set_stuck_remove (self);
     client_list_remove (&set->idle, self);
     client_list_append (&set->closing, self);
     client_set_reap_add (self);

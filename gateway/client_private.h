@@ -39,6 +39,7 @@ struct _client_t {
     bool in_held : 1;           //  on the held list
     bool out_dead : 1;          //  the peer cannot receive: output dropped
     bool unwatched : 1;         //  out of the loop: hung up while not reading
+    bool in_stuck : 1;          //  on the stuck list
     linebuf_t input;            //  partial or held input
     outbuf_t output;            //  output queue
     uint64_t skipped;           //  lines skipped since the last lag notice
@@ -50,6 +51,8 @@ struct _client_t {
     client_t *pending_next;     //  pending-write list
     client_t *reap_next;        //  reap list
     client_t *held_next;        //  held list
+    client_t *stuck_prev;       //  stuck list (oldest stuck_since first)
+    client_t *stuck_next;       //  stuck list
 };
 
 typedef struct {
@@ -69,6 +72,7 @@ struct _client_set_t {
     client_list_t closing;           //  closing clients with an open fd
     client_list_t pending;           //  clients with output to flush (pending_next)
     client_list_t held;              //  clients holding a refused line (held_next)
+    client_list_t stuck;             //  open clients with stuck_since set, oldest first
     client_t *reap;             //  clients to notify or free (reap_next)
     size_t held_dead;           //  dead clients only the held list still links
     int tick_timer;             //  idle and linger checks
@@ -99,6 +103,14 @@ void
     client_set_reap_add (client_t *client);
 void
     client_set_held_add (client_t *client);
+
+//  A full queue refused a line (stuck_since set): the tick closes client
+//  once it stays so for the stuck timeout. Removed when the queue drains
+//  or the client closes. Both idempotent.
+void
+    client_set_stuck_add (client_t *client);
+void
+    client_set_stuck_remove (client_t *client);
 
 //  --- client.c: one connection's I/O -----------------------------------------
 

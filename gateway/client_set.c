@@ -8,13 +8,14 @@
     held list (clients whose owner answered CLIENT_AGAIN) and the reap
     list. A late loop hook flushes every pending client once per pass,
     tells the owner of closed clients and frees dead ones; a tick closes
-    idle clients and finishes lingering ones; the keep timer gives back
+    idle clients and stuck ones (the stuck list: clients whose full queue
+    refused a line, oldest first) and finishes lingering ones; the keep timer gives back
     output queues that stayed empty (see outbuf.h).
     =========================================================================
 */
 #include "client_private.h"
 
-#define CLIENT_TICK_MS          1000        //  idle / linger check period
+#define CLIENT_TICK_MS          1000        //  idle / stuck / linger check period
 #define CLIENT_TICK_MIN_MS      10          //  fastest check period (tests)
 #define CLIENT_TICK_DIVISOR     4           //  checks per (smallest) timeout
 #define CLIENT_KEEP_MS          250         //  an empty queue is kept this long (at least)
@@ -106,6 +107,42 @@ client_set_held_add (client_t *self)
     held->tail = self;
 }
 
+//  Appended as stuck_since is set (loop time never goes back), so the
+//  list stays ordered by stuck_since and the tick looks at its head only.
+void
+client_set_stuck_add (client_t *self)
+{
+    client_set_t *set = self->set;
+    if (self->in_stuck || set->limits.stuck_timeout_ms <= 0)
+        return;
+    self->in_stuck = true;
+    self->stuck_prev = set->stuck.tail;
+    self->stuck_next = NULL;
+    if (set->stuck.tail)
+        set->stuck.tail->stuck_next = self;
+    else
+        set->stuck.head = self;
+    set->stuck.tail = self;
+}
+
+void
+client_set_stuck_remove (client_t *self)
+{
+    if (!self->in_stuck)
+        return;
+    client_list_t *stuck = &self->set->stuck;
+    if (self->stuck_prev)
+        self->stuck_prev->stuck_next = self->stuck_next;
+    else
+        stuck->head = self->stuck_next;
+    if (self->stuck_next)
+        self->stuck_next->stuck_prev = self->stuck_prev;
+    else
+        stuck->tail = self->stuck_prev;
+    self->stuck_prev = self->stuck_next = NULL;
+    self->in_stuck = false;
+}
+
 //  --- the set's periodic tick and end-of-pass hook ------------------------
 
 static int
@@ -126,6 +163,11 @@ s_tick (loop_t *loop, int timer_id, void *arg)
             client_close (client, CLIENT_CLOSE_IDLE);
         }
     }
+    //  A client whose queue filled and got no output since is stuck too:
+    //  oldest first, stop at the first one still inside the timeout
+    int64_t stuck_ms = self->limits.stuck_timeout_ms;
+    while (self->stuck.head && now - self->stuck.head->stuck_since >= stuck_ms)
+        client_close (self->stuck.head, CLIENT_CLOSE_STUCK);
     client_t *client = self->closing.head;
     while (client) {
         client_t *next = client->next;
@@ -264,6 +306,8 @@ client_set_new (loop_t *loop, const client_limits_t *limits,
         tick_ms = MIN (tick_ms, limits->idle_timeout_ms / CLIENT_TICK_DIVISOR);
     if (limits->linger_ms > 0)
         tick_ms = MIN (tick_ms, limits->linger_ms / CLIENT_TICK_DIVISOR);
+    if (limits->stuck_timeout_ms > 0)
+        tick_ms = MIN (tick_ms, limits->stuck_timeout_ms / CLIENT_TICK_DIVISOR);
     tick_ms = MAX (tick_ms, CLIENT_TICK_MIN_MS);
     self->flushed_pass = loop_pass (loop) - 1;
     self->tick_timer = loop_timer_add (loop, tick_ms, true, s_tick, self);

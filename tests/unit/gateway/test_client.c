@@ -425,6 +425,51 @@ test_stuck_client_closed (void **state)
     s_ctx_destroy (&ctx);
 }
 
+//  A client whose queue filled and then gets no more output is still
+//  closed as stuck: the tick checks it, not only the next client_write.
+static void
+test_stuck_without_more_output (void **state)
+{
+    (void) state;
+    ctx_t *ctx = s_ctx_new (64, 256, 0, 30, 20);
+    s_connect (ctx);
+    ctx->peer_muted = true;
+    //  Fill the kernel buffer behind the client's back
+    char filler [1024];
+    memset (filler, 'f', sizeof (filler));
+    while (write (client_fd_for_test (ctx), filler, sizeof (filler)) > 0)
+        ;
+    //  Then fill the queue past the cap, once, and write nothing more
+    static const char line [] = "0123456789012345678901234567890123456789\r\n";
+    int refused = 0;
+    for (int count = 0; count < 10; count++)
+        if (client_write (ctx->client, line, sizeof (line) - 1))
+            refused++;
+    assert_true (refused > 0);
+    assert_true (s_run (ctx, s_closed, 500));
+    assert_int_equal (ctx->reason, CLIENT_CLOSE_STUCK);
+    //  A closed client left the stuck list: the set empties once the peer reads
+    ctx->peer_muted = false;
+    assert_true (s_run (ctx, s_set_empty, RUN_MAX_MS));
+    ctx->client = NULL;
+    s_ctx_destroy (&ctx);
+}
+
+//  A queue that drains in time is not stuck, however long the client lives.
+static void
+test_drained_queue_not_stuck (void **state)
+{
+    (void) state;
+    ctx_t *ctx = s_ctx_new (64, 20, 0, 30, 20);
+    s_connect (ctx);
+    assert_int_equal (client_write (ctx->client, "0123456789abcdef\r\n", 18), 0);
+    assert_int_equal (client_write (ctx->client, "x\r\n", 3), -1);
+    assert_true (s_run (ctx, s_received_lagged, RUN_MAX_MS));
+    s_run (ctx, NULL, 100);
+    assert_int_equal (ctx->closed, 0);
+    s_ctx_destroy (&ctx);
+}
+
 static void
 test_idle_close (void **state)
 {
@@ -594,6 +639,8 @@ main (void)
         cmocka_unit_test (test_output_from_a_later_hook),
         cmocka_unit_test (test_cap_and_lag_notice),
         cmocka_unit_test (test_stuck_client_closed),
+        cmocka_unit_test (test_stuck_without_more_output),
+        cmocka_unit_test (test_drained_queue_not_stuck),
         cmocka_unit_test (test_idle_close),
         cmocka_unit_test (test_quit_flushes_then_fin),
         cmocka_unit_test (test_peer_eof),
