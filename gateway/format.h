@@ -104,6 +104,7 @@ size_t
 //  Fixed texts, for format_notice / format_error.
 #define FORMAT_BYE              "Bye!"
 #define FORMAT_LOST_ROUTER      "lost contact with the server; reconnecting..."
+#define FORMAT_BUSY             "server busy, try again later"
 #define FORMAT_ROUTER_BACK      "reconnected to the server"
 #define FORMAT_SHUTTING_DOWN    "This gateway is shutting down; please reconnect."
 

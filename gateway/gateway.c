@@ -72,6 +72,7 @@ struct _gateway_t {
     int64_t hello_at;               //  when HELLO last went up
     int64_t last_beat;              //  when the last BEAT arrived
     bool router_lost;               //  clients were told the router is gone
+    bool busy_logged;               //  "refusing clients" was logged (once per spell)
     size_t closing_clients;         //  clients when drain/shutdown began
 };
 
@@ -98,6 +99,22 @@ s_on_opened (void *owner, client_t *client)
                       CLIENT_CLOSE_DRAIN: CLIENT_CLOSE_SHUTDOWN);
         return;
     }
+    //  The uplink is full and --queue-max requests wait in the relay
+    //  (router away or slow): a new session would only queue one more
+    //  LOGIN, and its client cannot even be seen leaving while its input
+    //  is held for the login. Refuse it, so the queue stays bounded.
+    size_t queued = relay_queued (self->relay);
+    if (self->config.queue_max > 0 && queued >= (size_t) self->config.queue_max) {
+        if (!self->busy_logged) {
+            zsys_warning ("gateway: busy, refusing clients queued=%zu", queued);
+            self->busy_logged = true;
+        }
+        format_error (self->format, FORMAT_BUSY);
+        client_write (client, format_data (self->format), format_size (self->format));
+        client_close (client, CLIENT_CLOSE_REFUSED);
+        return;
+    }
+    self->busy_logged = false;
     session_t *session = session_new (&self->ctx, client);
     client_set_owner_data (client, session);
     sessions_insert (self->sessions, session);

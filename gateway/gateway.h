@@ -28,6 +28,8 @@ typedef struct {
     int64_t stuck_timeout_s;        //  0 = never
     int64_t sub_hwm;                //  messages
     int64_t uplink_hwm;             //  messages
+    int64_t queue_max;              //  requests waiting past a full uplink before
+                                    //  new clients are refused; 0 = no limit
     int64_t router_timeout_s;
     int64_t heartbeat_interval_ms;
     int64_t backlog;                //  listen backlog

@@ -16,6 +16,7 @@
 #define MAIN_DRAIN_LINGER_MS    2000    //  wait for a client's EOF after our FIN
 #define MAIN_EXIT_CONFIG        2
 #define MAIN_BACKLOG            4096    //  listen backlog default
+#define MAIN_QUEUE_MAX          CHAT_UPLINK_HWM //  requests waiting in the gateway before "busy"
 
 int
 main (int argc, char **argv)
@@ -37,6 +38,7 @@ main (int argc, char **argv)
         .stuck_timeout_s = CHAT_STUCK_TIMEOUT_S,
         .sub_hwm = CHAT_SUB_HWM,
         .uplink_hwm = CHAT_UPLINK_HWM,
+        .queue_max = MAIN_QUEUE_MAX,
         .router_timeout_s = CHAT_ROUTER_TIMEOUT_S,
         .heartbeat_interval_ms = CHAT_HEARTBEAT_MS,
         .backlog = MAIN_BACKLOG,
@@ -68,6 +70,9 @@ main (int argc, char **argv)
           "high-water mark of the room traffic socket (messages)" },
         { "uplink-hwm", "ZCHAT_UPLINK_HWM", CONFIG_INT, &config.uplink_hwm,
           "high-water mark of the uplink to the router (messages)" },
+        { "queue-max", "ZCHAT_QUEUE_MAX", CONFIG_INT, &config.queue_max,
+          "gateway requests (LOGIN, LOGOUT, ...) that may wait past a full uplink; "
+          "at that, new clients are refused: server busy (0 = no limit)" },
         { "router-timeout", "ZCHAT_ROUTER_TIMEOUT", CONFIG_INT, &config.router_timeout_s,
           "seconds without a router beat before clients are told" },
         { "heartbeat-interval", "ZCHAT_HEARTBEAT_INTERVAL", CONFIG_INT,

@@ -32,13 +32,19 @@ struct _relay_t {
     bool sub_pending;           //  the SUB may have input: read it
     relay_events_t events;      //  owner's handlers
     void *owner;                //  their argument
-    zlistx_t *backlog;          //  wire_msg_t waiting for uplink room, in order
+    zlistx_t *backlog;          //  relay_item_t waiting for uplink room, in order
     bool verbose;               //  per-message traces (debug)
     bool blocked;               //  a try_send failed; on_writable is owed
     bool muted;                 //  drop received messages (shutting down)
     int wakeup_timer;           //  pending zero-delay timer, or 0
     int linger_ms;              //  how long queued sends may take at exit
 };
+
+//  A queued request, and where its sender keeps its ticket (or NULL).
+typedef struct {
+    wire_msg_t *msg;            //  the request
+    void **ticket_p;            //  set to our list handle; NULLed when we leave
+} relay_item_t;
 
 //  An edge: mark the socket; the before-sleep hook reads it.
 static void
@@ -63,7 +69,26 @@ s_on_hook (loop_t *loop, void *arg)
 static void
 s_backlog_destroy (void **item_p)
 {
-    wire_msg_destroy ((wire_msg_t **) item_p);
+    relay_item_t *item = (relay_item_t *) *item_p;
+    if (item->ticket_p)
+        *item->ticket_p = NULL;
+    wire_msg_destroy (&item->msg);
+    free (item);
+    *item_p = NULL;
+}
+
+//  Queue *msg_p at the end of the backlog (it becomes ours).
+static void
+s_backlog_add (relay_t *self, wire_msg_t **msg_p, void **ticket_p)
+{
+    relay_item_t *item = (relay_item_t *) zmalloc (sizeof (relay_item_t));
+    assert (item);
+    item->msg = *msg_p;
+    item->ticket_p = ticket_p;
+    *msg_p = NULL;
+    void *handle = zlistx_add_end (self->backlog, item);
+    if (ticket_p)
+        *ticket_p = handle;
 }
 
 //  Watch sock's ZMQ_FD (edge-triggered); *fd_p is set once it is in.
@@ -158,9 +183,9 @@ s_write (relay_t *self, const wire_msg_t *msg, int flags)
 static void
 s_flush_backlog (relay_t *self)
 {
-    wire_msg_t *msg;
-    while ((msg = (wire_msg_t *) zlistx_first (self->backlog))) {
-        if (s_write (self, msg, ZMQ_DONTWAIT)) {
+    relay_item_t *item;
+    while ((item = (relay_item_t *) zlistx_first (self->backlog))) {
+        if (s_write (self, item->msg, ZMQ_DONTWAIT)) {
             int events = zsock_events (self->dealer);
             self->dealer_pending = (events & (ZMQ_POLLIN | ZMQ_POLLOUT)) != 0;
             break;
@@ -181,9 +206,9 @@ relay_destroy (relay_t **self_p)
     if (self->dealer) {
         //  Give what is still queued (BYE, DRAINED) its linger time
         zsock_set_sndtimeo (self->dealer, self->linger_ms);
-        wire_msg_t *msg;
-        while ((msg = (wire_msg_t *) zlistx_first (self->backlog))
-        &&     s_write (self, msg, 0) == 0)
+        relay_item_t *item;
+        while ((item = (relay_item_t *) zlistx_first (self->backlog))
+        &&     s_write (self, item->msg, 0) == 0)
             zlistx_delete (self->backlog, zlistx_cursor (self->backlog));
     }
     if (self->dealer_fd != -1)
@@ -223,15 +248,45 @@ relay_try_send (relay_t *self, wire_msg_t **msg_p)
 void
 relay_send (relay_t *self, wire_msg_t **msg_p)
 {
+    relay_send_tracked (self, msg_p, NULL);
+}
+
+void
+relay_send_tracked (relay_t *self, wire_msg_t **msg_p, void **ticket_p)
+{
     assert (self);
     assert (msg_p && *msg_p);
+    if (ticket_p)
+        *ticket_p = NULL;
     if (zlistx_size (self->backlog) == 0
     &&  s_write (self, *msg_p, ZMQ_DONTWAIT) == 0) {
         wire_msg_destroy (msg_p);
         return;
     }
-    zlistx_add_end (self->backlog, *msg_p);
-    *msg_p = NULL;
+    s_backlog_add (self, msg_p, ticket_p);
+}
+
+bool
+relay_retract (relay_t *self, void **ticket_p)
+{
+    assert (self);
+    assert (ticket_p);
+    void *handle = *ticket_p;
+    if (!handle)
+        return false;
+    relay_item_t *item = (relay_item_t *) zlistx_handle_item (handle);
+    assert (item && item->ticket_p == ticket_p);
+    item->ticket_p = NULL;
+    *ticket_p = NULL;
+    zlistx_delete (self->backlog, handle);
+    return true;
+}
+
+size_t
+relay_queued (relay_t *self)
+{
+    assert (self);
+    return zlistx_size (self->backlog);
 }
 
 bool

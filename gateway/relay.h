@@ -14,7 +14,8 @@
     on_writable tells it when to offer lines again. relay_send is for the
     gateway's own requests (LOGIN, JOIN, LOGOUT, ...): at the high-water
     mark they wait in an internal queue, in order, and are sent first
-    when the uplink has room. Nothing is silently dropped.
+    when the uplink has room. Nothing is silently dropped; a queued LOGIN
+    whose client has gone is taken back by its sender (relay_retract).
     =========================================================================
 */
 #ifndef RELAY_H_INCLUDED
@@ -66,6 +67,26 @@ int
 //  at the high-water mark it is queued and sent first when there is room.
 void
     relay_send (relay_t *self, wire_msg_t **msg_p);
+
+//  relay_send for a request the caller may want back (a LOGIN): when it
+//  has to wait in the queue, *ticket_p is set to its place there, else
+//  NULL; the relay sets *ticket_p back to NULL when the request leaves
+//  the queue (sent). *ticket_p must stay valid until then, or until
+//  relay_retract.
+void
+    relay_send_tracked (relay_t *self, wire_msg_t **msg_p, void **ticket_p);
+
+//  Take back a request relay_send_tracked queued, if it is still waiting:
+//  returns true when it was dropped unsent, false when it already went
+//  up (or *ticket_p is NULL). Sets *ticket_p to NULL. So a client that
+//  leaves before its LOGIN went up costs neither LOGIN nor LOGOUT, and
+//  connection churn while the router is away does not grow the queue.
+bool
+    relay_retract (relay_t *self, void **ticket_p);
+
+//  Number of the gateway's own requests waiting in the internal queue.
+size_t
+    relay_queued (relay_t *self);
 
 //  True while sends are being refused (relay_try_send failed and the
 //  uplink has not drained yet).

@@ -34,6 +34,7 @@ struct _session_t {
     bool resyncing;                     //  resyncing: input held until LOGGED_IN
     bool resync_wait;                   //  resync LOGIN held until our room is live
     bool refused;                       //  the router refused our LOGIN: no LOGOUT
+    void *login_ticket;                 //  our LOGIN while it waits in the relay's queue
     subs_member_t member;               //  our place in a room's member array;
                                         //  its id is the client id, our key on the wire
 };
@@ -46,7 +47,9 @@ s_send_login (session_t *self, const char *text)
     wire_msg_set_nick (msg, self->state == SESSION_CHATTING? self->nick: "");
     wire_msg_set_room (msg, subs_room_name (self->room));
     wire_msg_set_text (msg, text);
-    relay_send (self->ctx->relay, &msg);
+    //  A LOGIN still queued (resync before it left) is replaced, not doubled
+    relay_retract (self->ctx->relay, &self->login_ticket);
+    relay_send_tracked (self->ctx->relay, &msg, &self->login_ticket);
 }
 
 static void
@@ -96,7 +99,11 @@ session_destroy (session_t **self_p, const char *reason)
     if (!self)
         return;
     subs_member_remove (&self->member);
-    if (!self->ctx->silent && self->state != SESSION_WAITING && !self->refused) {
+    //  A LOGIN that never left the relay's queue is taken back: the router
+    //  never heard of us, so no LOGOUT either (churn while the router is
+    //  away must not grow the queue)
+    bool unsent = relay_retract (self->ctx->relay, &self->login_ticket);
+    if (!unsent && !self->ctx->silent && self->state != SESSION_WAITING && !self->refused) {
         wire_msg_t *msg = wire_msg_new (WIRE_LOGOUT);
         msg->client = self->member.id;
         wire_msg_set_text (msg, reason);

@@ -19,6 +19,8 @@
 #define TEST_GATEWAY        "gw-test"
 #define TEST_TIMEOUT_MS     1000
 #define TEST_BUFFER         8192
+#define TEST_FILL_MAX       1000000     //  requests to fill an inproc uplink (bound)
+#define TEST_FILLER_CLIENT  999999      //  client id of the filler requests
 
 typedef struct {
     loop_t *loop;
@@ -475,6 +477,50 @@ test_close_before_login_is_silent (void **state)
     assert_int_equal (fixture->unsubscribed, 1);
 }
 
+//  Fill the uplink (the router does not read) until requests queue in
+//  the relay; returns how many are queued.
+static size_t
+s_fill_uplink (fixture_t *fixture)
+{
+    for (int count = 0; count < TEST_FILL_MAX && relay_queued (fixture->relay) == 0; count++) {
+        wire_msg_t *msg = wire_msg_new (WIRE_LOGOUT);
+        msg->client = TEST_FILLER_CLIENT;
+        wire_msg_set_text (msg, "filler");
+        relay_send (fixture->relay, &msg);
+    }
+    assert_int_equal (relay_queued (fixture->relay), 1);
+    return relay_queued (fixture->relay);
+}
+
+//  A client that goes away while its LOGIN still waits in the relay's
+//  queue takes the LOGIN back and sends no LOGOUT: connection churn while
+//  the router is away does not grow the queue.
+static void
+test_close_while_login_queued (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    size_t queued = s_fill_uplink (fixture);
+    s_room_live (fixture, "general");
+    assert_int_equal (session_state (fixture->session), SESSION_LOGGING_IN);
+    assert_int_equal (relay_queued (fixture->relay), queued + 1);
+    session_destroy (&fixture->session, "disconnected");
+    assert_int_equal (relay_queued (fixture->relay), queued);
+}
+
+//  Once the LOGIN went up, closing sends the LOGOUT as before.
+static void
+test_close_after_login_sent_logs_out (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    s_room_live (fixture, "general");
+    wire_msg_t *msg = s_expect_uplink (fixture, WIRE_LOGIN);
+    wire_msg_destroy (&msg);
+    session_destroy (&fixture->session, "disconnected");
+    msg = s_expect_uplink (fixture, WIRE_LOGOUT);
+    wire_msg_destroy (&msg);
+    assert_int_equal (relay_queued (fixture->relay), 0);
+}
+
 static void
 test_resync (void **state)
 {
@@ -592,6 +638,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_error_during_join, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_quit_and_logout, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_close_before_login_is_silent, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_close_while_login_queued, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_close_after_login_sent_logs_out, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resync, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resync_during_join, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_login_refused, s_setup, s_teardown),
