@@ -40,7 +40,11 @@ fanout_room_message (fanout_t *self, wire_msg_t *msg)
         s_write_members (self, room, false, 0);
     }
     bool ours = msg->gateway && streq (msg->gateway, self->gateway_id);
-    session_t *session = ours? sessions_lookup (self->sessions, msg->client): NULL;
+    //  Only JOINED and LEFT change one of our sessions; chat lines, the
+    //  hot path, need no lookup
+    session_t *session = NULL;
+    if (ours && (msg->id == WIRE_JOINED || msg->id == WIRE_LEFT))
+        session = sessions_lookup (self->sessions, msg->client);
     switch (msg->id) {
         case WIRE_CHAT:
             format_chat (self->format, msg->room, msg->nick, msg->text);
