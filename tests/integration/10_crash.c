@@ -19,7 +19,7 @@
 #define CRASH_RESYNC_MS     8000    //  router timeout 1 s, restart, resync
 #define CRASH_LOST_NOTICE   "! lost contact with the server; reconnecting..."
 #define CRASH_BACK_NOTICE   "* reconnected to the server"
-#define CRASH_ENDPOINT_SIZE 64
+#define CRASH_LINE_SIZE     128     //  bytes of an expected line we build
 
 static const char *s_router_flags [] = {
     "--gateway-timeout", "1", "--heartbeat-interval", "200", "--drain-timeout", "3", NULL
@@ -83,11 +83,10 @@ static void
 test_router_restart (void **state)
 {
     harness_t *harness = *state;
-    char ingress [CRASH_ENDPOINT_SIZE], publish [CRASH_ENDPOINT_SIZE],
-         control [CRASH_ENDPOINT_SIZE];
-    snprintf (ingress, sizeof ingress, "tcp://127.0.0.1:%d", harness_free_port ());
-    snprintf (publish, sizeof publish, "tcp://127.0.0.1:%d", harness_free_port ());
-    snprintf (control, sizeof control, "tcp://127.0.0.1:%d", harness_free_port ());
+    harness_endpoints_t endpoints;
+    harness_free_endpoints (&endpoints);
+    const char *ingress = endpoints.ingress, *publish = endpoints.publish;
+    const char *control = endpoints.control;
     harness_proc_t *router = harness_router_start_at (harness, ingress, publish, control,
                                                       s_router_flags);
     assert_non_null (router);
@@ -128,7 +127,7 @@ test_router_restart (void **state)
     assert_int_equal (harness_send (alice, "/who"), 0);
     assert_non_null (harness_expect (alice, "* #general (2): alice, bob", HARNESS_TIMEOUT_MS));
     assert_int_equal (harness_send (carol, "/who"), 0);
-    char line [CRASH_ENDPOINT_SIZE * 2];
+    char line [CRASH_LINE_SIZE];
     snprintf (line, sizeof line, "* #rust (1): %s", harness_client_nick (carol));
     assert_non_null (harness_expect (carol, line, HARNESS_TIMEOUT_MS));
     //  The resync was silent: no join lines for the re-registered sessions

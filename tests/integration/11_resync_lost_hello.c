@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOST_ENDPOINT       64
 #define LOST_LINE           128
 #define LOST_EPOCH          4242    //  the stand-in router's epoch
 #define LOST_BEAT_MS        100     //  the stand-in beats this often
@@ -73,10 +72,10 @@ static void
 test_hello_lost_in_restart (void **state)
 {
     harness_t *harness = *state;
-    char ingress [LOST_ENDPOINT], publish [LOST_ENDPOINT], control [LOST_ENDPOINT];
-    snprintf (ingress, sizeof ingress, "tcp://127.0.0.1:%d", harness_free_port ());
-    snprintf (publish, sizeof publish, "tcp://127.0.0.1:%d", harness_free_port ());
-    snprintf (control, sizeof control, "tcp://127.0.0.1:%d", harness_free_port ());
+    harness_endpoints_t endpoints;
+    harness_free_endpoints (&endpoints);
+    const char *ingress = endpoints.ingress, *publish = endpoints.publish;
+    const char *control = endpoints.control;
     harness_proc_t *router = harness_router_start_at (harness, ingress, publish, control,
                                                       s_router_flags);
     assert_non_null (router);

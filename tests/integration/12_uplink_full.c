@@ -22,7 +22,6 @@
 #define UPLINK_WINDOW_MS    1000    //  CPU measured over this much wall time
 #define UPLINK_CPU_MAX_MS   250     //  a spinning loop burns ~1000; idle ~0
 #define UPLINK_RESYNC_MS    8000    //  router timeout 1 s, restart, resync
-#define UPLINK_ENDPOINT     64
 #define UPLINK_PATH         64
 #define UPLINK_STAT_SIZE    1024
 #define UPLINK_UTIME_FIELD  14      //  /proc/PID/stat: utime, then stime
@@ -69,10 +68,10 @@ static void
 test_full_uplink_sleeps (void **state)
 {
     harness_t *harness = *state;
-    char ingress [UPLINK_ENDPOINT], publish [UPLINK_ENDPOINT], control [UPLINK_ENDPOINT];
-    snprintf (ingress, sizeof ingress, "tcp://127.0.0.1:%d", harness_free_port ());
-    snprintf (publish, sizeof publish, "tcp://127.0.0.1:%d", harness_free_port ());
-    snprintf (control, sizeof control, "tcp://127.0.0.1:%d", harness_free_port ());
+    harness_endpoints_t endpoints;
+    harness_free_endpoints (&endpoints);
+    const char *ingress = endpoints.ingress, *publish = endpoints.publish;
+    const char *control = endpoints.control;
     harness_proc_t *router = harness_router_start_at (harness, ingress, publish, control,
                                                       s_router_flags);
     assert_non_null (router);

@@ -32,7 +32,6 @@
 #define CHURN_SAMPLE_MS     50
 #define CHURN_LOST_MS       3000    //  router timeout 1 s, plus slack
 #define CHURN_RESYNC_MS     8000    //  restart and resync
-#define CHURN_ENDPOINT_SIZE 64
 #define CHURN_TEXT_SIZE     256
 #define CHURN_LOST_NOTICE   "! lost contact with the server; reconnecting..."
 #define CHURN_BACK_NOTICE   "* reconnected to the server"
@@ -88,11 +87,10 @@ static void
 test_churn_while_router_away (void **state)
 {
     harness_t *harness = *state;
-    char ingress [CHURN_ENDPOINT_SIZE], publish [CHURN_ENDPOINT_SIZE];
-    char control [CHURN_ENDPOINT_SIZE];
-    snprintf (ingress, sizeof ingress, "tcp://127.0.0.1:%d", harness_free_port ());
-    snprintf (publish, sizeof publish, "tcp://127.0.0.1:%d", harness_free_port ());
-    snprintf (control, sizeof control, "tcp://127.0.0.1:%d", harness_free_port ());
+    harness_endpoints_t endpoints;
+    harness_free_endpoints (&endpoints);
+    const char *ingress = endpoints.ingress, *publish = endpoints.publish;
+    const char *control = endpoints.control;
     harness_proc_t *router = harness_router_start_at (harness, ingress, publish, control,
                                                       s_router_flags);
     assert_non_null (router);

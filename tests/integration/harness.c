@@ -555,6 +555,18 @@ harness_free_port (void)
     return ntohs (address.sin_port);
 }
 
+void
+harness_free_endpoints (harness_endpoints_t *endpoints)
+{
+    assert_non_null (endpoints);
+    snprintf (endpoints->ingress, sizeof endpoints->ingress, "tcp://127.0.0.1:%d",
+              harness_free_port ());
+    snprintf (endpoints->publish, sizeof endpoints->publish, "tcp://127.0.0.1:%d",
+              harness_free_port ());
+    snprintf (endpoints->control, sizeof endpoints->control, "tcp://127.0.0.1:%d",
+              harness_free_port ());
+}
+
 //  --- teardown -------------------------------------------------------------
 
 int

@@ -73,6 +73,17 @@ int64_t
 int
     harness_free_port (void);
 
+//  Three router endpoints on free loopback ports, fixed in advance so a
+//  router can be killed and started again at the same place.
+typedef struct {
+    char ingress [HARNESS_ENDPOINT_MAX];
+    char publish [HARNESS_ENDPOINT_MAX];
+    char control [HARNESS_ENDPOINT_MAX];
+} harness_endpoints_t;
+
+void
+    harness_free_endpoints (harness_endpoints_t *endpoints);
+
 //  --- processes ----------------------------------------------------------
 
 //  Set name=value in the environment of every process this harness starts
