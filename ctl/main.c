@@ -90,7 +90,7 @@ main (int argc, char **argv)
     assert (positional);
     config_result_t result = config_parse (options, sizeof (options) / sizeof (options [0]),
                                            argc, argv,
-                                           "Usage: zchat-ctl [options] status|shutdown",
+                                           "usage: zchat-ctl [options] status|shutdown",
                                            positional);
     const char *verb = NULL;
     if (result == CONFIG_OK) {

@@ -91,7 +91,7 @@ main (int argc, char **argv)
     if (result == CONFIG_FAILED)
         return MAIN_EXIT_CONFIG;
     if (config.heartbeat_interval_ms == 0 || config.max_line == 0 || config.outbuf_max == 0) {
-        fprintf (stderr, "zchat-gateway: heartbeat-interval, max-line and outbuf-max must be > 0\n");
+        fprintf (stderr, "error: --heartbeat-interval, --max-line and --outbuf-max must be > 0\n");
         return MAIN_EXIT_CONFIG;
     }
 

@@ -50,7 +50,7 @@ main (int argc, char **argv)
           "log every message at debug level" },
     };
     config_result_t result = config_parse (options, sizeof (options) / sizeof (options [0]),
-                                           argc, argv, "Usage: zchat-router [options]", NULL);
+                                           argc, argv, "usage: zchat-router [options]", NULL);
     if (result == CONFIG_HELP)
         return 0;
     if (result == CONFIG_FAILED)
