@@ -8,6 +8,8 @@
 */
 #include "config.h"
 
+#define CONFIG_ARG_DEFAULT      "VALUE" //  placeholder of an option that names none
+
 //  Store text into an option; 0 on success, -1 if it does not parse.
 static int
 s_store (config_option_t *option, const char *text)
@@ -55,13 +57,28 @@ s_print_help (const config_option_t *options, size_t count, const char *usage)
     fprintf (stdout, "%s\n\nOptions (flag, environment variable, default):\n", usage);
     for (size_t index = 0; index < count; index++) {
         const config_option_t *option = &options [index];
-        fprintf (stdout, "  --%s%s\n      %s (env %s, default ",
-                 option->flag, option->type == CONFIG_FLAG? "": " VALUE",
-                 option->help, option->env);
+        const char *arg = option->arg? option->arg: CONFIG_ARG_DEFAULT;
+        fprintf (stdout, "  --%s%s%s\n      %s (env %s, default ",
+                 option->flag, option->type == CONFIG_FLAG? "": " ",
+                 option->type == CONFIG_FLAG? "": arg, option->help, option->env);
         s_print_default (option);
         fprintf (stdout, ")\n");
     }
-    fprintf (stdout, "  --help\n      print this help and exit\n");
+    fprintf (stdout, "  --help\n      print this help and exit\n"
+                     "  --version\n      print the version and exit\n");
+}
+
+//  "zchat-router 0.1.0 (czmq 4.2.1, libzmq 4.3.4)": the program's own
+//  name, so one function serves all three.
+static void
+s_print_version (const char *argv0)
+{
+    const char *slash = strrchr (argv0, '/');
+    int major, minor, patch;
+    zmq_version (&major, &minor, &patch);
+    fprintf (stdout, "%s %s (czmq %d.%d.%d, libzmq %d.%d.%d)\n", slash? slash + 1: argv0,
+             CHAT_VERSION, CZMQ_VERSION_MAJOR, CZMQ_VERSION_MINOR, CZMQ_VERSION_PATCH,
+             major, minor, patch);
 }
 
 static config_option_t *
@@ -125,6 +142,11 @@ config_parse (config_option_t *options, size_t count, int argc, char **argv,
     for (int index = 1; index < argc; index++)
         if (streq (argv [index], "--help") || streq (argv [index], "-h")) {
             s_print_help (options, count, usage);
+            return CONFIG_HELP;
+        }
+        else
+        if (streq (argv [index], "--version")) {
+            s_print_version (argv [0]);
             return CONFIG_HELP;
         }
     if (s_parse_environment (options, count) != CONFIG_OK)

@@ -82,9 +82,9 @@ main (int argc, char **argv)
     int64_t timeout_ms = CTL_TIMEOUT_MS;
     config_option_t options [] = {
         { "control", "ZCHAT_CONTROL", CONFIG_STRING, &control,
-          "router control endpoint" },
+          "EP", "router control endpoint" },
         { "timeout", "ZCHAT_CTL_TIMEOUT", CONFIG_INT, &timeout_ms,
-          "milliseconds to wait for the reply" },
+          "MS", "milliseconds to wait for the reply" },
     };
     zlist_t *positional = zlist_new ();
     assert (positional);

@@ -23,19 +23,22 @@ typedef struct {
     const char *env;        //  "ZCHAT_IDLE_TIMEOUT"
     config_type_t type;
     void *value;            //  where to store it; holds the default on entry
+    const char *arg;        //  what the value is, for --help: "SECONDS", "HOST:PORT"
+                            //  (NULL for a CONFIG_FLAG)
     const char *help;       //  one line for --help
 } config_option_t;
 
 typedef enum {
     CONFIG_OK = 0,
-    CONFIG_HELP,            //  --help was printed; exit 0
+    CONFIG_HELP,            //  --help or --version was printed; exit 0
     CONFIG_FAILED           //  an error was printed; exit 2
 } config_result_t;
 
 //  Parse environment, then argv, into the table (count entries). Words
 //  that are not flags are collected into positional (may be NULL if the
 //  program takes none; then they are an error). usage is the first line
-//  of --help. Errors go to stderr.
+//  of --help. --version prints the program name (from argv [0]) and
+//  CHAT_VERSION. Errors go to stderr.
 config_result_t
     config_parse (config_option_t *options, size_t count, int argc, char **argv,
                   const char *usage, zlist_t *positional);

@@ -30,9 +30,9 @@ s_settings (settings_t *self)
     self->timeout = TEST_DEFAULT_TIMEOUT;
     self->verbose = false;
     config_option_t options [] = {
-        { "listen", "ZCHAT_TEST_LISTEN", CONFIG_STRING, &self->listen, "address" },
-        { "idle-timeout", "ZCHAT_TEST_IDLE_TIMEOUT", CONFIG_INT, &self->timeout, "seconds" },
-        { "verbose", "ZCHAT_TEST_VERBOSE", CONFIG_FLAG, &self->verbose, "chatty" },
+        { "listen", "ZCHAT_TEST_LISTEN", CONFIG_STRING, &self->listen, "HOST:PORT", "address" },
+        { "idle-timeout", "ZCHAT_TEST_IDLE_TIMEOUT", CONFIG_INT, &self->timeout, "SECONDS", "seconds" },
+        { "verbose", "ZCHAT_TEST_VERBOSE", CONFIG_FLAG, &self->verbose, NULL, "chatty" },
     };
     memcpy (self->options, options, sizeof (options));
 }
@@ -160,6 +160,61 @@ test_help (void **state)
     assert_int_equal (S_PARSE (&settings, NULL, "--nope", "-h"), CONFIG_HELP);
 }
 
+//  Run a parse with stdout sent to a file; returns what it printed (free it).
+static char *
+s_parse_output (settings_t *settings, char *word)
+{
+    char path [] = "/tmp/zchat-test-config-XXXXXX";
+    int fd = mkstemp (path);
+    assert_true (fd >= 0);
+    fflush (stdout);
+    int saved = dup (STDOUT_FILENO);
+    dup2 (fd, STDOUT_FILENO);
+    assert_int_equal (S_PARSE (settings, NULL, word), CONFIG_HELP);
+    fflush (stdout);
+    dup2 (saved, STDOUT_FILENO);
+    close (saved);
+    close (fd);
+    char *text = zsys_sprintf ("%s", "");
+    FILE *file = fopen (path, "r");
+    assert_non_null (file);
+    char line [256];
+    while (fgets (line, sizeof (line), file)) {
+        char *longer = zsys_sprintf ("%s%s", text, line);
+        zstr_free (&text);
+        text = longer;
+    }
+    fclose (file);
+    unlink (path);
+    return text;
+}
+
+static void
+test_help_names_what_each_flag_takes (void **state)
+{
+    (void) state;
+    settings_t settings;
+    s_settings (&settings);
+    char *help = s_parse_output (&settings, "--help");
+    assert_non_null (strstr (help, "--listen HOST:PORT\n"));
+    assert_non_null (strstr (help, "--idle-timeout SECONDS\n"));
+    assert_non_null (strstr (help, "--verbose\n"));
+    assert_non_null (strstr (help, "--version\n"));
+    assert_null (strstr (help, "VALUE"));
+    zstr_free (&help);
+}
+
+static void
+test_version (void **state)
+{
+    (void) state;
+    settings_t settings;
+    s_settings (&settings);
+    char *version = s_parse_output (&settings, "--version");
+    assert_non_null (strstr (version, "prog " CHAT_VERSION " (czmq "));
+    zstr_free (&version);
+}
+
 int
 main (void)
 {
@@ -170,6 +225,8 @@ main (void)
         cmocka_unit_test_setup (test_bad_values, s_clear_env),
         cmocka_unit_test_setup (test_unknown_and_positional, s_clear_env),
         cmocka_unit_test_setup (test_help, s_clear_env),
+        cmocka_unit_test_setup (test_help_names_what_each_flag_takes, s_clear_env),
+        cmocka_unit_test_setup (test_version, s_clear_env),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     s_clear_env (NULL);

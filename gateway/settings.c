@@ -1,0 +1,101 @@
+/*  =========================================================================
+    settings.c - the gateway's settings: defaults, flags, checks
+
+    Every gateway setting is one line of the option table below: its flag,
+    its ZCHAT_* variable, what it takes and a line of help. main.c only
+    calls settings_parse; gateway_new gets the finished config.
+    =========================================================================
+*/
+#include "settings.h"
+#include "config.h"
+
+#define SETTINGS_HOSTNAME_MAX   256
+#define SETTINGS_DRAIN_LINGER_MS 2000   //  wait for a client's EOF after our FIN
+#define SETTINGS_BACKLOG        4096    //  listen backlog default
+#define SETTINGS_QUEUE_MAX      CHAT_UPLINK_HWM //  requests waiting in the gateway before "busy"
+
+//  The default name is the host name; it must outlive the config.
+static char s_hostname [SETTINGS_HOSTNAME_MAX] = "gateway";
+
+//  Values that parse but cannot work; prints why.
+static int
+s_check (const gateway_config_t *config)
+{
+    if (config->heartbeat_interval_ms == 0 || config->max_line == 0 || config->outbuf_max == 0) {
+        fprintf (stderr, "error: --heartbeat-interval, --max-line and --outbuf-max must be > 0\n");
+        return -1;
+    }
+    return 0;
+}
+
+config_result_t
+settings_parse (gateway_config_t *config, int argc, char **argv)
+{
+    assert (config);
+    if (gethostname (s_hostname, sizeof (s_hostname)) == 0)
+        s_hostname [sizeof (s_hostname) - 1] = 0;
+    *config = (gateway_config_t) {
+        .listen = CHAT_DEFAULT_LISTEN,
+        .health_listen = "",
+        .ingress = CHAT_DEFAULT_INGRESS,
+        .publish = CHAT_DEFAULT_PUBLISH,
+        .name = s_hostname,
+        .idle_timeout_s = CHAT_IDLE_TIMEOUT_S,
+        .max_clients = CHAT_MAX_CLIENTS,
+        .max_line = CHAT_LINE_MAX,
+        .outbuf_max = CHAT_OUTBUF_MAX,
+        .stuck_timeout_s = CHAT_STUCK_TIMEOUT_S,
+        .sub_hwm = CHAT_SUB_HWM,
+        .uplink_hwm = CHAT_UPLINK_HWM,
+        .queue_max = SETTINGS_QUEUE_MAX,
+        .router_timeout_s = CHAT_ROUTER_TIMEOUT_S,
+        .heartbeat_interval_ms = CHAT_HEARTBEAT_MS,
+        .backlog = SETTINGS_BACKLOG,
+        .drain_linger_ms = SETTINGS_DRAIN_LINGER_MS,
+        .verbose = false
+    };
+    config_option_t options [] = {
+        { "listen", "ZCHAT_LISTEN", CONFIG_STRING, &config->listen,
+          "HOST:PORT", "client address (port 0 = any free port)" },
+        { "health-listen", "ZCHAT_HEALTH_LISTEN", CONFIG_STRING, &config->health_listen,
+          "HOST:PORT", "health check address HOST:PORT: answers \"ok clients=N\" and closes (empty = off)" },
+        { "ingress", "ZCHAT_INGRESS", CONFIG_STRING, &config->ingress,
+          "EP", "router ingress endpoint (requests)" },
+        { "publish", "ZCHAT_PUBLISH", CONFIG_STRING, &config->publish,
+          "EP", "router publish endpoint (room traffic)" },
+        { "name", "ZCHAT_NAME", CONFIG_STRING, &config->name,
+          "NAME", "gateway name (the id adds a random suffix)" },
+        { "idle-timeout", "ZCHAT_IDLE_TIMEOUT", CONFIG_INT, &config->idle_timeout_s,
+          "SECONDS", "seconds without a line before a client is dropped (0 = never)" },
+        { "max-clients", "ZCHAT_MAX_CLIENTS", CONFIG_INT, &config->max_clients,
+          "N", "client connections at most" },
+        { "max-line", "ZCHAT_MAX_LINE", CONFIG_INT, &config->max_line,
+          "BYTES", "bytes in a client line at most" },
+        { "outbuf-max", "ZCHAT_OUTBUF_MAX", CONFIG_INT, &config->outbuf_max,
+          "BYTES", "bytes of output queued per client at most" },
+        { "stuck-timeout", "ZCHAT_STUCK_TIMEOUT", CONFIG_INT, &config->stuck_timeout_s,
+          "SECONDS", "seconds a client's output may stay full (0 = never)" },
+        { "sub-hwm", "ZCHAT_SUB_HWM", CONFIG_INT, &config->sub_hwm,
+          "MESSAGES", "high-water mark of the room traffic socket (messages)" },
+        { "uplink-hwm", "ZCHAT_UPLINK_HWM", CONFIG_INT, &config->uplink_hwm,
+          "MESSAGES", "high-water mark of the uplink to the router (messages)" },
+        { "queue-max", "ZCHAT_QUEUE_MAX", CONFIG_INT, &config->queue_max,
+          "N", "gateway requests (LOGIN, LOGOUT, ...) that may wait past a full uplink; "
+          "at that, new clients are refused: server busy (0 = no limit)" },
+        { "router-timeout", "ZCHAT_ROUTER_TIMEOUT", CONFIG_INT, &config->router_timeout_s,
+          "SECONDS", "seconds without a router beat before clients are told" },
+        { "heartbeat-interval", "ZCHAT_HEARTBEAT_INTERVAL", CONFIG_INT,
+          &config->heartbeat_interval_ms, "MS", "milliseconds between heartbeats to the router" },
+        { "backlog", "ZCHAT_BACKLOG", CONFIG_INT, &config->backlog,
+          "N", "listen backlog" },
+        { "drain-linger", "ZCHAT_DRAIN_LINGER", CONFIG_INT, &config->drain_linger_ms,
+          "MS", "milliseconds to wait for a client's EOF after closing it" },
+        { "verbose", "ZCHAT_VERBOSE", CONFIG_FLAG, &config->verbose,
+          NULL, "log every message (debug)" },
+    };
+    config_result_t result = config_parse (options, sizeof (options) / sizeof (options [0]),
+        argc, argv, "usage: zchat-gateway [options]", NULL);
+    if (result == CONFIG_OK && s_check (config) == -1)
+        result = CONFIG_FAILED;
+    return result;
+}
