@@ -81,6 +81,9 @@ main (int argc, char **argv)
           "listen backlog" },
         { "drain-linger", "ZCHAT_DRAIN_LINGER", CONFIG_INT, &config.drain_linger_ms,
           "milliseconds to wait for a client's EOF after closing it" },
+        { "no-telnet-offer", "ZCHAT_NO_TELNET_OFFER", CONFIG_FLAG, &config.no_telnet_offer,
+          "do not ask for telnet BINARY at connect: raw-socket clients see no IAC bytes, "
+          "but a telnet client then garbles UTF-8 input (CJK cannot be typed)" },
         { "verbose", "ZCHAT_VERBOSE", CONFIG_FLAG, &config.verbose,
           "log every message (debug)" },
     };
