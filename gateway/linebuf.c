@@ -19,10 +19,8 @@
 #define LINEBUF_SPACE           0x20    //  below it: C0 controls
 #define LINEBUF_UTF8_MAX        4       //  bytes of the longest UTF-8 character
 #define LINEBUF_CONT_MASK       0xC0    //  continuation bytes are 10xxxxxx
-#define LINEBUF_CONT            0x80
-#define LINEBUF_LEAD_2          0xC0    //  lead bytes: 110xxxxx, 1110xxxx, 11110xxx
-#define LINEBUF_LEAD_3          0xE0
-#define LINEBUF_LEAD_4          0xF0
+#define LINEBUF_CONT            0x80    //  ... and the top bit
+#define LINEBUF_LEAD            0xC0    //  lead bytes: 110xxxxx, 1110xxxx, 11110xxx
 
 //  Where parsing stands in the bytes being parsed (a read, or the stolen
 //  waiting buffer on resume). The line being assembled is the waiting
@@ -135,8 +133,13 @@ s_erase_character (linebuf_t *self, s_cursor_t *cursor)
         uint8_t byte = s_line_byte (self, cursor, back);
         if ((byte & LINEBUF_CONT_MASK) == LINEBUF_CONT)
             continue;
-        size_t length = byte >= LINEBUF_LEAD_4? 4: byte >= LINEBUF_LEAD_3? 3:
-                        byte >= LINEBUF_LEAD_2? 2: 1;
+        //  A lead byte announces its length in its leading one bits
+        size_t length = 1;
+        if (byte >= LINEBUF_LEAD) {
+            length = 0;
+            for (uint8_t bits = byte; bits & LINEBUF_CONT; bits = (uint8_t) (bits << 1))
+                length++;
+        }
         if (length == back)
             count = back;
         break;
