@@ -10,7 +10,10 @@
     byte to a client: the receiving gateway sanitises every line it
     renders. The victim's raw byte stream is checked whole: apart from
     the telnet negotiation and each line's CRLF, nothing but printable,
-    well-formed UTF-8 without C1 or bidi controls.
+    well-formed UTF-8 without C1 or bidi controls. The router checks
+    names, so for the name fields (nick, target, room) a stand-in router
+    takes the real one's place on its endpoints: it welcomes the gateway's
+    resync and publishes and replies hostile bytes in every field.
     =========================================================================
 */
 #include "harness.h"
@@ -29,6 +32,25 @@
 #define HOSTILE_WILL        0xFB
 #define HOSTILE_DONT        0xFE
 #define HOSTILE_FFFD        "\xef\xbf\xbd"
+#define HOSTILE_EPOCH       777         //  the stand-in router's epoch
+#define HOSTILE_BEAT_MS     100         //  the stand-in beats this often
+#define HOSTILE_RESYNC_MS   10000       //  router timeout 1 s, resync, hostile lines
+#define HOSTILE_OTHER       99          //  client id of the stand-in's "other" user
+#define HOSTILE_DONE        "stand-in done"
+
+static const char *s_router_flags [] = {
+    "--gateway-timeout", "1", "--heartbeat-interval", "200", NULL
+};
+static const char *s_gateway_flags [] = {
+    "--router-timeout", "1", "--heartbeat-interval", "200", NULL
+};
+
+//  Every class in one string: C0, DEL, CR LF, C1, bidi, U+2028, bad bytes
+#define HOSTILE_PAYLOAD     "\x1b[2J\x07\x01\x7f\r\n" \
+                            "\xc2\x9b" "2J\xc2\x9d" "0;x\xc2\x9c" \
+                            "\xe2\x80\xae\xe2\x81\xa6\xe2\x80\xa8" "\xff\xfe" "end"
+//  The same classes within a name field's 32 bytes
+#define HOSTILE_NAME        "\x1b[2J\x07\r\n\xc2\x9b\xe2\x80\xae\xe2\x81\xa6\xff" "n"
 
 //  Lines a client may not send: one class each.
 static const char *s_disguised [] = {
@@ -79,24 +101,48 @@ test_client_lines_rejected (void **state)
     assert_int_equal (harness_received_prefix (bob, "[general]"), 2);
 }
 
+//  The fields of one message to send; NULL strings stay unset.
+typedef struct {
+    wire_id_t id;
+    uint64_t seq;
+    uint64_t client;
+    uint64_t epoch;
+    const char *gateway;
+    const char *room;               //  the topic, for a published message
+    const char *nick;
+    const char *target;
+    const char *text;
+} s_fields_t;
+
+//  Send one message; routing_id (or NULL) goes first, on a ROUTER socket.
+static void
+s_send (zsock_t *sock, const char *routing_id, s_fields_t fields)
+{
+    wire_msg_t *msg = wire_msg_new (fields.id);
+    assert_non_null (msg);
+    msg->seq = fields.seq;
+    msg->client = fields.client;
+    msg->epoch = fields.epoch;
+    const char *strings [] = { fields.gateway, fields.room, fields.nick, fields.target,
+                               fields.text };
+    void (*setters []) (wire_msg_t *, const char *) = {
+        wire_msg_set_gateway, wire_msg_set_room, wire_msg_set_nick, wire_msg_set_target,
+        wire_msg_set_text
+    };
+    for (size_t index = 0; index < sizeof strings / sizeof strings [0]; index++)
+        if (strings [index])
+            setters [index] (msg, strings [index]);
+    assert_int_equal (wire_msg_write (msg, zsock_resolve (sock), routing_id, 0), 0);
+    wire_msg_destroy (&msg);
+}
+
 //  Send one message from the rogue peer.
 static void
 s_rogue_send (zsock_t *dealer, wire_id_t id, const char *nick, const char *room,
               const char *text)
 {
-    wire_msg_t *msg = wire_msg_new (id);
-    assert_non_null (msg);
-    msg->client = HOSTILE_CLIENT;
-    if (id == WIRE_HELLO)
-        wire_msg_set_gateway (msg, HOSTILE_ID);
-    if (nick)
-        wire_msg_set_nick (msg, nick);
-    if (room)
-        wire_msg_set_room (msg, room);
-    if (text)
-        wire_msg_set_text (msg, text);
-    assert_int_equal (wire_msg_write (msg, zsock_resolve (dealer), NULL, 0), 0);
-    wire_msg_destroy (&msg);
+    s_send (dealer, NULL, (s_fields_t) { .id = id, .client = HOSTILE_CLIENT, .nick = nick,
+            .room = room, .text = text, .gateway = id == WIRE_HELLO? HOSTILE_ID: NULL });
 }
 
 //  Wait for a reply of this id from the router; other replies are dropped.
@@ -171,6 +217,19 @@ s_first_unsafe (const char *raw, size_t size)
     return -1;
 }
 
+//  Everything the client received so far is safe.
+static void
+s_assert_safe (harness_client_t *client)
+{
+    size_t size;
+    const char *raw = harness_client_raw (client, &size);
+    long unsafe = s_first_unsafe (raw, size);
+    if (unsafe >= 0)
+        fprintf (stderr, "unsafe byte 0x%02x at offset %ld of %zu\n",
+                 (uint8_t) raw [unsafe], unsafe, size);
+    assert_int_equal (unsafe, -1);
+}
+
 static void
 test_rogue_peer_sanitised (void **state)
 {
@@ -195,9 +254,7 @@ test_rogue_peer_sanitised (void **state)
     assert_non_null (harness_expect (victim, joined, HARNESS_TIMEOUT_MS));
 
     //  Every class of control, in every free-text field the router relays
-    const char *payload = "\x1b[2J\x07\x01\x7f\r\n"
-                          "\xc2\x9b" "2J\xc2\x9d" "0;x\xc2\x9c"
-                          "\xe2\x80\xae\xe2\x81\xa6\xe2\x80\xa8" "\xff\xfe" "end";
+    const char *payload = HOSTILE_PAYLOAD;
     s_rogue_send (dealer, WIRE_SAY, NULL, NULL, payload);
     s_rogue_send (dealer, WIRE_ACTION, NULL, NULL, payload);
     s_rogue_send (dealer, WIRE_PRIVMSG, harness_client_nick (victim), NULL, payload);
@@ -218,14 +275,112 @@ test_rogue_peer_sanitised (void **state)
     snprintf (line, sizeof line, "* %s left #general (%s)", HOSTILE_NICK, sanitised);
     assert_non_null (harness_expect (victim, line, HARNESS_TIMEOUT_MS));
 
-    size_t size;
-    const char *raw = harness_client_raw (victim, &size);
-    long unsafe = s_first_unsafe (raw, size);
-    if (unsafe >= 0)
-        fprintf (stderr, "unsafe byte 0x%02x at offset %ld of %zu\n",
-                 (uint8_t) raw [unsafe], unsafe, size);
-    assert_int_equal (unsafe, -1);
+    s_assert_safe (victim);
     zsock_destroy (&dealer);
+}
+
+//  Play the router on its endpoints: beat a new epoch, welcome the HELLO,
+//  answer PROBEs and the resync LOGIN (with a hostile nickname), then send
+//  hostile bytes in every field of every line a member sees. True if the
+//  gateway's LOGIN came.
+static bool
+s_hostile_router (const char *ingress, const char *publish)
+{
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    zsock_t *pub = zsock_new (ZMQ_PUB);
+    assert_non_null (router);
+    assert_non_null (pub);
+    zsock_set_linger (router, 0);
+    zsock_set_linger (pub, 0);
+    assert_int_not_equal (zsock_bind (router, "%s", ingress), -1);
+    assert_int_not_equal (zsock_bind (pub, "%s", publish), -1);
+    const char *bad = HOSTILE_PAYLOAD;
+    const char *name = HOSTILE_NAME;
+    bool logged_in = false;
+    int64_t deadline = harness_now () + HOSTILE_RESYNC_MS;
+    while (!logged_in && harness_now () < deadline) {
+        s_send (pub, NULL, (s_fields_t) { .id = WIRE_BEAT, .epoch = HOSTILE_EPOCH });
+        zmq_pollitem_t item = { zsock_resolve (router), 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, HOSTILE_BEAT_MS) <= 0)
+            continue;
+        char gateway [WIRE_GATEWAY_MAX + 1];
+        wire_msg_t *msg;
+        while ((msg = wire_msg_read (zsock_resolve (router), gateway, ZMQ_DONTWAIT))) {
+            uint64_t client = msg->client;
+            if (msg->id == WIRE_HELLO)
+                s_send (router, gateway, (s_fields_t) { .id = WIRE_WELCOME,
+                                                        .epoch = HOSTILE_EPOCH });
+            else
+            if (msg->id == WIRE_PROBE)
+                s_send (pub, NULL, (s_fields_t) { .id = WIRE_PROBED, .room = msg->room,
+                                                  .gateway = gateway, .client = client });
+            else
+            if (msg->id == WIRE_LOGIN) {
+                //  The session's nickname, its private lines
+                s_send (router, gateway, (s_fields_t) { .id = WIRE_LOGGED_IN, .client = client,
+                                                        .nick = name, .room = msg->room });
+                wire_id_t replies [] = { WIRE_PRIVATE, WIRE_PRIVATE_SENT };
+                for (size_t index = 0; index < sizeof replies / sizeof replies [0]; index++)
+                    s_send (router, gateway, (s_fields_t) { .id = replies [index],
+                            .client = client, .nick = name, .text = bad });
+                //  Room traffic from another user, every field hostile
+                wire_id_t events [] = { WIRE_JOINED, WIRE_CHAT, WIRE_EMOTE, WIRE_RENAMED,
+                                        WIRE_NOTICE, WIRE_LEFT };
+                uint64_t seq = 1;
+                for (size_t index = 0; index < sizeof events / sizeof events [0]; index++)
+                    s_send (pub, NULL, (s_fields_t) { .id = events [index], .seq = seq++,
+                            .client = HOSTILE_OTHER, .gateway = "gw-other", .room = "general",
+                            .nick = name, .target = name, .text = bad });
+                s_send (pub, NULL, (s_fields_t) { .id = WIRE_NOTICE, .seq = seq,
+                                                  .room = "general", .text = HOSTILE_DONE });
+                logged_in = true;
+            }
+            wire_msg_destroy (&msg);
+        }
+    }
+    zsock_destroy (&router);
+    zsock_destroy (&pub);
+    return logged_in;
+}
+
+static void
+test_hostile_router_fields (void **state)
+{
+    harness_t *harness = *state;
+    harness_endpoints_t endpoints;
+    harness_free_endpoints (&endpoints);
+    harness_proc_t *router = harness_router_start_at (harness, endpoints.ingress,
+                                                      endpoints.publish, endpoints.control,
+                                                      s_router_flags);
+    assert_non_null (router);
+    harness_proc_t *gateway = harness_gateway_start (harness, router, "gw1", s_gateway_flags);
+    assert_non_null (gateway);
+    harness_client_t *victim = harness_login (harness, gateway);
+    assert_non_null (victim);
+    harness_proc_kill (router);
+    assert_true (s_hostile_router (endpoints.ingress, endpoints.publish));
+    assert_non_null (harness_expect (victim, "* " HOSTILE_DONE, HOSTILE_RESYNC_MS));
+
+    //  Each line arrived, every field sanitised
+    const char *name = HOSTILE_FFFD "[2J" HOSTILE_FFFD HOSTILE_FFFD HOSTILE_FFFD HOSTILE_FFFD
+                       HOSTILE_FFFD HOSTILE_FFFD HOSTILE_FFFD "n";
+    const char *text = HOSTILE_FFFD "[2J" HOSTILE_FFFD HOSTILE_FFFD HOSTILE_FFFD
+                       HOSTILE_FFFD HOSTILE_FFFD HOSTILE_FFFD "2J" HOSTILE_FFFD
+                       "0;x" HOSTILE_FFFD HOSTILE_FFFD HOSTILE_FFFD HOSTILE_FFFD
+                       HOSTILE_FFFD HOSTILE_FFFD "end";
+    char lines [][HOSTILE_LINE * 2] = { "", "", "", "", "", "", "", "", "" };
+    snprintf (lines [0], sizeof lines [0], "* your nickname is now %s", name);
+    snprintf (lines [1], sizeof lines [1], "[pm from %s] %s", name, text);
+    snprintf (lines [2], sizeof lines [2], "[pm to %s] %s", name, text);
+    snprintf (lines [3], sizeof lines [3], "* %s joined #general", name);
+    snprintf (lines [4], sizeof lines [4], "[general] %s: %s", name, text);
+    snprintf (lines [5], sizeof lines [5], "[general] * %s %s", name, text);
+    snprintf (lines [6], sizeof lines [6], "* %s is now known as %s", name, name);
+    snprintf (lines [7], sizeof lines [7], "* %s left #general (%s)", name, text);
+    snprintf (lines [8], sizeof lines [8], "* %s", text);
+    for (size_t index = 0; index < sizeof lines / sizeof lines [0]; index++)
+        assert_int_equal (harness_received_exact (victim, lines [index]), 1);
+    s_assert_safe (victim);
 }
 
 int
@@ -235,6 +390,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_client_lines_rejected, harness_setup,
                                          harness_teardown),
         cmocka_unit_test_setup_teardown (test_rogue_peer_sanitised, harness_setup,
+                                         harness_teardown),
+        cmocka_unit_test_setup_teardown (test_hostile_router_fields, harness_setup,
                                          harness_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
