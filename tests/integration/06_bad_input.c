@@ -184,6 +184,35 @@ test_telnet (void **state)
     assert_int_equal (harness_received_count (room.carol, "\xff"), 0);
 }
 
+//  The telnet offer opens every connection (before any line), unless
+//  --no-telnet-offer: then a raw-socket client gets no 0xFF byte at all.
+static void
+test_telnet_offer_setting (void **state)
+{
+    harness_t *harness = *state;
+    const char *quiet [] = { "--no-telnet-offer", NULL };
+    harness_proc_t *router = harness_router_start (harness, NULL);
+    assert_non_null (router);
+    harness_proc_t *offering = harness_gateway_start (harness, router, "gw1", NULL);
+    harness_proc_t *silent = harness_gateway_start (harness, router, "gw2", quiet);
+    assert_non_null (offering);
+    assert_non_null (silent);
+    harness_client_t *telnet = harness_login (harness, offering);
+    harness_client_t *raw = harness_login (harness, silent);
+    assert_non_null (telnet);
+    assert_non_null (raw);
+    size_t size;
+    const char *bytes = harness_client_raw (telnet, &size);
+    assert_true (size > 6);
+    assert_memory_equal (bytes, TELNET_IAC TELNET_WILL TELNET_BINARY
+                                TELNET_IAC TELNET_DO TELNET_BINARY, 6);
+    assert_null (memchr (bytes + 6, 0xFF, size - 6));
+    bytes = harness_client_raw (raw, &size);
+    assert_true (size > 0);
+    assert_null (memchr (bytes, 0xFF, size));
+    assert_int_equal (bytes [0], '*');
+}
+
 //  NUL, escape, BEL and other C0 controls reject the line; TAB becomes a
 //  space.
 static void
@@ -357,6 +386,8 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_line_length, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown (test_telnet, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown (test_telnet_offer_setting, harness_setup,
+                                         harness_teardown),
         cmocka_unit_test_setup_teardown (test_control_characters, harness_setup,
                                          harness_teardown),
         cmocka_unit_test_setup_teardown (test_utf8, harness_setup, harness_teardown),
