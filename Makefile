@@ -123,7 +123,11 @@ $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARNESS_OBJ) $(CO
 
 # --- tests ----------------------------------------------------------------
 # run-tests.sh runs each program, then prints the cmocka totals last.
+# The real telnet client in a pty (inetutils-telnet, python3): CJK and
+# editing; its transcript goes to $(BUILD)/telnet-cjk-transcript.txt.
+TEST_EXTRA_PROGRAMS += tests/telnet/telnet_cjk.py
 export ZCHAT_BIN_DIR := $(abspath $(BIN))
+export ZCHAT_BUILD_DIR := $(abspath $(BUILD))
 export ASAN_OPTIONS  := abort_on_error=1:detect_leaks=1:halt_on_error=1
 export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
 

@@ -82,6 +82,7 @@ typedef struct {
     int64_t stuck_timeout_ms;   //  0 = never (--stuck-timeout)
     int64_t linger_ms;          //  after FIN, wait this long for the peer's EOF
     bool verbose;               //  per-client traces (debug): opened, closed
+    bool telnet_offer;          //  ask for telnet BINARY at connect (not --no-telnet-offer)
 } client_limits_t;
 
 //  The set of all clients of one gateway: owns them, the pending-write

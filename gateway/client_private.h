@@ -140,4 +140,9 @@ void
 void
     client_output_free (client_t *self);
 
+//  Start the telnet filter of a new client and, if the limits say so,
+//  queue the BINARY offer (telnet.h says why) before any other output.
+void
+    client_telnet_start (client_t *self);
+
 #endif

@@ -366,11 +366,11 @@ client_set_accept (client_set_t *self, int fd)
     client->set = self;
     client->id = ++self->next_id;
     client->fd = fd;
-    telnet_init (&client->telnet);
     linebuf_init (&client->input);
     client->last_active = loop_now (self->loop);
     client_list_append (&self->idle, client);
     self->size++;
+    client_telnet_start (client);
     if (self->limits.verbose)
         zsys_debug ("client: opened id=%" PRIu64 " fd=%d", client->id, fd);
     if (self->events.on_opened)

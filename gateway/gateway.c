@@ -559,7 +559,8 @@ gateway_new (const gateway_config_t *config)
         .idle_timeout_ms = config->idle_timeout_s * MSEC_PER_SEC,
         .stuck_timeout_ms = config->stuck_timeout_s * MSEC_PER_SEC,
         .linger_ms = config->drain_linger_ms,
-        .verbose = config->verbose
+        .verbose = config->verbose,
+        .telnet_offer = !config->no_telnet_offer
     };
     client_events_t client_events = { s_on_line, s_on_closed, s_on_opened };
     self->clients = client_set_new (self->loop, &limits, &client_events, self);

@@ -35,6 +35,7 @@ typedef struct {
     int64_t backlog;                //  listen backlog
     int64_t drain_linger_ms;        //  wait for clients' EOF after our FIN
     bool verbose;                   //  per-message traces
+    bool no_telnet_offer;           //  do not ask for telnet BINARY at connect
 } gateway_config_t;
 
 //  Create the gateway: binds the listener, connects to the router, sends

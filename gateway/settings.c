@@ -58,6 +58,7 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .heartbeat_interval_ms = CHAT_HEARTBEAT_MS,
         .backlog = SETTINGS_BACKLOG,
         .drain_linger_ms = SETTINGS_DRAIN_LINGER_MS,
+        .no_telnet_offer = false,
         .verbose = false
     };
     config_option_t options [] = {
@@ -96,6 +97,9 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
           "N", "listen backlog" },
         { "drain-linger", "ZCHAT_DRAIN_LINGER", CONFIG_INT, &config->drain_linger_ms,
           "MS", "milliseconds to wait for a client's EOF after closing it" },
+        { "no-telnet-offer", "ZCHAT_NO_TELNET_OFFER", CONFIG_FLAG, &config->no_telnet_offer,
+          NULL, "do not ask for telnet BINARY at connect: raw-socket clients see no IAC bytes, "
+          "but a telnet client then garbles UTF-8 input (CJK cannot be typed)" },
         { "verbose", "ZCHAT_VERBOSE", CONFIG_FLAG, &config->verbose,
           NULL, "log every message (debug)" },
     };
