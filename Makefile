@@ -34,7 +34,7 @@ $(shell mkdir -p build && sh scripts/install-deps.sh >&2 && touch $(DEPS_STAMP))
 endif
 endif
 
-PKGS     := libczmq libzmq
+PKGS     := libczmq libzmq sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
