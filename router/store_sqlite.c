@@ -351,10 +351,12 @@ s_sync (void *base)
     while (true) {
         char *command = NULL;
         int rc = s_receive_report (self, &command);
-        bool synced = command && streq (command, STORE_WRITER_SYNCED);
+        if (!command)
+            return -1;              //  the writer is gone
+        bool synced = streq (command, STORE_WRITER_SYNCED);
         zstr_free (&command);
-        if (synced || !command)
-            return synced? rc: -1;
+        if (synced)
+            return rc;
     }
 }
 

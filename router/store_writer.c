@@ -44,6 +44,7 @@ struct _store_writer_t {
     uint64_t bytes;                 //  batch bytes committed since start
     uint64_t errors;                //  failed attempts since start
     uint64_t errors_logged;         //  errors when we last logged
+    uint64_t errors_before;         //  errors when this outage began
     int64_t last_attempt;           //  zclock_mono of the last failed attempt
     int64_t last_log;               //  zclock_mono of the last failure log
     bool failing;                   //  the last attempt failed
@@ -199,6 +200,8 @@ s_commit (store_writer_t *self)
         snprintf (self->last_error, sizeof (self->last_error), "%s", sqlite3_errmsg (self->db));
         if (!sqlite3_get_autocommit (self->db))
             sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        if (!self->failing)
+            self->errors_before = self->errors;
         self->errors++;
         s_log_failure (self, now);
         self->failing = true;
@@ -207,7 +210,7 @@ s_commit (store_writer_t *self)
     }
     if (self->failing)
         zsys_notice ("store: writes resumed path=%s failures=%" PRIu64, self->path,
-                     self->errors - self->errors_logged);
+                     self->errors - self->errors_before);
     self->failing = false;
     self->errors_logged = self->errors;
     self->inserts += inserts;

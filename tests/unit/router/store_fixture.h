@@ -19,11 +19,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "store.h"
+#include <sys/mount.h>
 
 #define TEST_TIME_BASE          1764547200000LL     //  2025-12-01 UTC, ms
 #define TEST_SEEN_MAX           4096    //  records one collect can hold
 #define TEST_DIR_MAX            128
-#define TEST_PATH_MAX           256     //  dir + file name
+#define TEST_MOUNT_MAX          (TEST_DIR_MAX + 16)  //  dir + "/disk"
+#define TEST_PATH_MAX           256     //  dir or mount + file name
 #define TEST_SPEC_MAX           512     //  "sqlite:" + path
 #define TEST_LOG_MAX            65536   //  bytes of captured log read back
 #define TEST_PAD                'x'     //  filler of long test lines
@@ -36,6 +38,7 @@ typedef struct {
     store_config_t config;          //  what s_open uses
     store_t *store;                 //  open store, destroyed by teardown
     FILE *log;                      //  captured log, or NULL
+    char mount [TEST_MOUNT_MAX];     //  a tmpfs mounted by the test, or ""
 } fixture_t;
 
 //  Records the store visited, checked on the way in.
@@ -216,6 +219,16 @@ s_count_lines (const char *text, const char *needle)
     return count;
 }
 
+//  Remove a temp dir and everything in it.
+static inline void
+s_remove_dir (const char *path)
+{
+    zdir_t *dir = zdir_new (path, NULL);
+    if (dir)
+        zdir_remove (dir, true);
+    zdir_destroy (&dir);
+}
+
 static inline int
 s_teardown (void **state)
 {
@@ -223,10 +236,9 @@ s_teardown (void **state)
     store_destroy (&self->store);
     if (self->log)
         free (s_log_release (self));
-    zdir_t *dir = zdir_new (self->dir, NULL);
-    if (dir)
-        zdir_remove (dir, true);
-    zdir_destroy (&dir);
+    if (*self->mount && umount2 (self->mount, MNT_DETACH) != 0)
+        fail_msg ("cannot unmount %s: %s", self->mount, strerror (errno));
+    s_remove_dir (self->dir);
     free (self);
     return 0;
 }
