@@ -61,6 +61,7 @@ typedef struct {
     uint64_t committed_inserts;     //  of those, committed (writer's last report)
     uint64_t committed_bytes;
     uint64_t write_errors;          //  writer's failed attempts
+    uint64_t loaded;                //  records read from the file at open
     uint64_t dropped;               //  records not persisted: backlog full
     uint64_t dropped_logged;        //  dropped when we last logged
     int64_t last_drop_log;          //  zclock_mono of that log
@@ -248,6 +249,7 @@ s_load (store_sqlite_t *self, sqlite3 *db)
                     sqlite3_errmsg (db));
         return -1;
     }
+    self->loaded = loaded;
     if (skipped)
         zsys_warning ("store: skipped bad rows path=%s rows=%zu", self->path, skipped);
     zsys_info ("store: opened path=%s records=%zu", self->path, loaded);
@@ -323,8 +325,13 @@ static int64_t
 s_tick (void *base, int64_t now)
 {
     store_sqlite_t *self = (store_sqlite_t *) base;
-    s_read_reports (self);
+    //  Reports come only while something is in flight: an idle tick
+    //  makes no call into ZeroMQ
     bool in_flight = self->sent_bytes != self->committed_bytes;
+    if (in_flight) {
+        s_read_reports (self);
+        in_flight = self->sent_bytes != self->committed_bytes;
+    }
     if (self->pending.size && !in_flight
     &&  (now - self->pending_since >= self->config.batch_ms
       || self->pending.size >= STORE_SQLITE_BATCH_BYTES)) {
@@ -419,6 +426,7 @@ s_stats (void *base, store_stats_t *stats)
 {
     store_sqlite_t *self = (store_sqlite_t *) base;
     store_memory_stats (self->cache, stats);
+    stats->appends -= self->loaded;     //  accepted since open, as for memory
     stats->pending = self->pending.inserts + self->sent_inserts - self->committed_inserts;
     stats->written = self->committed_inserts;
     stats->write_errors = self->write_errors;

@@ -393,6 +393,10 @@ test_persistence (void **state)
     store = s_open (self);
     assert_non_null (store);
     seen_t seen;
+    store_stats_t stats;
+    store_stats (store, &stats);
+    assert_int_equal (stats.appends, 0);        //  counted since this open
+    assert_int_equal (stats.records, persistent? TEST_RING + 3: 0);
     store_room_info_t info = s_info (store, "rust");
     if (!persistent) {
         assert_int_equal (info.last_seq, 0);
