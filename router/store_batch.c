@@ -86,6 +86,8 @@ void
 store_batch_append (store_batch_t *self, const void *data, size_t size)
 {
     assert (self);
+    if (size == 0)
+        return;                     //  an empty batch (a sync with nothing new)
     s_reserve (self, size);
     s_put (self, data, size);
 }
