@@ -9,20 +9,24 @@
 */
 #include "store_batch.h"
 
-#define STORE_BATCH_NUMBERS     (3 * sizeof (uint64_t))  //  seq, time, client
+#define STORE_BATCH_BYTE        sizeof (uint8_t)        //  op, kind
+#define STORE_BATCH_NUL         sizeof (char)           //  a string's terminator
+#define STORE_BATCH_NUMBERS     (3 * sizeof (uint64_t)) //  seq, time, client
 #define STORE_BATCH_MIN_GROWTH  4096    //  bytes: first allocation of a batch
 
 size_t
 store_batch_insert_size (const store_record_t *record)
 {
-    return 1 + STORE_BATCH_NUMBERS + 1 + strlen (record->room) + 1 + strlen (record->nick) + 1
-         + (record->gateway? strlen (record->gateway): 0) + 1 + strlen (record->text) + 1;
+    return STORE_BATCH_BYTE + STORE_BATCH_NUMBERS + STORE_BATCH_BYTE
+         + strlen (record->room) + STORE_BATCH_NUL + strlen (record->nick) + STORE_BATCH_NUL
+         + (record->gateway? strlen (record->gateway): 0) + STORE_BATCH_NUL
+         + strlen (record->text) + STORE_BATCH_NUL;
 }
 
 size_t
 store_batch_delete_size (const char *room)
 {
-    return 1 + sizeof (uint64_t) + strlen (room) + 1;
+    return STORE_BATCH_BYTE + sizeof (uint64_t) + strlen (room) + STORE_BATCH_NUL;
 }
 
 static void
@@ -58,11 +62,11 @@ store_batch_insert (store_batch_t *self, const store_record_t *record)
     assert (record);
     s_reserve (self, store_batch_insert_size (record));
     uint8_t op = STORE_BATCH_INSERT, kind = (uint8_t) record->kind;
-    s_put (self, &op, 1);
+    s_put (self, &op, STORE_BATCH_BYTE);
     s_put (self, &record->seq, sizeof (uint64_t));
     s_put (self, &record->time, sizeof (int64_t));
     s_put (self, &record->client, sizeof (uint64_t));
-    s_put (self, &kind, 1);
+    s_put (self, &kind, STORE_BATCH_BYTE);
     s_put_string (self, record->room);
     s_put_string (self, record->nick);
     s_put_string (self, record->gateway);
@@ -77,7 +81,7 @@ store_batch_delete (store_batch_t *self, const char *room, uint64_t seq)
     assert (room);
     s_reserve (self, store_batch_delete_size (room));
     uint8_t op = STORE_BATCH_DELETE;
-    s_put (self, &op, 1);
+    s_put (self, &op, STORE_BATCH_BYTE);
     s_put (self, &seq, sizeof (uint64_t));
     s_put_string (self, room);
 }
@@ -128,7 +132,7 @@ s_get_string (const char *data, size_t size, size_t *offset, const char **string
     if (!end)
         return -1;
     *string_p = start;
-    *offset += (size_t) (end - start) + 1;
+    *offset += (size_t) (end - start) + STORE_BATCH_NUL;
     return 0;
 }
 
@@ -140,7 +144,7 @@ store_batch_next (const char *data, size_t size, size_t *offset, store_batch_ite
     memset (item, 0, sizeof (*item));
     uint8_t op = 0, kind = 0;
     store_record_t *record = &item->record;
-    if (*offset >= size || s_get (data, size, offset, &op, 1) == -1
+    if (*offset >= size || s_get (data, size, offset, &op, STORE_BATCH_BYTE) == -1
     ||  s_get (data, size, offset, &record->seq, sizeof (uint64_t)) == -1)
         return -1;
     item->op = (store_batch_op_t) op;
@@ -149,7 +153,7 @@ store_batch_next (const char *data, size_t size, size_t *offset, store_batch_ite
     if (op != STORE_BATCH_INSERT
     ||  s_get (data, size, offset, &record->time, sizeof (int64_t)) == -1
     ||  s_get (data, size, offset, &record->client, sizeof (uint64_t)) == -1
-    ||  s_get (data, size, offset, &kind, 1) == -1
+    ||  s_get (data, size, offset, &kind, STORE_BATCH_BYTE) == -1
     ||  s_get_string (data, size, offset, &record->room) == -1
     ||  s_get_string (data, size, offset, &record->nick) == -1
     ||  s_get_string (data, size, offset, &record->gateway) == -1

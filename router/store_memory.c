@@ -20,6 +20,8 @@
 #define STORE_MEMORY_RING_MIN       4   //  slots in a room's first ring
 #define STORE_MEMORY_CHUNK_OVERHEAD sizeof (size_t)  //  glibc's header per allocation
 #define STORE_MEMORY_HASH_COST      64  //  bytes: zhashx item and slot per room (estimate)
+#define STORE_MEMORY_GROWTH         2   //  a full ring doubles
+#define STORE_MEMORY_NULS           3   //  terminators of nick, gateway, text
 
 //  One history line
 typedef struct {
@@ -214,7 +216,8 @@ s_make_slot (store_memory_t *self, history_t *history)
     }
     if (history->count < history->capacity)
         return;
-    uint32_t capacity = history->capacity? history->capacity * 2: STORE_MEMORY_RING_MIN;
+    uint32_t capacity = history->capacity? history->capacity * STORE_MEMORY_GROWTH
+                                         : STORE_MEMORY_RING_MIN;
     if (capacity > self->history_size)
         capacity = self->history_size;
     line_t **ring = (line_t **) malloc (capacity * sizeof (line_t *));
@@ -238,7 +241,8 @@ s_line_new (const store_record_t *record)
     size_t gateway_size = record->gateway? strlen (record->gateway): 0;
     size_t text_size = strlen (record->text);
     line_t *line = (line_t *) malloc (offsetof (line_t, data)
-                                      + nick_size + gateway_size + text_size + 3);
+                                      + nick_size + gateway_size + text_size
+                                      + STORE_MEMORY_NULS);
     assert (line);
     line->seq = record->seq;
     line->client = record->client;
@@ -311,8 +315,8 @@ s_visit (history_t *history, uint32_t start, uint32_t end, store_visit_fn *visit
             .time = line->time,
             .kind = (store_kind_t) line->kind,
             .nick = line->data,
-            .gateway = line->data + line->nick_size + 1,
-            .text = line->data + line->nick_size + line->gateway_size + 2,
+            .gateway = line->data + line->nick_size + sizeof (char),
+            .text = line->data + line->nick_size + line->gateway_size + 2 * sizeof (char),
             .client = line->client
         };
         visited++;

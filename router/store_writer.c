@@ -21,7 +21,7 @@
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 #define STORE_WRITER_DELETE_SQL "DELETE FROM history WHERE room = ?1 AND seq <= ?2"
 
-//  Column (bind) numbers of the insert statement
+//  Parameter numbers of the insert statement (the delete's are the first two)
 enum {
     STORE_COLUMN_ROOM = 1, STORE_COLUMN_SEQ, STORE_COLUMN_TIME, STORE_COLUMN_KIND,
     STORE_COLUMN_NICK, STORE_COLUMN_TEXT, STORE_COLUMN_GATEWAY, STORE_COLUMN_CLIENT
@@ -117,8 +117,8 @@ s_step (sqlite3_stmt *statement)
 static int
 s_delete (store_writer_t *self, const char *room, uint64_t seq)
 {
-    sqlite3_bind_text (self->delete, 1, room, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (self->delete, 2, (sqlite3_int64) seq);
+    sqlite3_bind_text (self->delete, STORE_COLUMN_ROOM, room, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (self->delete, STORE_COLUMN_SEQ, (sqlite3_int64) seq);
     return s_step (self->delete);
 }
 
