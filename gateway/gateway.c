@@ -624,6 +624,7 @@ gateway_new (const gateway_config_t *config)
     client_limits_t limits = {
         .max_line = (size_t) config->max_line,
         .outbuf_max = (size_t) config->outbuf_max,
+        .sndbuf = (int) config->sndbuf,
         .idle_timeout_ms = config->idle_timeout_s * MSEC_PER_SEC,
         .stuck_timeout_ms = config->stuck_timeout_s * MSEC_PER_SEC,
         .linger_ms = config->drain_linger_ms,
