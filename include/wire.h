@@ -154,7 +154,7 @@ wire_msg_t *
 int
     wire_msg_send (wire_msg_t **self_p, void *sock, int flags);
 
-//  Same, on a ROUTER socket: routing_id (the gateway id) goes first.
+//  Same, on a ROUTER socket: routing_id (the peer's route) goes first.
 int
     wire_msg_send_to (wire_msg_t **self_p, void *sock, const char *routing_id,
                       int flags);

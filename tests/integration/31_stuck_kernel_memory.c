@@ -53,7 +53,9 @@
 #define STUCK_CLIENT_KB     (STUCK_OUTBUF / STUCK_KB + 8)
 #define STUCK_SANITIZED     3           //  RSS factor under a sanitizer
 #define STUCK_WAIT_MS       60000       //  logins of a thousand clients, the flood
-#define STUCK_ADDRESS_MAX   64
+#define STUCK_PREFIX_MAX    64          //  bytes of "[general] sender: "
+#define STUCK_SOCKSTAT_LINE 256         //  bytes of a /proc/net/sockstat line
+#define STUCK_SOCKSTAT_TCP  "TCP:"
 
 static const char *s_gateway_flags [] = {
     "--stuck-timeout", "600", "--outbuf-max", "32768", "--idle-timeout", "0", NULL
@@ -66,11 +68,11 @@ s_tcp_pages (void)
     FILE *file = fopen ("/proc/net/sockstat", "r");
     if (!file)
         return -1;
-    char line [256];
+    char line [STUCK_SOCKSTAT_LINE];
     long pages = -1;
     while (fgets (line, sizeof line, file)) {
         const char *mem = strstr (line, " mem ");
-        if (strncmp (line, "TCP:", 4) == 0 && mem)
+        if (strncmp (line, STUCK_SOCKSTAT_TCP, strlen (STUCK_SOCKSTAT_TCP)) == 0 && mem)
             pages = atol (mem + strlen (" mem "));
     }
     fclose (file);
@@ -119,7 +121,7 @@ test_never_readers_bounded (void **state)
     //  The room is busy: each line reaches the reader (which keeps up)
     //  before the next goes, so every never-reader was offered all of them
     char text [STUCK_TEXT_SIZE + 1];
-    char expected [STUCK_TEXT_SIZE + STUCK_ADDRESS_MAX];
+    char expected [STUCK_TEXT_SIZE + STUCK_PREFIX_MAX];
     for (int line = 0; line < STUCK_LINES; line++) {
         int size = snprintf (text, sizeof text, "line %d ", line);
         memset (text + size, 'x', STUCK_TEXT_SIZE - (size_t) size);
