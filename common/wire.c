@@ -43,6 +43,7 @@ static const wire_verb_t s_verbs [WIRE_ID_COUNT] = {
     [WIRE_PRIVATE]      = { "PRIVATE", "cnx" },
     [WIRE_PRIVATE_SENT] = { "PRIVATE_SENT", "cnx" },
     [WIRE_JOIN_REFUSED] = { "JOIN_REFUSED", "crx" },
+    [WIRE_HELLO_REFUSED] = { "HELLO_REFUSED", "x" },
     [WIRE_CHAT]         = { "CHAT", "sgcnx" },
     [WIRE_EMOTE]        = { "EMOTE", "sgcnx" },
     [WIRE_JOINED]       = { "JOINED", "sgcn" },

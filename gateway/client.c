@@ -16,6 +16,15 @@
     a realloc, a free and page faults per client per pass); the set's
     keep timer gives it back once it has stayed empty for a while.
 
+    What a client costs is its queue plus what the kernel holds in the
+    socket's send queue (bounded by SO_SNDBUF, --sndbuf). The cap counts
+    both: after a short send, the one moment the kernel's queue is known
+    to be full and worth knowing, an ioctl (SIOCOUTQ) reads its size, and
+    client_write refuses lines while ours plus that reach --outbuf-max.
+    A send that empties our queue means the peer reads: the figure is
+    dropped. So no delivery pays a system call, and a reader that stops
+    costs at most --outbuf-max bytes, kernel included.
+
     Lifecycle: open -> closing (client_close: input discarded, output
     flushed, then FIN, then input read and discarded until the peer's EOF
     or the linger time) -> dead (fd closed) -> freed by the set's late
@@ -25,6 +34,8 @@
 */
 #include "client_private.h"
 #include "text.h"
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 
 _Static_assert (TELNET_EC_DATA == LINEBUF_ERASE_DEL && TELNET_EL_DATA == LINEBUF_ERASE_LINE,
                 "telnet's EC and EL must become the bytes linebuf erases with");
@@ -65,7 +76,7 @@ client_write (client_t *self, const char *data, size_t size)
     assert (self);
     if (self->closing || self->out_dead)
         return -1;
-    size_t used = outbuf_used (&self->output);
+    size_t used = outbuf_used (&self->output) + self->kernel_queued;
     if (used + size > self->set->limits.outbuf_max
     ||  s_output_append (self, data, size)) {
         self->skipped++;
@@ -93,6 +104,18 @@ client_notice (client_t *self, const char *text, size_t size)
         self->skipped++;
 }
 
+//  The kernel is full: remember how much it holds (SIOCOUTQ: bytes sent
+//  but not acknowledged, or not sent yet) and wait for writability.
+static void
+s_kernel_full (client_t *self)
+{
+    int queued = 0;
+    self->kernel_queued = ioctl (self->fd, SIOCOUTQ, &queued) == 0 && queued > 0?
+                          (size_t) queued: 0;
+    self->want_write = true;
+    s_update_interest (self);
+}
+
 //  Send what is queued: one send, as in redis. On a full kernel buffer ask
 //  for writability; when drained, tell of skipped lines, or send FIN when
 //  closing.
@@ -104,6 +127,7 @@ client_flush (client_t *self)
         size_t used = outbuf_used (&self->output);
         if (used == 0) {
             outbuf_drained (&self->output, set->outbufs);
+            self->kernel_queued = 0;
             self->stuck_since = 0;
             client_set_stuck_remove (self);
             if (self->skipped > 0 && !self->closing) {
@@ -132,15 +156,13 @@ client_flush (client_t *self)
             if ((size_t) sent == used)
                 continue;
             //  A short send means the kernel buffer is full: wait for it
-            self->want_write = true;
-            s_update_interest (self);
+            s_kernel_full (self);
             return;
         }
         if (sent == -1 && errno == EINTR)
             continue;
         if (sent == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            self->want_write = true;
-            s_update_interest (self);
+            s_kernel_full (self);
             return;
         }
         //  The peer is gone: nothing more can be sent

@@ -77,12 +77,15 @@ typedef struct {
 //  Limits, all settings (flags) of the gateway.
 typedef struct {
     size_t max_line;            //  bytes per line (--max-line)
-    size_t outbuf_max;          //  bytes queued per client (--outbuf-max)
+    size_t outbuf_max;          //  bytes queued per client, ours plus the kernel's
+                                //  send queue (--outbuf-max)
     int64_t idle_timeout_ms;    //  0 = never (--idle-timeout)
     int64_t stuck_timeout_ms;   //  0 = never (--stuck-timeout)
     int64_t linger_ms;          //  after FIN, wait this long for the peer's EOF
     bool verbose;               //  per-client traces (debug): opened, closed
     bool telnet_offer;          //  ask for telnet BINARY at connect (not --no-telnet-offer)
+    int sndbuf;                 //  SO_SNDBUF of each client socket, 0 = the
+                                //  kernel's default (--sndbuf)
 } client_limits_t;
 
 //  The set of all clients of one gateway: owns them, the pending-write

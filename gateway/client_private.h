@@ -43,6 +43,7 @@ struct _client_t {
     linebuf_t input;            //  partial or held input
     outbuf_t output;            //  output queue
     uint64_t skipped;           //  lines skipped since the last lag notice
+    size_t kernel_queued;       //  the kernel's send queue at the last short send
     int64_t last_active;        //  ms of the last complete line (or accept)
     int64_t stuck_since;        //  ms of the first skip while full, or 0
     int64_t deadline;           //  closing: ms when we stop waiting

@@ -363,6 +363,11 @@ client_set_accept (client_set_t *self, int fd)
         close (fd);
         return NULL;
     }
+    //  Bound what the kernel may hold for a reader that stops reading
+    //  (autotuning grows it to megabytes); see client_write for the rest
+    if (self->limits.sndbuf > 0)
+        setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &self->limits.sndbuf,
+                    sizeof (self->limits.sndbuf));
     client->set = self;
     client->id = ++self->next_id;
     client->fd = fd;

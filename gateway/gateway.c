@@ -41,6 +41,7 @@
 #define GATEWAY_CLOSE_MARGIN_MS     2000    //  drain/shutdown bound beyond the linger
 #define MSEC_PER_SEC                1000
 #define GATEWAY_HOST_MAX            256     //  bytes of the listen host, for the log
+#define GATEWAY_ROUTE_MAX           32      //  hex digits of the uplink's routing id (a UUID)
 
 typedef enum {
     GATEWAY_RUNNING = 1,
@@ -50,7 +51,8 @@ typedef enum {
 
 struct _gateway_t {
     gateway_config_t config;        //  settings (strings borrowed)
-    char id [WIRE_GATEWAY_MAX + 1]; //  our gateway id
+    char id [WIRE_GATEWAY_MAX + 1]; //  our gateway id (public)
+    char route [GATEWAY_ROUTE_MAX + 1]; //  our uplink's routing id (secret)
     gateway_state_t state;
     loop_t *loop;
     relay_t *relay;
@@ -70,7 +72,11 @@ struct _gateway_t {
     uint64_t epoch;                 //  router epoch from WELCOME
     bool resyncing;                 //  HELLO sent again; client input held
     int64_t hello_at;               //  when HELLO last went up
+    bool hello_pending;             //  HELLO sent, no WELCOME yet
+    uint64_t hello_epoch;           //  BEAT epoch when it went up (0: none seen)
+    int64_t renewed_at;             //  when we last took a fresh id, or 0
     int64_t last_beat;              //  when the last BEAT arrived
+    uint64_t beat_epoch;            //  epoch of the last BEAT, 0 before one
     bool router_lost;               //  clients were told the router is gone
     bool busy_logged;               //  "refusing clients" was logged (once per spell)
     size_t closing_clients;         //  clients when drain/shutdown began
@@ -193,6 +199,8 @@ s_send_hello (gateway_t *self)
     wire_msg_set_text (msg, self->config.name);
     relay_send (self->relay, &msg);
     self->hello_at = loop_now (self->loop);
+    self->hello_pending = true;
+    self->hello_epoch = self->beat_epoch;
 }
 
 static void
@@ -213,11 +221,47 @@ s_start_resync (gateway_t *self, uint64_t epoch)
     s_send_hello (self);
 }
 
+static void s_make_id (gateway_t *self);
+static void s_make_route (gateway_t *self);
+
+//  Displaced or unheard: a fresh id on a fresh uplink, HELLO, and on
+//  WELCOME every session logs in again (the resync path).
+static void
+s_renew (gateway_t *self, const char *reason)
+{
+    if (self->state != GATEWAY_RUNNING)
+        return;
+    char old_id [WIRE_GATEWAY_MAX + 1];
+    snprintf (old_id, sizeof (old_id), "%s", self->id);
+    s_make_id (self);
+    s_make_route (self);
+    zsys_warning ("gateway: re-registering under a fresh id reason=%s old_id=%s new_id=%s"
+                  " sessions=%zu", reason, old_id, self->id, sessions_size (self->sessions));
+    self->renewed_at = loop_now (self->loop);
+    if (relay_renew (self->relay, self->route))
+        return;                 //  logged; the next deadline tries again
+    self->resyncing = true;
+    s_send_hello (self);
+}
+
+//  HELLO_REFUSED: another connection holds our id. Renew at once, but
+//  not twice within a router timeout (the unanswered-HELLO check covers
+//  a refusal of the fresh id).
+static void
+s_on_hello_refused (gateway_t *self)
+{
+    int64_t since_ms = loop_now (self->loop) - self->renewed_at;
+    if (self->renewed_at && since_ms <= self->config.router_timeout_s * MSEC_PER_SEC)
+        return;
+    s_renew (self, "hello-refused");
+}
+
 static void
 s_on_welcome (gateway_t *self, wire_msg_t *msg)
 {
     self->epoch = msg->epoch;
     self->welcomed = true;
+    self->hello_pending = false;
     zsys_info ("gateway: welcomed epoch=%" PRIu64, self->epoch);
     if (!self->resyncing)
         return;
@@ -236,6 +280,7 @@ static void
 s_on_beat (gateway_t *self, wire_msg_t *msg)
 {
     self->last_beat = loop_now (self->loop);
+    self->beat_epoch = msg->epoch;
     if (self->router_lost) {
         self->router_lost = false;
         zsys_info ("gateway: router back epoch=%" PRIu64, msg->epoch);
@@ -363,6 +408,9 @@ s_on_reply (void *owner, wire_msg_t **msg_p)
         case WIRE_RESYNC:
             s_start_resync (self, msg->epoch);
             break;
+        case WIRE_HELLO_REFUSED:
+            s_on_hello_refused (self);
+            break;
         default: {
             session_t *session = sessions_lookup (self->sessions, msg->client);
             if (session)
@@ -452,6 +500,14 @@ s_on_tick (loop_t *loop, int timer_id, void *arg)
         format_error (self->format, FORMAT_LOST_ROUTER);
         s_tell_everyone (self);
     }
+    //  The router beats (so it is up, and the same one our HELLO went
+    //  to) but has not answered our HELLO for a router timeout: it does
+    //  not hear us on this uplink, or not as us
+    int64_t unanswered_ms = loop_now (loop) - self->hello_at;
+    if (self->hello_pending && !self->router_lost && self->state == GATEWAY_RUNNING
+    &&  self->beat_epoch && self->beat_epoch == self->hello_epoch
+    &&  unanswered_ms > self->config.router_timeout_s * MSEC_PER_SEC)
+        s_renew (self, "hello-unanswered");
     return 0;
 }
 
@@ -466,6 +522,17 @@ s_make_id (gateway_t *self)
     if (getrandom (&suffix, sizeof (suffix), 0) != (ssize_t) sizeof (suffix))
         suffix = (uint32_t) getpid () ^ (uint32_t) zclock_usecs ();
     snprintf (self->id, sizeof (self->id), "%.*s-%08x", name_max, self->config.name, suffix);
+}
+
+//  A fresh secret routing id for the uplink: a random UUID in hex
+//  (never starting with the zero byte ZeroMQ reserves).
+static void
+s_make_route (gateway_t *self)
+{
+    zuuid_t *uuid = zuuid_new ();
+    assert (uuid);
+    snprintf (self->route, sizeof (self->route), "%s", zuuid_str (uuid));
+    zuuid_destroy (&uuid);
 }
 
 //  "HOST:PORT" -> HOST for the ready line ("[::1]:80" -> "::1").
@@ -511,6 +578,7 @@ gateway_new (const gateway_config_t *config)
     self->state = GATEWAY_RUNNING;
     self->signal_fd = -1;
     s_make_id (self);
+    s_make_route (self);
 
     self->loop = loop_new ();
     self->format = format_new ();
@@ -531,7 +599,7 @@ gateway_new (const gateway_config_t *config)
     relay_config_t relay_config = {
         .ingress = config->ingress,
         .publish = config->publish,
-        .identity = self->id,
+        .identity = self->route,
         .uplink_hwm = (int) config->uplink_hwm,
         .sub_hwm = (int) config->sub_hwm,
         .linger_ms = GATEWAY_LINGER_MS,
@@ -556,6 +624,7 @@ gateway_new (const gateway_config_t *config)
     client_limits_t limits = {
         .max_line = (size_t) config->max_line,
         .outbuf_max = (size_t) config->outbuf_max,
+        .sndbuf = (int) config->sndbuf,
         .idle_timeout_ms = config->idle_timeout_s * MSEC_PER_SEC,
         .stuck_timeout_ms = config->stuck_timeout_s * MSEC_PER_SEC,
         .linger_ms = config->drain_linger_ms,

@@ -24,7 +24,8 @@ typedef struct {
     int64_t idle_timeout_s;         //  0 = never
     int64_t max_clients;
     int64_t max_line;               //  bytes
-    int64_t outbuf_max;             //  bytes per client
+    int64_t outbuf_max;             //  bytes per client, kernel send queue included
+    int64_t sndbuf;                 //  SO_SNDBUF per client socket; 0 = kernel default
     int64_t stuck_timeout_s;        //  0 = never
     int64_t sub_hwm;                //  messages
     int64_t uplink_hwm;             //  messages

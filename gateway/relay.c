@@ -24,6 +24,8 @@
 
 struct _relay_t {
     loop_t *loop;               //  our event loop (not owned)
+    const char *ingress;        //  router's ingress endpoint (borrowed)
+    int uplink_hwm;             //  DEALER send high-water mark
     zsock_t *dealer;            //  uplink to the router's ingress
     zsock_t *sub;               //  room traffic and control
     int dealer_fd;              //  their ZMQ_FD, registered in the loop
@@ -102,6 +104,23 @@ s_register (relay_t *self, zsock_t *sock, int *fd_p)
     return 0;
 }
 
+//  A new DEALER under identity, set up and connected, or NULL.
+static zsock_t *
+s_dealer_new (relay_t *self, const char *identity)
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    if (!dealer)
+        return NULL;
+    zsock_set_identity (dealer, identity);
+    zsock_set_sndhwm (dealer, self->uplink_hwm);
+    zsock_set_linger (dealer, self->linger_ms);
+    if (zsock_connect (dealer, "%s", self->ingress)) {
+        zsys_error ("relay: cannot connect endpoint=%s", self->ingress);
+        zsock_destroy (&dealer);
+    }
+    return dealer;
+}
+
 relay_t *
 relay_new (loop_t *loop, const relay_config_t *config,
            const relay_events_t *events, void *owner)
@@ -116,29 +135,23 @@ relay_new (loop_t *loop, const relay_config_t *config,
     self->owner = owner;
     self->verbose = config->verbose;
     self->linger_ms = config->linger_ms;
+    self->ingress = config->ingress;
+    self->uplink_hwm = config->uplink_hwm;
     self->dealer_fd = -1;
     self->sub_fd = -1;
     self->backlog = zlistx_new ();
     assert (self->backlog);
     zlistx_set_destructor (self->backlog, s_backlog_destroy);
 
-    self->dealer = zsock_new (ZMQ_DEALER);
+    self->dealer = s_dealer_new (self, config->identity);
     self->sub = zsock_new (ZMQ_SUB);
     if (!self->dealer || !self->sub) {
-        zsys_error ("relay: cannot create sockets");
+        zsys_error ("relay: cannot set up sockets");
         relay_destroy (&self);
         return NULL;
     }
-    zsock_set_identity (self->dealer, config->identity);
-    zsock_set_sndhwm (self->dealer, config->uplink_hwm);
-    zsock_set_linger (self->dealer, config->linger_ms);
     zsock_set_rcvhwm (self->sub, config->sub_hwm);
     zsock_set_linger (self->sub, config->linger_ms);
-    if (zsock_connect (self->dealer, "%s", config->ingress)) {
-        zsys_error ("relay: cannot connect endpoint=%s", config->ingress);
-        relay_destroy (&self);
-        return NULL;
-    }
     if (zsock_connect (self->sub, "%s", config->publish)) {
         zsys_error ("relay: cannot connect endpoint=%s", config->publish);
         relay_destroy (&self);
@@ -361,6 +374,31 @@ s_wake_soon (relay_t *self)
 {
     if (!self->wakeup_timer)
         self->wakeup_timer = loop_timer_add (self->loop, 0, false, s_on_wakeup, self);
+}
+
+int
+relay_renew (relay_t *self, const char *identity)
+{
+    assert (self);
+    assert (identity);
+    //  The new socket first: if it cannot be had, the old one stays
+    zsock_t *dealer = s_dealer_new (self, identity);
+    if (!dealer) {
+        zsys_error ("relay: cannot renew the uplink");
+        return -1;
+    }
+    loop_remove (self->loop, self->dealer_fd);
+    zsock_set_linger (self->dealer, 0);
+    zsock_destroy (&self->dealer);
+    self->dealer = dealer;
+    self->dealer_fd = -1;
+    if (s_register (self, self->dealer, &self->dealer_fd)) {
+        zsys_error ("relay: cannot register the renewed uplink");
+        return -1;
+    }
+    self->dealer_pending = true;
+    s_wake_soon (self);
+    return 0;
 }
 
 void

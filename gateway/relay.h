@@ -1,8 +1,9 @@
 /*  =========================================================================
     relay.h - the gateway's ZeroMQ side: DEALER uplink and SUB downlink
 
-    The only gateway file that touches ZeroMQ. The DEALER (routing id =
-    gateway id) carries requests to the router and its replies back; the
+    The only gateway file that touches ZeroMQ. The DEALER (its routing id
+    a secret of ours, see relay_config_t) carries requests to the router
+    and its replies back; the
     SUB receives room traffic for the rooms we subscribe to and control
     traffic. Both sockets' ZMQ_FD sit in the gateway's loop, edge-
     triggered; an edge, or a send (ZeroMQ may swallow the edge during
@@ -30,7 +31,8 @@ typedef struct _relay_t relay_t;
 typedef struct {
     const char *ingress;        //  router's ROUTER endpoint (connect)
     const char *publish;        //  router's PUB endpoint (connect)
-    const char *identity;       //  our gateway id (DEALER routing id)
+    const char *identity;       //  DEALER routing id: a random secret, never the
+                                //  public gateway id (the router binds that to it)
     int uplink_hwm;             //  DEALER send high-water mark
     int sub_hwm;                //  SUB receive high-water mark
     int linger_ms;              //  ZMQ_LINGER on both sockets
@@ -52,6 +54,15 @@ typedef struct {
 relay_t *
     relay_new (loop_t *loop, const relay_config_t *config,
                const relay_events_t *events, void *owner);
+
+//  Replace the DEALER with a new one under routing id identity (a fresh
+//  secret), connected to the same ingress: the gateway's recovery when
+//  the router does not hear it or refuses its id. What the old socket
+//  still held is dropped (it spoke for the old identity); requests
+//  waiting in our own queue stay and go out on the new one. Returns 0,
+//  or -1 (logged) if the new socket cannot be set up.
+int
+    relay_renew (relay_t *self, const char *identity);
 
 //  Close both sockets (queued messages get linger_ms to leave). NULL-safe.
 void

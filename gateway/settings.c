@@ -14,6 +14,13 @@
 #define SETTINGS_DRAIN_LINGER_MS 2000   //  wait for a client's EOF after our FIN
 #define SETTINGS_BACKLOG        4096    //  listen backlog default
 #define SETTINGS_QUEUE_MAX      CHAT_UPLINK_HWM //  requests waiting in the gateway before "busy"
+//  Client SO_SNDBUF default. Linux doubles it for bookkeeping: a socket
+//  then takes about 95 KB of payload (125 KB of kernel memory) before a
+//  send is short, against ~2.7 MB with autotuning for a peer that stops
+//  reading. 95 KB is a whole relay batch (1000 lines) of chat in one
+//  send per pass, so fan-out to readers keeps one write per pass.
+#define SETTINGS_SNDBUF         65536
+#define SETTINGS_SNDBUF_MAX     INT_MAX
 
 //  The default name is the host name; it must outlive the config.
 static char s_hostname [SETTINGS_HOSTNAME_MAX] = "gateway";
@@ -29,6 +36,10 @@ s_check (const gateway_config_t *config)
     //  A longer line could not cross the wire whole (wire.h)
     if (config->max_line > WIRE_TEXT_MAX) {
         fprintf (stderr, "error: --max-line must be at most %d\n", WIRE_TEXT_MAX);
+        return -1;
+    }
+    if (config->sndbuf > SETTINGS_SNDBUF_MAX) {
+        fprintf (stderr, "error: --sndbuf must be at most %d\n", SETTINGS_SNDBUF_MAX);
         return -1;
     }
     return 0;
@@ -50,6 +61,7 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .max_clients = CHAT_MAX_CLIENTS,
         .max_line = CHAT_LINE_MAX,
         .outbuf_max = CHAT_OUTBUF_MAX,
+        .sndbuf = SETTINGS_SNDBUF,
         .stuck_timeout_s = CHAT_STUCK_TIMEOUT_S,
         .sub_hwm = CHAT_SUB_HWM,
         .uplink_hwm = CHAT_UPLINK_HWM,
@@ -79,7 +91,10 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         { "max-line", "ZCHAT_MAX_LINE", CONFIG_INT, &config->max_line,
           "BYTES", "bytes in a client line at most" },
         { "outbuf-max", "ZCHAT_OUTBUF_MAX", CONFIG_INT, &config->outbuf_max,
-          "BYTES", "bytes of output queued per client at most" },
+          "BYTES", "bytes of output queued per client at most, the kernel's send queue included" },
+        { "sndbuf", "ZCHAT_SNDBUF", CONFIG_INT, &config->sndbuf,
+          "BYTES", "SO_SNDBUF of each client socket: bounds the kernel's send queue "
+          "(0 = kernel default, autotuned to megabytes)" },
         { "stuck-timeout", "ZCHAT_STUCK_TIMEOUT", CONFIG_INT, &config->stuck_timeout_s,
           "SECONDS", "seconds a client's output may stay full (0 = never)" },
         { "sub-hwm", "ZCHAT_SUB_HWM", CONFIG_INT, &config->sub_hwm,

@@ -42,7 +42,8 @@
 typedef enum {
     WIRE_INVALID = 0,
     //  Gateway -> router (ingress)
-    WIRE_HELLO,         //  g x     register gateway id, x = display name
+    WIRE_HELLO,         //  g x     register gateway id, x = display name; the id
+                        //          is bound to the connection (routing id) it came on
     WIRE_HEARTBEAT,     //          gateway is alive
     WIRE_LOGIN,         //  c n r x new session; n may be "" (router picks a guest
                         //          nick); x = "" or "resync" (re-registration after
@@ -70,6 +71,8 @@ typedef enum {
     WIRE_PRIVATE_SENT,  //  c n x   private line to n was delivered
     WIRE_JOIN_REFUSED,  //  c r x   JOIN of session c to room r failed, x = reason
                         //          for people (ERROR answers every other request)
+    WIRE_HELLO_REFUSED, //  x       HELLO refused: its id is registered by another
+                        //          connection; x = reason. Register under a fresh id
     //  Router -> every gateway (publish, room topic)
     WIRE_CHAT,          //  s g c n x   chat line by n (session g/c)
     WIRE_EMOTE,         //  s g c n x   /me line by n
@@ -151,7 +154,7 @@ wire_msg_t *
 int
     wire_msg_send (wire_msg_t **self_p, void *sock, int flags);
 
-//  Same, on a ROUTER socket: routing_id (the gateway id) goes first.
+//  Same, on a ROUTER socket: routing_id (the peer's route) goes first.
 int
     wire_msg_send_to (wire_msg_t **self_p, void *sock, const char *routing_id,
                       int flags);

@@ -14,18 +14,22 @@
 
 typedef struct _gateway_t gateway_t;
 
-//  Create a gateway record; id is its routing id, name its display
+//  Create a gateway record; id is the gateway id from its HELLO, route
+//  the routing id of the connection the HELLO came on, name its display
 //  name, now the time it was heard from (zclock_mono milliseconds).
 gateway_t *
-    gateway_new (const char *id, const char *name, int64_t now);
+    gateway_new (const char *id, const char *route, const char *name, int64_t now);
 
 //  Destroy the record; NULL-safe, sets *self_p to NULL.
 void
     gateway_destroy (gateway_t **self_p);
 
-//  Routing id and display name.
+//  Gateway id (public), route (the routing id replies go to; never
+//  shown anywhere) and display name.
 const char *
     gateway_id (gateway_t *self);
+const char *
+    gateway_route (gateway_t *self);
 const char *
     gateway_name (gateway_t *self);
 

@@ -1,14 +1,17 @@
 /*  =========================================================================
-    gateways.c - registry of live gateways, by routing id
+    gateways.c - registry of live gateways, by gateway id and by route
 
-    A zhashx keyed by gateway id that owns its gateways. There are few
-    gateways (one per machine or container), so walks copy into a list.
+    A zhashx keyed by gateway id that owns its gateways, and one keyed by
+    route (the routing id of each gateway's connection) that borrows
+    them. There are few gateways (one per machine or container), so walks
+    copy into a list.
     =========================================================================
 */
 #include "gateways.h"
 
 struct _gateways_t {
     zhashx_t *gateways;     //  gateway id -> gateway_t (owned)
+    zhashx_t *routes;       //  route -> gateway_t (borrowed)
 };
 
 static void
@@ -25,6 +28,8 @@ gateways_new (void)
     self->gateways = zhashx_new ();
     assert (self->gateways);
     zhashx_set_destructor (self->gateways, s_gateway_destroy);
+    self->routes = zhashx_new ();
+    assert (self->routes);
     return self;
 }
 
@@ -35,20 +40,24 @@ gateways_destroy (gateways_t **self_p)
     gateways_t *self = *self_p;
     if (!self)
         return;
+    zhashx_destroy (&self->routes);
     zhashx_destroy (&self->gateways);
     free (self);
     *self_p = NULL;
 }
 
 gateway_t *
-gateways_add (gateways_t *self, const char *id, const char *name, int64_t now)
+gateways_add (gateways_t *self, const char *id, const char *route, const char *name,
+              int64_t now)
 {
     assert (self);
     assert (id);
-    if (zhashx_lookup (self->gateways, id))
+    assert (route);
+    if (zhashx_lookup (self->gateways, id) || zhashx_lookup (self->routes, route))
         return NULL;
-    gateway_t *gateway = gateway_new (id, name, now);
+    gateway_t *gateway = gateway_new (id, route, name, now);
     zhashx_insert (self->gateways, id, gateway);
+    zhashx_insert (self->routes, route, gateway);
     return gateway;
 }
 
@@ -60,13 +69,23 @@ gateways_lookup (gateways_t *self, const char *id)
     return (gateway_t *) zhashx_lookup (self->gateways, id);
 }
 
+gateway_t *
+gateways_by_route (gateways_t *self, const char *route)
+{
+    assert (self);
+    assert (route);
+    return (gateway_t *) zhashx_lookup (self->routes, route);
+}
+
 int
 gateways_remove (gateways_t *self, const char *id)
 {
     assert (self);
     assert (id);
-    if (!zhashx_lookup (self->gateways, id))
+    gateway_t *gateway = (gateway_t *) zhashx_lookup (self->gateways, id);
+    if (!gateway)
         return -1;
+    zhashx_delete (self->routes, gateway_route (gateway));
     zhashx_delete (self->gateways, id);
     return 0;
 }

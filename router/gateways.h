@@ -1,9 +1,10 @@
 /*  =========================================================================
-    gateways.h - registry of live gateways, by routing id
+    gateways.h - registry of live gateways, by gateway id and by route
 
     Owns every gateway_t. The router finds the sender of each ingress
-    message here by its routing id (which HELLO made equal to the gateway
-    id), and walks it for timeouts, STATUS and drain.
+    message here by its route (the routing id of the connection whose
+    HELLO registered it), a gateway by its id when a session names it,
+    and walks it for timeouts, STATUS and drain.
     =========================================================================
 */
 #ifndef GATEWAYS_H_INCLUDED
@@ -22,14 +23,19 @@ gateways_t *
 void
     gateways_destroy (gateways_t **self_p);
 
-//  Register a new gateway. Returns it (borrowed), or NULL if the id is
-//  already registered.
+//  Register a new gateway reached at route. Returns it (borrowed), or
+//  NULL if the id or the route is already registered.
 gateway_t *
-    gateways_add (gateways_t *self, const char *id, const char *name, int64_t now);
+    gateways_add (gateways_t *self, const char *id, const char *route, const char *name,
+                  int64_t now);
 
 //  The gateway with this id, or NULL. Borrowed.
 gateway_t *
     gateways_lookup (gateways_t *self, const char *id);
+
+//  The gateway registered from this route, or NULL. Borrowed.
+gateway_t *
+    gateways_by_route (gateways_t *self, const char *route);
 
 //  Forget and destroy a gateway. Returns 0, or -1 if unknown.
 int

@@ -74,10 +74,11 @@ s_check_gateways (router_t *self)
          gateway = (gateway_t *) zlistx_next (gateways))
         if (self->now - gateway_last_seen (gateway) > timeout_ms) {
             //  Remember it: if it comes back (a partition, a stall), its
-            //  re-registered users must be announced again
+            //  re-registered users must be announced again; meanwhile its
+            //  id stays reserved for its connection (requests.c)
             if (zhashx_size (self->lost) >= ROUTER_LOST_MAX)
                 zhashx_purge (self->lost);
-            zhashx_update (self->lost, gateway_id (gateway), (void *) 1);
+            zhashx_update (self->lost, gateway_id (gateway), (void *) gateway_route (gateway));
             router_gateway_drop (self, gateway, "lost", ROUTER_REASON_LOST);
         }
     zlistx_destroy (&gateways);

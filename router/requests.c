@@ -6,6 +6,15 @@
     registries (gateways, sessions, nicks, rooms), answers that gateway on
     ingress and/or publishes once on the PUB socket under the room's
     topic. A gateway that has not said HELLO gets RESYNC instead.
+
+    A gateway is its connection, not its name: the HELLO binds the id to
+    the routing id it came from (the route), every later request is
+    looked up by route, and every reply goes to the route. Gateway ids
+    are public (they are in every room event); routes are never shown. A
+    HELLO claiming an id that another route holds (or held until it was
+    dropped as lost) is refused with HELLO_REFUSED and logged once per
+    route, so a peer that knows a gateway's id cannot speak or listen for
+    its users.
     =========================================================================
 */
 #include "router_internal.h"
@@ -13,6 +22,7 @@
 
 #define ROUTER_RESYNC_MS        1000    //  at most one RESYNC per unknown gateway per this
 #define ROUTER_UNKNOWN_MAX      10000   //  unknown gateways remembered for that limit
+#define ROUTER_REFUSED_MAX      10000   //  refused routes remembered (log each once)
 
 #define ROUTER_ERROR_DRAINING   "server shutting down"
 #define ROUTER_ERROR_NO_SESSION "not logged in"
@@ -23,20 +33,29 @@
 #define ROUTER_REASON_REPLACED  "session replaced"
 #define ROUTER_REASON_DEFAULT   "disconnected"
 #define ROUTER_LOGIN_RESYNC     "resync"
+#define ROUTER_REFUSED_IN_USE   "gateway id in use"
 
 //  ---------------------------------------------------------------------
 //  Replies and room events
 
-//  Send a reply to one gateway (takes the message). Never blocks: a full
-//  or vanished gateway loses the reply, which it will notice by itself.
+//  Send a reply to one connection, by route (takes the message). Never
+//  blocks: a full or vanished peer loses the reply, which it will notice
+//  by itself. The log names the verb, never the route.
 static void
-s_reply (router_t *self, const char *gateway_id, wire_msg_t **reply_p)
+s_reply_route (router_t *self, const char *route, wire_msg_t **reply_p)
 {
     wire_id_t id = (*reply_p)->id;
-    if (wire_msg_send_to (reply_p, self->ingress, gateway_id, ZMQ_DONTWAIT) == -1
+    if (wire_msg_send_to (reply_p, self->ingress, route, ZMQ_DONTWAIT) == -1
     &&  self->config.verbose)
-        zsys_debug ("router: reply dropped gateway=%s verb=%s error=%s",
-                    gateway_id, wire_id_name (id), zmq_strerror (errno));
+        zsys_debug ("router: reply dropped verb=%s error=%s",
+                    wire_id_name (id), zmq_strerror (errno));
+}
+
+//  Send a reply to a registered gateway (takes the message).
+static void
+s_reply (router_t *self, gateway_t *gateway, wire_msg_t **reply_p)
+{
+    s_reply_route (self, gateway_route (gateway), reply_p);
 }
 
 //  Answer a failed request on gateway: JOIN_REFUSED for a JOIN (naming
@@ -58,7 +77,7 @@ s_reply_error (router_t *self, gateway_t *gateway, const wire_msg_t *request,
     if (join)
         wire_msg_set_room (reply, request->room);
     wire_msg_set_text (reply, text);
-    s_reply (self, gateway_id (gateway), &reply);
+    s_reply (self, gateway, &reply);
 }
 
 //  A new numbered room event about session: topic, s, g, c and n filled.
@@ -193,8 +212,27 @@ s_printable (const char *text)
     return true;
 }
 
+//  Refuse a HELLO from route claiming id, which another route holds:
+//  HELLO_REFUSED every time (it costs the peer as much as us), a log line
+//  only the first time for this route, so a peer retrying in a loop
+//  cannot flood the log. The route itself is never logged.
 static void
-s_handle_hello (router_t *self, const char *routing_id, wire_msg_t *msg)
+s_refuse_hello (router_t *self, const char *route, const char *id)
+{
+    if (!zhashx_lookup (self->refused, route)) {
+        if (zhashx_size (self->refused) >= ROUTER_REFUSED_MAX)
+            zhashx_purge (self->refused);
+        zhashx_insert (self->refused, route, (void *) 1);
+        zsys_warning ("router: hello refused id=%s reason=id-in-use"
+                      " (another connection holds this gateway id)", id);
+    }
+    wire_msg_t *reply = wire_msg_new (WIRE_HELLO_REFUSED);
+    wire_msg_set_text (reply, ROUTER_REFUSED_IN_USE);
+    s_reply_route (self, route, &reply);
+}
+
+static void
+s_handle_hello (router_t *self, const char *route, wire_msg_t *msg)
 {
     //  The id and name end up in logs and in STATUS lines: printable
     //  ASCII only, so a gateway cannot forge lines there. The refusal
@@ -203,23 +241,35 @@ s_handle_hello (router_t *self, const char *routing_id, wire_msg_t *msg)
         zsys_warning ("router: hello refused reason=unprintable-id-or-name");
         return;
     }
-    if (!*msg->gateway || !streq (msg->gateway, routing_id)) {
-        zsys_warning ("router: hello refused id=%s reason=id-mismatch", msg->gateway);
+    if (!*msg->gateway) {
+        zsys_warning ("router: hello refused reason=empty-id");
         return;
     }
-    gateway_t *gateway = gateways_lookup (self->gateways, routing_id);
-    if (gateway)
-        router_gateway_drop (self, gateway, "restarted", ROUTER_REASON_RESTART);
-    gateway = gateways_add (self->gateways, routing_id, msg->text, self->now);
+    //  An id belongs to the connection that registered it, and one that
+    //  was dropped as lost stays reserved for its connection: a gateway
+    //  that stalled past the timeout comes back on the same route.
+    gateway_t *claimed = gateways_lookup (self->gateways, msg->gateway);
+    gateway_t *current = gateways_by_route (self->gateways, route);
+    const char *lost_route = (const char *) zhashx_lookup (self->lost, msg->gateway);
+    if ((claimed && claimed != current) || (lost_route && !streq (lost_route, route))) {
+        s_refuse_hello (self, route, msg->gateway);
+        return;
+    }
+    //  This connection says HELLO again (same id, or a fresh one): its
+    //  old registration and sessions go
+    if (current)
+        router_gateway_drop (self, current, "restarted", ROUTER_REASON_RESTART);
+    gateway_t *gateway = gateways_add (self->gateways, msg->gateway, route, msg->text,
+                                       self->now);
     assert (gateway);
-    gateway_set_rejoined (gateway, zhashx_lookup (self->lost, routing_id) != NULL);
-    zhashx_delete (self->lost, routing_id);
-    zhashx_delete (self->unknown, routing_id);
-    zsys_info ("router: gateway registered id=%s name=%s", routing_id, msg->text);
+    gateway_set_rejoined (gateway, lost_route != NULL);
+    zhashx_delete (self->lost, msg->gateway);
+    zhashx_delete (self->unknown, route);
+    zsys_info ("router: gateway registered id=%s name=%s", msg->gateway, msg->text);
 
     wire_msg_t *reply = wire_msg_new (WIRE_WELCOME);
     reply->epoch = self->epoch;
-    s_reply (self, routing_id, &reply);
+    s_reply (self, gateway, &reply);
 }
 
 //  Pick the nickname for a LOGIN: the requested one if valid and free,
@@ -278,7 +328,7 @@ s_handle_login (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     reply->client = msg->client;
     wire_msg_set_nick (reply, session->nick);
     wire_msg_set_room (reply, name);
-    s_reply (self, gateway_id (gateway), &reply);
+    s_reply (self, gateway, &reply);
     if (!resync)
         s_publish_joined (self, room, session);
 }
@@ -349,7 +399,7 @@ s_handle_nick (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     wire_msg_t *reply = wire_msg_new (WIRE_NICKED);
     reply->client = msg->client;
     wire_msg_set_nick (reply, session->nick);
-    s_reply (self, gateway_id (gateway), &reply);
+    s_reply (self, gateway, &reply);
 }
 
 //  SAY and ACTION: the hot path. One hash lookup finds the session, which
@@ -392,18 +442,21 @@ s_handle_privmsg (router_t *self, gateway_t *gateway, wire_msg_t *msg)
         s_reply_error (self, gateway, msg, "no such nickname: %s", msg->nick);
         return;
     }
+    //  A session's gateway is registered for as long as the session lives
+    gateway_t *target_gateway = gateways_lookup (self->gateways, target->gateway);
+    assert (target_gateway);
     wire_msg_t *delivery = wire_msg_new (WIRE_PRIVATE);
     delivery->client = target->client;
     wire_msg_set_nick (delivery, sender->nick);
     wire_msg_set_text (delivery, msg->text);
-    s_reply (self, target->gateway, &delivery);
+    s_reply (self, target_gateway, &delivery);
 
     wire_msg_t *receipt = wire_msg_new (WIRE_PRIVATE_SENT);
     receipt->client = msg->client;
     wire_msg_set_nick (receipt, target->nick);
     receipt->text = msg->text;
     msg->text = NULL;
-    s_reply (self, gateway_id (gateway), &receipt);
+    s_reply (self, gateway, &receipt);
 }
 
 static void
@@ -416,7 +469,7 @@ s_handle_rooms (router_t *self, gateway_t *gateway, wire_msg_t *msg)
          room = (room_t *) zlistx_next (sorted))
         wire_msg_add_entry (reply, room_name (room), room_member_count (room));
     zlistx_destroy (&sorted);
-    s_reply (self, gateway_id (gateway), &reply);
+    s_reply (self, gateway, &reply);
 }
 
 static int
@@ -451,7 +504,7 @@ s_handle_who (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     for (size_t entry = 0; entry < index; entry++)
         wire_msg_add_entry (reply, nicks [entry], 0);
     free (nicks);
-    s_reply (self, gateway_id (gateway), &reply);
+    s_reply (self, gateway, &reply);
 }
 
 static void
@@ -484,30 +537,30 @@ s_handle_drained (router_t *self, gateway_t *gateway)
     router_gateway_drop (self, gateway, "drained", self->draining? NULL: ROUTER_REASON_BYE);
 }
 
-//  Answer an unregistered gateway with RESYNC, at most once per
+//  Answer an unregistered connection with RESYNC, at most once per
 //  ROUTER_RESYNC_MS each, so a stream of its requests costs little.
 static void
-s_send_resync (router_t *self, const char *routing_id)
+s_send_resync (router_t *self, const char *route)
 {
     //  The value is the time of the last RESYNC, stored in the pointer
-    int64_t last = (int64_t) (intptr_t) zhashx_lookup (self->unknown, routing_id);
+    int64_t last = (int64_t) (intptr_t) zhashx_lookup (self->unknown, route);
     if (last && self->now - last < ROUTER_RESYNC_MS)
         return;
     if (zhashx_size (self->unknown) >= ROUTER_UNKNOWN_MAX)
         zhashx_purge (self->unknown);
-    zhashx_update (self->unknown, routing_id, (void *) (intptr_t) (self->now? self->now: 1));
+    zhashx_update (self->unknown, route, (void *) (intptr_t) (self->now? self->now: 1));
     if (self->config.verbose)
-        zsys_debug ("router: resync sent id=%s", routing_id);
+        zsys_debug ("router: resync sent");
     wire_msg_t *reply = wire_msg_new (WIRE_RESYNC);
     reply->epoch = self->epoch;
-    s_reply (self, routing_id, &reply);
+    s_reply_route (self, route, &reply);
 }
 
 int
 router_handle_ingress (router_t *self)
 {
-    char routing_id [WIRE_GATEWAY_MAX + 1];
-    wire_msg_t *msg = wire_msg_read (self->ingress, routing_id, ZMQ_DONTWAIT);
+    char route [WIRE_GATEWAY_MAX + 1];
+    wire_msg_t *msg = wire_msg_read (self->ingress, route, ZMQ_DONTWAIT);
     if (!msg) {
         if (errno != EPROTO)
             return -1;          //  nothing waiting (or the socket is closing)
@@ -515,12 +568,12 @@ router_handle_ingress (router_t *self)
             zsys_debug ("router: dropped malformed request");
         return 0;
     }
-    gateway_t *gateway = gateways_lookup (self->gateways, routing_id);
+    gateway_t *gateway = gateways_by_route (self->gateways, route);
     if (msg->id == WIRE_HELLO)
-        s_handle_hello (self, routing_id, msg);
+        s_handle_hello (self, route, msg);
     else
     if (!gateway)
-        s_send_resync (self, routing_id);
+        s_send_resync (self, route);
     else {
         gateway_touch (gateway, self->now);
         switch (msg->id) {
@@ -540,7 +593,7 @@ router_handle_ingress (router_t *self)
             default:
                 if (self->config.verbose)
                     zsys_debug ("router: unexpected verb=%s gateway=%s",
-                                wire_id_name (msg->id), routing_id);
+                                wire_id_name (msg->id), gateway_id (gateway));
         }
     }
     wire_msg_destroy (&msg);

@@ -65,8 +65,11 @@ s_bind (int type, const char *endpoint, int hwm, char **bound_p)
     if (type == ZMQ_ROUTER) {
         zsock_set_rcvhwm (sock, hwm);
         //  Unicast to a vanished gateway fails at once (EHOSTUNREACH)
-        //  instead of vanishing; a restarted gateway with the same id
-        //  takes over its old routing id.
+        //  instead of vanishing. A gateway that reconnects (after a
+        //  network blip) takes over its routing id from a half-open old
+        //  connection: that id is a random secret the gateway never
+        //  shows (its public gateway id is another string, bound to the
+        //  routing id by HELLO), so no other peer can take it over.
         zsock_set_router_mandatory (sock, 1);
         zsock_set_router_handover (sock, 1);
         //  No legitimate frame is bigger than a text field; a peer that
@@ -81,6 +84,21 @@ s_bind (int type, const char *endpoint, int hwm, char **bound_p)
     *bound_p = zsock_last_endpoint (sock);
     assert (*bound_p);
     return sock;
+}
+
+//  Item callbacks of a zhashx whose values are strings it owns copies of.
+static void *
+s_string_copy (const void *item)
+{
+    char *copy = strdup ((const char *) item);
+    assert (copy);
+    return copy;
+}
+
+static void
+s_string_free (void **item_p)
+{
+    zstr_free ((char **) item_p);
 }
 
 router_t *
@@ -99,6 +117,10 @@ router_new (const router_config_t *config)
     assert (self->unknown);
     self->lost = zhashx_new ();
     assert (self->lost);
+    zhashx_set_duplicator (self->lost, s_string_copy);
+    zhashx_set_destructor (self->lost, s_string_free);
+    self->refused = zhashx_new ();
+    assert (self->refused);
 
     self->ingress = s_bind (ZMQ_ROUTER, config->ingress, CHAT_UPLINK_HWM,
                             &self->ingress_endpoint);
@@ -134,6 +156,7 @@ router_destroy (router_t **self_p)
     zstr_free (&self->ingress_endpoint);
     zhashx_destroy (&self->unknown);
     zhashx_destroy (&self->lost);
+    zhashx_destroy (&self->refused);
     rooms_destroy (&self->rooms);
     nicks_destroy (&self->nicks);
     sessions_destroy (&self->sessions);

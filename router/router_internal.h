@@ -33,8 +33,9 @@ struct _router_t {
     sessions_t *sessions;           //  logged-in users
     nicks_t *nicks;                 //  nickname -> session id
     rooms_t *rooms;                 //  room name -> room
-    zhashx_t *unknown;              //  unregistered routing id -> last RESYNC time
-    zhashx_t *lost;                 //  ids of gateways dropped as lost (set)
+    zhashx_t *unknown;              //  unregistered route -> last RESYNC time
+    zhashx_t *lost;                 //  id of a gateway dropped as lost -> its route
+    zhashx_t *refused;              //  routes whose refused HELLO was logged (set)
     bool draining;                  //  drain started: refuse new lines
     bool finished;                  //  drain over: leave the loop
     int64_t now;                    //  zclock_mono at the start of this pass

@@ -10,8 +10,7 @@
     stay held forever.
     =========================================================================
 */
-#include "harness.h"
-#include "wire.h"
+#include "harness_standin.h"
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,41 +30,24 @@ static const char *s_gateway_flags [] = {
     "--router-timeout", "1", "--heartbeat-interval", "200", NULL
 };
 
-//  Bind a stand-in router on the endpoints, beat with a new epoch until
-//  the gateway's HELLO arrives, swallow it and go away. True if a HELLO
+//  The stand-in's handler: stop at the gateway's HELLO, which is
+//  swallowed unanswered.
+static bool
+s_on_message (void *arg, const char *route, const wire_msg_t *msg)
+{
+    (void) arg;
+    (void) route;
+    return msg->id == WIRE_HELLO;
+}
+
+//  A stand-in router on the endpoints beats with a new epoch until the
+//  gateway's HELLO arrives, swallows it and goes away. True if a HELLO
 //  came.
 static bool
 s_router_that_dies (const char *ingress, const char *publish)
 {
-    zsock_t *router = zsock_new (ZMQ_ROUTER);
-    zsock_t *pub = zsock_new (ZMQ_PUB);
-    assert_non_null (router);
-    assert_non_null (pub);
-    zsock_set_linger (router, 0);
-    zsock_set_linger (pub, 0);
-    assert_int_not_equal (zsock_bind (router, "%s", ingress), -1);
-    assert_int_not_equal (zsock_bind (pub, "%s", publish), -1);
-    bool hello = false;
-    int64_t deadline = harness_now () + LOST_HELLO_MS;
-    while (!hello && harness_now () < deadline) {
-        wire_msg_t *beat = wire_msg_new (WIRE_BEAT);
-        beat->epoch = LOST_EPOCH;
-        assert_int_equal (wire_msg_write (beat, zsock_resolve (pub), NULL, 0), 0);
-        wire_msg_destroy (&beat);
-        zmq_pollitem_t item = { zsock_resolve (router), 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&item, 1, LOST_BEAT_MS) <= 0)
-            continue;
-        char routing_id [WIRE_GATEWAY_MAX + 1];
-        wire_msg_t *msg;
-        while ((msg = wire_msg_read (zsock_resolve (router), routing_id, ZMQ_DONTWAIT))) {
-            if (msg->id == WIRE_HELLO)
-                hello = true;
-            wire_msg_destroy (&msg);
-        }
-    }
-    zsock_destroy (&router);
-    zsock_destroy (&pub);
-    return hello;
+    return harness_standin (ingress, publish, LOST_EPOCH, LOST_BEAT_MS, LOST_HELLO_MS,
+                            s_on_message, NULL);
 }
 
 static void

@@ -297,31 +297,36 @@ s_hostile_router (const char *ingress, const char *publish)
     const char *bad = HOSTILE_PAYLOAD;
     const char *name = HOSTILE_NAME;
     bool logged_in = false;
+    char gateway_id [WIRE_GATEWAY_MAX + 1] = "";
     int64_t deadline = harness_now () + HOSTILE_RESYNC_MS;
     while (!logged_in && harness_now () < deadline) {
         s_send (pub, NULL, (s_fields_t) { .id = WIRE_BEAT, .epoch = HOSTILE_EPOCH });
         zmq_pollitem_t item = { zsock_resolve (router), 0, ZMQ_POLLIN, 0 };
         if (zmq_poll (&item, 1, HOSTILE_BEAT_MS) <= 0)
             continue;
-        char gateway [WIRE_GATEWAY_MAX + 1];
+        //  Replies go to the route (the DEALER's routing id); a PROBED names
+        //  the gateway id its HELLO gave
+        char route [WIRE_GATEWAY_MAX + 1];
         wire_msg_t *msg;
-        while ((msg = wire_msg_read (zsock_resolve (router), gateway, ZMQ_DONTWAIT))) {
+        while ((msg = wire_msg_read (zsock_resolve (router), route, ZMQ_DONTWAIT))) {
             uint64_t client = msg->client;
-            if (msg->id == WIRE_HELLO)
-                s_send (router, gateway, (s_fields_t) { .id = WIRE_WELCOME,
-                                                        .epoch = HOSTILE_EPOCH });
+            if (msg->id == WIRE_HELLO) {
+                snprintf (gateway_id, sizeof (gateway_id), "%s", msg->gateway);
+                s_send (router, route, (s_fields_t) { .id = WIRE_WELCOME,
+                                                      .epoch = HOSTILE_EPOCH });
+            }
             else
             if (msg->id == WIRE_PROBE)
                 s_send (pub, NULL, (s_fields_t) { .id = WIRE_PROBED, .room = msg->room,
-                                                  .gateway = gateway, .client = client });
+                                                  .gateway = gateway_id, .client = client });
             else
             if (msg->id == WIRE_LOGIN) {
                 //  The session's nickname, its private lines
-                s_send (router, gateway, (s_fields_t) { .id = WIRE_LOGGED_IN, .client = client,
+                s_send (router, route, (s_fields_t) { .id = WIRE_LOGGED_IN, .client = client,
                                                         .nick = name, .room = msg->room });
                 wire_id_t replies [] = { WIRE_PRIVATE, WIRE_PRIVATE_SENT };
                 for (size_t index = 0; index < sizeof replies / sizeof replies [0]; index++)
-                    s_send (router, gateway, (s_fields_t) { .id = replies [index],
+                    s_send (router, route, (s_fields_t) { .id = replies [index],
                             .client = client, .nick = name, .text = bad });
                 //  Room traffic from another user, every field hostile
                 wire_id_t events [] = { WIRE_JOINED, WIRE_CHAT, WIRE_EMOTE, WIRE_RENAMED,

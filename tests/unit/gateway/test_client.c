@@ -41,6 +41,7 @@ struct _ctx_t {
     bool peer_eof;              //  peer read 0
     bool peer_muted;            //  the peer does not read
     int client_fd;              //  the client's end of the socketpair
+    size_t accepted;            //  bytes client_write took (s_flood_count)
     s_condition_fn *condition;
 };
 
@@ -453,6 +454,58 @@ test_stuck_client_closed (void **state)
     s_ctx_destroy (&ctx);
 }
 
+#define TEST_FLOOD_LINE     "flood flood flood flood flood flood flood flood\r\n"
+#define TEST_KERNEL_OUTBUF  16384   //  --outbuf-max of the next test
+#define TEST_KERNEL_SNDBUF  4096    //  --sndbuf of the next test
+#define TEST_KERNEL_RUN_MS  300
+
+//  s_flood, counting what client_write took.
+static int
+s_flood_count (loop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    ctx_t *ctx = (ctx_t *) arg;
+    for (int count = 0; count < 100; count++)
+        if (client_write (ctx->client, TEST_FLOOD_LINE, strlen (TEST_FLOOD_LINE)) == 0)
+            ctx->accepted += strlen (TEST_FLOOD_LINE);
+    return 0;
+}
+
+//  What a reader that stops reading costs is bounded by --outbuf-max,
+//  the kernel's send queue (SO_SNDBUF from --sndbuf) included: the bytes
+//  the client took are at most the cap plus one line, not the cap plus
+//  what the kernel holds.
+static void
+test_kernel_queue_counts (void **state)
+{
+    (void) state;
+    ctx_t *ctx = s_ctx_new (64, TEST_KERNEL_OUTBUF, 0, 0, 20);
+    ctx->limits.sndbuf = TEST_KERNEL_SNDBUF;
+    client_set_destroy (&ctx->clients);
+    client_events_t events = { s_on_line, s_on_closed, s_on_opened };
+    ctx->clients = client_set_new (ctx->loop, &ctx->limits, &events, ctx);
+    assert_non_null (ctx->clients);
+    s_connect (ctx);
+    int sndbuf = 0;
+    socklen_t size = sizeof (sndbuf);
+    assert_int_equal (getsockopt (client_fd_for_test (ctx), SOL_SOCKET, SO_SNDBUF,
+                                  &sndbuf, &size), 0);
+    assert_true (sndbuf >= TEST_KERNEL_SNDBUF && sndbuf <= 2 * TEST_KERNEL_SNDBUF);
+    ctx->peer_muted = true;
+    int flood = loop_timer_add (ctx->loop, 1, true, s_flood_count, ctx);
+    s_run (ctx, NULL, TEST_KERNEL_RUN_MS);
+    loop_timer_cancel (ctx->loop, flood);
+    assert_true (client_skipped (ctx->client) > 0);
+    assert_true (ctx->accepted <= TEST_KERNEL_OUTBUF + strlen (TEST_FLOOD_LINE));
+    //  Once the peer reads, it gets everything taken, then the lag notice
+    ctx->peer_muted = false;
+    assert_true (s_run (ctx, s_received_lagged, RUN_MAX_MS));
+    assert_memory_equal (ctx->received, TEST_FLOOD_LINE, strlen (TEST_FLOOD_LINE));
+    assert_true (ctx->received_size > ctx->accepted);
+    s_ctx_destroy (&ctx);
+}
+
 //  A client whose queue filled and then gets no more output is still
 //  closed as stuck: the tick checks it, not only the next client_write.
 static void
@@ -668,6 +721,7 @@ main (void)
         cmocka_unit_test (test_output_from_a_later_hook),
         cmocka_unit_test (test_cap_and_lag_notice),
         cmocka_unit_test (test_stuck_client_closed),
+        cmocka_unit_test (test_kernel_queue_counts),
         cmocka_unit_test (test_stuck_without_more_output),
         cmocka_unit_test (test_drained_queue_not_stuck),
         cmocka_unit_test (test_idle_close),

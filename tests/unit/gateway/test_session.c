@@ -202,7 +202,7 @@ s_setup (void **state)
     fixture->ctx.format = fixture->format;
     fixture->ctx.slab = session_slab_new ();
     assert_non_null (fixture->ctx.slab);
-    client_limits_t limits = { 2048, 65536, 0, 0, 100, false, false };
+    client_limits_t limits = { 2048, 65536, 0, 0, 100, false, false, 0 };
     client_events_t client_events = { s_on_line, s_on_closed, NULL };
     fixture->clients = client_set_new (fixture->loop, &limits, &client_events, fixture);
     int pair [2];

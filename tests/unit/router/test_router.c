@@ -22,9 +22,8 @@ test_hello_and_resync (void **state)
     s_send_verb (self->gw1, WIRE_ROOMS, 1);
     s_expect_quiet (self, self->gw1);
 
-    //  HELLO whose g differs from the routing id is ignored
+    //  HELLO without an id is ignored
     wire_msg_t *hello = wire_msg_new (WIRE_HELLO);
-    wire_msg_set_gateway (hello, "someone-else");
     s_send (self->gw1, hello);
     s_expect_quiet (self, self->gw1);
 
@@ -340,6 +339,61 @@ test_status_hostile_names (void **state)
     zsock_destroy (&odd);
 }
 
+//  An id belongs to the connection that registered it: another
+//  connection claiming it (whatever its routing id, even the id itself)
+//  gets HELLO_REFUSED, cannot speak for the id's sessions and receives
+//  none of their replies; the owner keeps working.
+static void
+test_hello_takeover_refused (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    uint64_t epoch = router_epoch (self->router);
+    s_hello (self->gw1, "gw1-real", "first", epoch);
+    s_hello (self->gw2, "gw2", "second", epoch);
+    s_subscribe (self, self->gw1, "general");
+    s_login_joined (self, self->gw1, 1, "alice", "general");
+    s_login_joined (self, self->gw2, 5, "bob", "general");
+
+    zsock_t *impostor = s_new_gateway (self, "gw1-real");
+    s_send_hello (impostor, "gw1-real", "evil");
+    wire_msg_t *refused = s_expect_reply (impostor, WIRE_HELLO_REFUSED);
+    assert_string_equal (refused->text, "gateway id in use");
+    wire_msg_destroy (&refused);
+    //  Its requests are a stranger's: RESYNC, nothing published or sent
+    s_send_text (impostor, WIRE_SAY, 1, NULL, "forged");
+    s_skip_reply (impostor, WIRE_RESYNC);
+    s_send_text (impostor, WIRE_PRIVMSG, 1, "bob", "forged");
+    s_expect_quiet (self, impostor);
+    //  bob's private line to alice goes to the real gw1 only, and no
+    //  forged one reached bob before his receipt
+    s_send_text (self->gw2, WIRE_PRIVMSG, 5, "alice", "for alice");
+    wire_msg_t *private = s_expect_reply (self->gw1, WIRE_PRIVATE);
+    assert_string_equal (private->text, "for alice");
+    wire_msg_destroy (&private);
+    s_skip_reply (self->gw2, WIRE_PRIVATE_SENT);
+    assert_null (s_recv (impostor, 0));
+    //  A second try on the same connection is refused again
+    s_send_hello (impostor, "gw1-real", "evil");
+    s_skip_reply (impostor, WIRE_HELLO_REFUSED);
+
+    //  The real gateway still speaks for alice
+    s_send_text (self->gw1, WIRE_SAY, 1, NULL, "still me");
+    wire_msg_t *chat = s_expect_pub (self, WIRE_CHAT);
+    assert_string_equal (chat->gateway, "gw1-real");
+    assert_string_equal (chat->nick, "alice");
+    assert_string_equal (chat->text, "still me");
+    wire_msg_destroy (&chat);
+
+    //  The same connection may register again under a fresh id: its old
+    //  registration and sessions go, and the old id is free for anyone
+    s_hello (self->gw1, "gw1-fresh", "first", epoch);
+    wire_msg_t *left = s_expect_pub (self, WIRE_LEFT);
+    assert_string_equal (left->nick, "alice");
+    wire_msg_destroy (&left);
+    s_hello (impostor, "gw1-real", "evil", epoch);
+    zsock_destroy (&impostor);
+}
+
 int
 main (void)
 {
@@ -347,6 +401,7 @@ main (void)
     zsys_set_logstream (stderr);
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_hello_and_resync, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_hello_takeover_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_login_guest_and_chat, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_login_resync_and_invalid, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_join, s_setup, s_teardown),

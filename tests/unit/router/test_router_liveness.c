@@ -47,6 +47,11 @@ test_gateway_timeout_and_bye (void **state)
     assert_string_equal (left->nick, "alice");
     assert_string_equal (left->text, "gateway shut down");
     wire_msg_destroy (&left);
+    //  While gw2 is away its id stays reserved for its own connection
+    zsock_t *impostor = s_new_gateway (self, "impostor");
+    s_send_hello (impostor, "gw2", "evil");
+    s_skip_reply (impostor, WIRE_HELLO_REFUSED);
+    zsock_destroy (&impostor);
     s_hello (self->gw2, "gw2", "second", router_epoch (self->router));
     char *nick = s_login (self->gw2, 3, "alice", "general", "resync");
     assert_string_equal (nick, "alice");
