@@ -281,10 +281,13 @@ test_rogue_peer_sanitised (void **state)
 
 //  Play the router on its endpoints: beat a new epoch, welcome the HELLO,
 //  answer PROBEs and the resync LOGIN (with a hostile nickname), then send
-//  hostile bytes in every field of every line a member sees. True if the
-//  gateway's LOGIN came.
+//  hostile bytes in every field of every line a member sees. Room traffic
+//  goes out only once the victim has its new nickname: replies and
+//  published traffic travel on different sockets, so published lines sent
+//  at once could overtake the LOGGED_IN that makes the victim a member
+//  again. True if the gateway's LOGIN came.
 static bool
-s_hostile_router (const char *ingress, const char *publish)
+s_hostile_router (const char *ingress, const char *publish, harness_client_t *victim)
 {
     zsock_t *router = zsock_new (ZMQ_ROUTER);
     zsock_t *pub = zsock_new (ZMQ_PUB);
@@ -328,6 +331,8 @@ s_hostile_router (const char *ingress, const char *publish)
                 for (size_t index = 0; index < sizeof replies / sizeof replies [0]; index++)
                     s_send (router, route, (s_fields_t) { .id = replies [index],
                             .client = client, .nick = name, .text = bad });
+                assert_non_null (harness_expect_sub (victim, "* your nickname is now",
+                                                     HOSTILE_RESYNC_MS));
                 //  Room traffic from another user, every field hostile
                 wire_id_t events [] = { WIRE_JOINED, WIRE_CHAT, WIRE_EMOTE, WIRE_RENAMED,
                                         WIRE_NOTICE, WIRE_LEFT };
@@ -363,7 +368,7 @@ test_hostile_router_fields (void **state)
     harness_client_t *victim = harness_login (harness, gateway);
     assert_non_null (victim);
     harness_proc_kill (router);
-    assert_true (s_hostile_router (endpoints.ingress, endpoints.publish));
+    assert_true (s_hostile_router (endpoints.ingress, endpoints.publish, victim));
     assert_non_null (harness_expect (victim, "* " HOSTILE_DONE, HOSTILE_RESYNC_MS));
 
     //  Each line arrived, every field sanitised
