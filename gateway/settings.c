@@ -13,6 +13,8 @@
 #define SETTINGS_DRAIN_LINGER_MS 2000   //  wait for a client's EOF after our FIN
 #define SETTINGS_BACKLOG        4096    //  listen backlog default
 #define SETTINGS_QUEUE_MAX      CHAT_UPLINK_HWM //  requests waiting in the gateway before "busy"
+#define SETTINGS_JOIN_TIMEOUT_S 10      //  a login or /join gives up after this
+#define SETTINGS_HOLD_MAX       (16 * 1024) //  input queued while a request is in flight
 
 //  The default name is the host name; it must outlive the config.
 static char s_hostname [SETTINGS_HOSTNAME_MAX] = "gateway";
@@ -52,6 +54,8 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .heartbeat_interval_ms = CHAT_HEARTBEAT_MS,
         .backlog = SETTINGS_BACKLOG,
         .drain_linger_ms = SETTINGS_DRAIN_LINGER_MS,
+        .join_timeout_s = SETTINGS_JOIN_TIMEOUT_S,
+        .hold_max = SETTINGS_HOLD_MAX,
         .verbose = false
     };
     config_option_t options [] = {
@@ -89,7 +93,14 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         { "backlog", "ZCHAT_BACKLOG", CONFIG_INT, &config->backlog,
           "N", "listen backlog" },
         { "drain-linger", "ZCHAT_DRAIN_LINGER", CONFIG_INT, &config->drain_linger_ms,
-          "MS", "milliseconds to wait for a client's EOF after closing it" },
+          "MS", "milliseconds to wait for a client's EOF after closing it, and after "
+          "its EOF for the answers to what it asked" },
+        { "join-timeout", "ZCHAT_JOIN_TIMEOUT", CONFIG_INT, &config->join_timeout_s,
+          "SECONDS", "seconds a login or /join may wait for the server before it is "
+          "given up with an error (0 = never)" },
+        { "hold-max", "ZCHAT_HOLD_MAX", CONFIG_INT, &config->hold_max,
+          "BYTES", "bytes of input a client may queue while a request of its is in "
+          "flight; past it, lines are dropped (0 = stop reading instead)" },
         { "verbose", "ZCHAT_VERBOSE", CONFIG_FLAG, &config->verbose,
           NULL, "log every message (debug)" },
     };

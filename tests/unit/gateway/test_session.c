@@ -202,8 +202,8 @@ s_setup (void **state)
     fixture->ctx.format = fixture->format;
     fixture->ctx.slab = session_slab_new ();
     assert_non_null (fixture->ctx.slab);
-    client_limits_t limits = { 2048, 65536, 0, 0, 100, false };
-    client_events_t client_events = { s_on_line, s_on_closed, NULL };
+    client_limits_t limits = { 2048, 65536, 0, 0, 100, false, 0 };
+    client_events_t client_events = { s_on_line, s_on_closed, NULL, NULL, NULL };
     fixture->clients = client_set_new (fixture->loop, &limits, &client_events, fixture);
     int pair [2];
     assert_int_equal (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair), 0);
