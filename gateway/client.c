@@ -235,7 +235,8 @@ s_on_line (void *arg, char *line, size_t size, int status)
 static void s_scan_held (client_t *self);
 
 //  After linebuf has run: remember a held line, or give up on no memory;
-//  lines held behind a pause are shown to on_held_line (/quit).
+//  lines held (behind a pause or a full uplink) are shown to
+//  on_held_line, so /quit does not wait for them.
 static void
 s_after_input (client_t *self, int rc)
 {
@@ -246,8 +247,8 @@ s_after_input (client_t *self, int rc)
         zsys_warning ("client: out of memory for input id=%" PRIu64, self->id);
         client_close (self, CLIENT_CLOSE_ERROR);
     }
-    if (rc == LINEBUF_AGAIN && self->paused)
-        s_scan_held (self);
+    if (rc == LINEBUF_AGAIN)
+        s_scan_held (self);     //  paused, or held for a full uplink: /quit still acts
     s_update_interest (self);
     client_check_eof (self);
 }

@@ -83,7 +83,8 @@ typedef struct {
     //  The owner may write to it, set owner data, pause or close it.
     void (*on_opened) (void *owner, client_t *client);
     //  A complete line (not yet checked, no line end) arrived while the
-    //  client is paused (optional): return true if the owner acted on it
+    //  client's input is held (paused, or a line refused with
+    //  CLIENT_AGAIN) (optional): return true if the owner acted on it
     //  at once (e.g. /quit, which closes the client), false to leave it
     //  queued, in order, for on_line after client_resume.
     bool (*on_held_line) (void *owner, client_t *client, const char *line, size_t size);

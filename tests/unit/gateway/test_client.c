@@ -633,6 +633,17 @@ test_quit_while_held (void **state)
     assert_int_equal (ctx->line_count, 0);
     assert_string_equal (ctx->received, "* Bye!\r\n");
     s_ctx_destroy (&ctx);
+
+    //  The same behind a line the owner refused (a full uplink)
+    ctx = s_ctx_new_holding (64, 100, 1024);
+    ctx->quit_when_held = true;
+    ctx->again_count = 1;
+    s_connect (ctx);
+    SEND (ctx, "hello\n/quit\n");
+    assert_true (s_run (ctx, s_peer_eof, RUN_MAX_MS));
+    assert_int_equal (ctx->reason, CLIENT_CLOSE_QUIT);
+    assert_int_equal (ctx->line_count, 0);
+    s_ctx_destroy (&ctx);
 }
 
 //  After the peer's FIN the client stays open while the owner is busy
