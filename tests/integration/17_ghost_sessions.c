@@ -73,7 +73,7 @@ static void
 test_joins_then_gone (void **state)
 {
     harness_t *harness = *state;
-    int health_port = harness_free_port ();
+    int health_port = harness_fixed_port ();
     char health [GHOST_ADDRESS_MAX];
     snprintf (health, sizeof health, "127.0.0.1:%d", health_port);
     const char *flags [] = { "--health-listen", health, NULL };

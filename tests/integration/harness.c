@@ -629,8 +629,8 @@ s_port_bindable (int port)
 //  A port that is free now and outside the kernel's ephemeral range, so
 //  that no outgoing connection (ours, a ZeroMQ reconnect, another test's)
 //  is handed it between now and a router's restart on it.
-static int
-s_fixed_port (void)
+int
+harness_fixed_port (void)
 {
     int low = HARNESS_EPHEMERAL_LOW, high = HARNESS_EPHEMERAL_HIGH;
     char *range = harness_slurp ("/proc/sys/net/ipv4/ip_local_port_range");
@@ -660,7 +660,7 @@ harness_free_endpoints (harness_endpoints_t *endpoints)
     for (int index = 0; index < 3; index++) {
         bool unique;
         do {
-            ports [index] = s_fixed_port ();
+            ports [index] = harness_fixed_port ();
             unique = true;
             for (int other = 0; other < index; other++)
                 unique = unique && ports [other] != ports [index];

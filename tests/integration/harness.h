@@ -73,6 +73,11 @@ int64_t
 int
     harness_free_port (void);
 
+//  A free port on 127.0.0.1 outside the kernel's ephemeral range, for a
+//  process that must bind it later (no connection is given it meanwhile).
+int
+    harness_fixed_port (void);
+
 //  Three router endpoints on free loopback ports, fixed in advance so a
 //  router can be killed and started again at the same place. The ports
 //  lie outside the kernel's ephemeral range (ip_local_port_range), so no
