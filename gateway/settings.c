@@ -15,6 +15,7 @@
 #define SETTINGS_QUEUE_MAX      CHAT_UPLINK_HWM //  requests waiting in the gateway before "busy"
 #define SETTINGS_JOIN_TIMEOUT_S 10      //  a login or /join gives up after this
 #define SETTINGS_HOLD_MAX       (16 * 1024) //  input queued while a request is in flight
+#define SETTINGS_LINE_END       2       //  CR LF after a line
 
 //  The default name is the host name; it must outlive the config.
 static char s_hostname [SETTINGS_HOSTNAME_MAX] = "gateway";
@@ -25,6 +26,11 @@ s_check (const gateway_config_t *config)
 {
     if (config->heartbeat_interval_ms == 0 || config->max_line == 0 || config->outbuf_max == 0) {
         fprintf (stderr, "error: --heartbeat-interval, --max-line and --outbuf-max must be > 0\n");
+        return -1;
+    }
+    if (config->hold_max > 0 && config->hold_max < config->max_line + SETTINGS_LINE_END) {
+        //  A whole line must fit, or a long one typed behind a /join is always dropped
+        fprintf (stderr, "error: --hold-max must be 0 or at least --max-line + 2\n");
         return -1;
     }
     return 0;
