@@ -48,9 +48,12 @@ _Static_assert (TELNET_EC_DATA == LINEBUF_ERASE_DEL && TELNET_EL_DATA == LINEBUF
 #define CLIENT_CONTROL_NOTICE   "! line rejected: control characters are not allowed\r\n"
 #define CLIENT_UTF8_NOTICE      "! line rejected: invalid UTF-8\r\n"
 #define CLIENT_LAGGED_FORMAT    "! lagged: %" PRIu64 " messages skipped\r\n"
+#define CLIENT_DROPPED_FORMAT   "! too much input while waiting for the server " \
+                                "(over %zu bytes): lines dropped\r\n"
 
 static void s_update_interest (client_t *self);
 static void s_peer_gone (client_t *self);
+static void s_peer_closed (client_t *self);
 
 //  --- output ---------------------------------------------------------------
 
@@ -176,12 +179,17 @@ client_flush (client_t *self)
 
 //  --- input ----------------------------------------------------------------
 
+//  A paused client is read on (into its bounded queue, see s_hold)
+//  when hold_max allows; one held only for a full uplink is not, so the
+//  kernel's TCP window pushes back on it and nothing it sent is dropped.
 static bool
 s_can_read (client_t *self)
 {
     if (self->fd == -1 || self->peer_eof)
         return false;
-    return self->closing || (!self->paused && !linebuf_held (&self->input));
+    if (self->closing || (!self->paused && !linebuf_held (&self->input)))
+        return true;
+    return self->paused && self->set->limits.hold_max > 0;
 }
 
 static void
@@ -257,7 +265,11 @@ s_on_line (void *arg, char *line, size_t size, int status)
     return self->closing? LINEBUF_STOP: LINEBUF_CONTINUE;
 }
 
-//  After linebuf has run: remember a held line, or give up on no memory.
+static void s_scan_held (client_t *self);
+
+//  After linebuf has run: remember a held line, or give up on no memory;
+//  lines held (behind a pause or a full uplink) are shown to
+//  on_held_line, so /quit does not wait for them.
 static void
 s_after_input (client_t *self, int rc)
 {
@@ -268,6 +280,85 @@ s_after_input (client_t *self, int rc)
         zsys_warning ("client: out of memory for input id=%" PRIu64, self->id);
         client_close (self, CLIENT_CLOSE_ERROR);
     }
+    if (rc == LINEBUF_AGAIN)
+        s_scan_held (self);     //  paused, or held for a full uplink: /quit still acts
+    s_update_interest (self);
+    client_check_eof (self);
+}
+
+//  Show the owner each complete held line it has not seen yet, so /quit
+//  does not wait behind a request in flight.
+static void
+s_scan_held (client_t *self)
+{
+    client_set_t *set = self->set;
+    if (!set->events.on_held_line)
+        return;
+    const char *data = linebuf_data (&self->input);
+    size_t size = linebuf_size (&self->input);
+    size_t offset = MIN ((size_t) self->held_scanned, size);
+    while (offset < size && !self->closing) {
+        const char *end = (const char *) memchr (data + offset, '\n', size - offset);
+        if (!end)
+            break;
+        size_t line_size = end - (data + offset);
+        if (line_size > 0 && data [offset + line_size - 1] == '\r')
+            line_size--;
+        size_t next = end - data + 1;
+        self->held_scanned = (uint32_t) next;
+        if (line_size <= set->limits.max_line
+        &&  set->events.on_held_line (set->owner, self, data + offset, line_size))
+            break;
+        offset = next;
+    }
+}
+
+//  Input read while the owner holds the client's input: queue it, up to
+//  hold_max bytes, whole lines only; drop the rest, and the line it
+//  ends, so that the queue stays bounded and the socket is still read
+//  (the peer's EOF is seen, however much it sent). Told once per spell.
+static void
+s_hold (client_t *self, char *data, size_t size)
+{
+    client_set_t *set = self->set;
+    if (self->skip_line) {
+        char *end = (char *) memchr (data, '\n', size);
+        if (!end)
+            return;
+        self->skip_line = false;
+        size -= end + 1 - data;
+        data = end + 1;
+    }
+    size_t held = linebuf_size (&self->input);
+    size_t room = set->limits.hold_max > held? set->limits.hold_max - held: 0;
+    size_t take = size;
+    if (take > room) {
+        take = room;
+        while (take > 0 && data [take - 1] != '\n')
+            take--;         //  whole lines only
+    }
+    if (take > 0) {
+        self->parsing = true;
+        int rc = linebuf_feed (&self->input, data, take, set->limits.max_line, s_on_line, self);
+        self->parsing = false;
+        if (rc == -1 || rc == LINEBUF_STOP) {
+            s_after_input (self, rc);
+            return;
+        }
+    }
+    if (take < size) {
+        if (take == 0)
+            linebuf_drop_partial (&self->input);    //  its rest is dropped here
+        self->skip_line = data [size - 1] != '\n';
+        if (!self->dropping) {
+            self->dropping = true;
+            char notice [CLIENT_NOTICE_MAX];
+            int notice_size = snprintf (notice, sizeof (notice), CLIENT_DROPPED_FORMAT,
+                                        set->limits.hold_max);
+            client_write (self, notice, notice_size);
+        }
+    }
+    s_scan_held (self);
     s_update_interest (self);
 }
 
@@ -276,6 +367,7 @@ client_resume_input (client_t *self)
 {
     if (self->parsing || self->closing || self->fd == -1)
         return;
+    self->held_scanned = 0;
     self->parsing = true;
     int rc = linebuf_resume (&self->input, self->set->limits.max_line, s_on_line, self);
     self->parsing = false;
@@ -298,6 +390,11 @@ s_read (client_t *self)
                                      s_telnet_reply, self);
         if (kept == 0)
             return;
+        if (self->paused) {
+            s_hold (self, set->scratch, kept);
+            return;
+        }
+        self->held_scanned = 0;
         self->parsing = true;
         int rc = linebuf_feed (&self->input, set->scratch, kept, set->limits.max_line,
                                s_on_line, self);
@@ -308,7 +405,7 @@ s_read (client_t *self)
     if (size == 0) {
         self->peer_eof = true;
         if (!self->closing)
-            client_close (self, CLIENT_CLOSE_EOF);
+            s_peer_closed (self);
         else
         if (self->fin_sent)
             client_finish (self);
@@ -319,8 +416,13 @@ s_read (client_t *self)
     if (errno != EAGAIN && errno != EWOULDBLOCK) {
         if (self->closing)
             client_finish (self);
-        else
-            client_close (self, CLIENT_CLOSE_ERROR);
+        else {
+            //  Reset: nothing more can be sent, but what it sent before
+            //  still reaches the owner, as after an EOF
+            self->peer_eof = true;
+            s_peer_gone (self);
+            s_peer_closed (self);
+        }
     }
 }
 
@@ -371,6 +473,43 @@ s_peer_gone (client_t *self)
     s_update_interest (self);
 }
 
+//  The peer closed its side (or reset): answer what it asked before, as
+//  a chat line sent just before is relayed (printf '/who\n' | nc -N).
+//  The client leaves the idle list for the ending list, and closes once
+//  the owner is done (client_check_eof) or when the linger time is up
+//  (the set's tick), whichever is first; so held input left unprocessed
+//  then is dropped, and a client that queued a flood is gone in bounded
+//  time.
+static void
+s_peer_closed (client_t *self)
+{
+    client_set_t *set = self->set;
+    if (self->ending || self->closing)
+        return;
+    if (set->limits.linger_ms <= 0) {
+        client_close (self, CLIENT_CLOSE_EOF);
+        return;
+    }
+    client_list_remove (&set->idle, self);
+    client_list_append (&set->ending, self);
+    self->ending = true;
+    self->deadline = loop_now (set->loop) + set->limits.linger_ms;
+    s_update_interest (self);
+    client_check_eof (self);
+}
+
+void
+client_check_eof (client_t *self)
+{
+    assert (self);
+    if (!self->ending || self->closing || self->parsing || linebuf_held (&self->input))
+        return;
+    client_set_t *set = self->set;
+    if (set->events.on_eof && !set->events.on_eof (set->owner, self))
+        return;
+    client_close (self, CLIENT_CLOSE_EOF);
+}
+
 //  Close the socket now. Unread input is read away first where possible,
 //  since close () with unread input sends RST instead of FIN.
 void
@@ -406,7 +545,12 @@ client_close (client_t *self, client_close_reason_t reason)
     self->closing = true;
     self->reason = reason;
     client_set_stuck_remove (self);
-    client_list_remove (&set->idle, self);
+    if (self->ending) {
+        self->ending = false;
+        client_list_remove (&set->ending, self);
+    }
+    else
+        client_list_remove (&set->idle, self);
     client_list_append (&set->closing, self);
     client_set_reap_add (self);
     //  One line per client is a trace, not lifecycle: verbose only. A
@@ -472,9 +616,11 @@ client_resume (client_t *self)
     if (!self->paused)
         return;
     self->paused = false;
+    self->dropping = false;
     if (linebuf_held (&self->input))
         client_resume_input (self);
     s_update_interest (self);
+    client_check_eof (self);
 }
 
 uint64_t
@@ -496,6 +642,7 @@ client_close_reason_text (client_close_reason_t reason)
         case CLIENT_CLOSE_DRAIN:    return "server shutting down";
         case CLIENT_CLOSE_SHUTDOWN: return "gateway shut down";
         case CLIENT_CLOSE_REFUSED:  return "refused";
+        case CLIENT_CLOSE_TIMEOUT:  return "timed out";
     }
     return "unknown";
 }

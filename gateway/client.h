@@ -22,6 +22,17 @@
     "! lagged: N messages skipped". A client stuck full for the stuck
     timeout, or idle (no complete line) for the idle timeout, is closed.
 
+    Held input: while the owner has paused a client (a request of its is
+    in flight), its socket is still read, into a queue bounded by
+    hold_max bytes; past that, whole lines are dropped (the client is told
+    once per spell). So its EOF is seen at once, and each complete line
+    is shown to on_held_line as it arrives (/quit acts at once). When the
+    peer closes its side, the client stays open while the owner finishes
+    (its held input, then on_eof says when nothing is in flight), for at
+    most the linger time, and then closes: a /who sent just before the
+    FIN gets its answer, and a client that queued a flood of commands
+    and left does not linger past that bound.
+
     Lifetimes: clients are never freed inside a callback. client_close
     marks the client closing; it flushes what it can, shuts down the write
     side (FIN), and the client is freed at the end of the loop pass by
@@ -46,7 +57,8 @@ typedef enum {
     CLIENT_CLOSE_STUCK,         //  output full past the stuck timeout
     CLIENT_CLOSE_DRAIN,         //  server draining (router shutdown)
     CLIENT_CLOSE_SHUTDOWN,      //  this gateway is shutting down alone
-    CLIENT_CLOSE_REFUSED        //  over the connection limit
+    CLIENT_CLOSE_REFUSED,       //  over the connection limit
+    CLIENT_CLOSE_TIMEOUT        //  its login was never answered
 } client_close_reason_t;
 
 //  What the owner (the gateway's session layer) hears from clients.
@@ -70,6 +82,17 @@ typedef struct {
     //  client_set_accept once the client is set up, before any on_line.
     //  The owner may write to it, set owner data, pause or close it.
     void (*on_opened) (void *owner, client_t *client);
+    //  A complete line (not yet checked, no line end) arrived while the
+    //  client's input is held (paused, or a line refused with
+    //  CLIENT_AGAIN) (optional): return true if the owner acted on it
+    //  at once (e.g. /quit, which closes the client), false to leave it
+    //  queued, in order, for on_line after client_resume.
+    bool (*on_held_line) (void *owner, client_t *client, const char *line, size_t size);
+    //  The peer has closed its side and every line it sent has been
+    //  offered (optional): return true to close now, false while the
+    //  owner still waits for something (it calls client_check_eof when
+    //  that is over). NULL closes at once.
+    bool (*on_eof) (void *owner, client_t *client);
 } client_events_t;
 
 #define CLIENT_AGAIN 1
@@ -81,11 +104,14 @@ typedef struct {
                                 //  send queue (--outbuf-max)
     int64_t idle_timeout_ms;    //  0 = never (--idle-timeout)
     int64_t stuck_timeout_ms;   //  0 = never (--stuck-timeout)
-    int64_t linger_ms;          //  after FIN, wait this long for the peer's EOF
+    int64_t linger_ms;          //  after FIN, wait this long for the peer's EOF; after the
+                                //  peer's FIN, wait this long for the owner to finish
     bool verbose;               //  per-client traces (debug): opened, closed
     bool telnet_offer;          //  ask for telnet BINARY at connect (not --no-telnet-offer)
     int sndbuf;                 //  SO_SNDBUF of each client socket, 0 = the
                                 //  kernel's default (--sndbuf)
+    size_t hold_max;            //  bytes of input queued while paused (--hold-max);
+                                //  0 = a paused client is not read at all
 } client_limits_t;
 
 //  The set of all clients of one gateway: owns them, the pending-write
@@ -143,6 +169,12 @@ void
 //  True once client_close was called (or the peer went away).
 bool
     client_is_closing (client_t *self);
+
+//  The owner may have finished what kept a client whose peer closed its
+//  side open: ask on_eof again (when every line was offered), and close
+//  it if it says so. A no-op for any other client.
+void
+    client_check_eof (client_t *self);
 
 //  Stop / start reading this client's socket (the owner's backpressure,
 //  e.g. while its login is in flight).

@@ -40,15 +40,19 @@ struct _client_t {
     bool out_dead : 1;          //  the peer cannot receive: output dropped
     bool unwatched : 1;         //  out of the loop: hung up while not reading
     bool in_stuck : 1;          //  on the stuck list
+    bool ending : 1;            //  peer closed: on the ending list until the owner is done
+    bool dropping : 1;          //  input past hold_max is being dropped (told once)
+    bool skip_line : 1;         //  drop input up to the next LF (its line was dropped)
+    uint32_t held_scanned;      //  bytes of held input already shown to on_held_line
     linebuf_t input;            //  partial or held input
     outbuf_t output;            //  output queue
     uint64_t skipped;           //  lines skipped since the last lag notice
     size_t kernel_queued;       //  the kernel's send queue at the last short send
     int64_t last_active;        //  ms of the last complete line (or accept)
     int64_t stuck_since;        //  ms of the first skip while full, or 0
-    int64_t deadline;           //  closing: ms when we stop waiting
-    client_t *prev;             //  idle list (open) or closing list
-    client_t *next;             //  idle list (open) or closing list
+    int64_t deadline;           //  closing or ending: ms when we stop waiting
+    client_t *prev;             //  idle, ending or closing list
+    client_t *next;             //  idle, ending or closing list
     client_t *pending_next;     //  pending-write list
     client_t *reap_next;        //  reap list
     client_t *held_next;        //  held list
@@ -71,6 +75,7 @@ struct _client_set_t {
     uint64_t next_id;           //  last id handed out
     client_list_t idle;              //  open clients, least recently active first
     client_list_t closing;           //  closing clients with an open fd
+    client_list_t ending;            //  open clients whose peer closed, oldest first
     client_list_t pending;           //  clients with output to flush (pending_next)
     client_list_t held;              //  clients holding a refused line (held_next)
     client_list_t stuck;             //  open clients with stuck_since set, oldest first

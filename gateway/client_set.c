@@ -58,7 +58,7 @@ client_set_touch (client_t *self)
 {
     client_set_t *set = self->set;
     self->last_active = loop_now (set->loop);
-    if (self->closing || set->idle.tail == self)
+    if (self->closing || self->ending || set->idle.tail == self)
         return;
     client_list_remove (&set->idle, self);
     client_list_append (&set->idle, self);
@@ -168,6 +168,9 @@ s_tick (loop_t *loop, int timer_id, void *arg)
     int64_t stuck_ms = self->limits.stuck_timeout_ms;
     while (self->stuck.head && now - self->stuck.head->stuck_since >= stuck_ms)
         client_close (self->stuck.head, CLIENT_CLOSE_STUCK);
+    //  Peers that closed their side: the owner had the linger time
+    while (self->ending.head && now >= self->ending.head->deadline)
+        client_close (self->ending.head, CLIENT_CLOSE_EOF);
     client_t *client = self->closing.head;
     while (client) {
         client_t *next = client->next;
@@ -326,6 +329,8 @@ client_set_destroy (client_set_t **self_p)
     //  No flush: close every socket now, tell the owner, free everything
     while (self->idle.head)
         client_close (self->idle.head, CLIENT_CLOSE_SHUTDOWN);
+    while (self->ending.head)
+        client_close (self->ending.head, CLIENT_CLOSE_SHUTDOWN);
     while (self->closing.head)
         client_finish (self->closing.head);
     for (client_t *client = self->pending.head; client; client = client->pending_next)
@@ -396,6 +401,8 @@ client_set_close_all (client_set_t *self, client_close_reason_t reason)
     assert (self);
     while (self->idle.head)
         client_close (self->idle.head, reason);
+    while (self->ending.head)
+        client_close (self->ending.head, reason);
 }
 
 void

@@ -385,6 +385,17 @@ format_already_in (format_t *self, const char *room)
 }
 
 size_t
+format_join_timeout (format_t *self, const char *room)
+{
+    assert (self);
+    s_start (self);
+    s_text (self, "! join to #");
+    s_text (self, room);
+    s_text (self, " timed out, try again");
+    return s_finish (self);
+}
+
+size_t
 format_missed (format_t *self, uint64_t count, const char *room)
 {
     assert (self);

@@ -94,6 +94,9 @@ size_t
 //  "! you are already in #room"
 size_t
     format_already_in (format_t *self, const char *room);
+//  "! join to #room timed out, try again"
+size_t
+    format_join_timeout (format_t *self, const char *room);
 //  "! missed N messages in #room"
 size_t
     format_missed (format_t *self, uint64_t count, const char *room);
@@ -107,5 +110,7 @@ size_t
 #define FORMAT_BUSY             "server busy, try again later"
 #define FORMAT_ROUTER_BACK      "reconnected to the server"
 #define FORMAT_SHUTTING_DOWN    "This gateway is shutting down; please reconnect."
+#define FORMAT_LOGIN_TIMEOUT    "login timed out, try again later"
+#define FORMAT_RESYNC_TIMEOUT   "the server has not answered yet; still trying"
 
 #endif

@@ -35,7 +35,7 @@
 #include <sys/random.h>
 #include <signal.h>
 
-#define GATEWAY_PROBE_INTERVAL_MS   100     //  PROBE resend and liveness check
+#define GATEWAY_PROBE_INTERVAL_MS   100     //  PROBE backoff tick, deadlines, liveness
 #define GATEWAY_LINGER_MS           500     //  ZMQ_LINGER: BYE/DRAINED get out at exit
 #define GATEWAY_ID_SUFFIX_HEX       8       //  random hex digits after the name
 #define GATEWAY_CLOSE_MARGIN_MS     2000    //  drain/shutdown bound beyond the linger
@@ -140,6 +140,24 @@ s_on_line (void *owner, client_t *client, const char *line, size_t size)
     return session_on_line (session, line, size);
 }
 
+//  A line that arrived while its session holds input: /quit acts now.
+static bool
+s_on_held_line (void *owner, client_t *client, const char *line, size_t size)
+{
+    (void) owner;
+    session_t *session = (session_t *) client_owner_data (client);
+    return session? session_on_held_line (session, line, size): false;
+}
+
+//  The peer closed: close once the session has nothing in flight.
+static bool
+s_on_eof (void *owner, client_t *client)
+{
+    gateway_t *self = (gateway_t *) owner;
+    session_t *session = (session_t *) client_owner_data (client);
+    return !session || self->state != GATEWAY_RUNNING || session_settled (session);
+}
+
 static void
 s_on_closed (void *owner, client_t *client, client_close_reason_t reason)
 {
@@ -186,6 +204,26 @@ static void
 s_probe_room (void *arg, subs_room_t *room)
 {
     s_send_probe ((gateway_t *) arg, room);
+}
+
+//  A PROBE went unanswered: send another (subs.c backs off), and past a
+//  few, subscribe afresh first, since ZeroMQ may have lost the
+//  subscription itself; probing alone would then wait forever. Only
+//  unsubscribe + subscribe re-sends it: a second subscribe would only
+//  count up in the SUB's own table, and a later single unsubscribe
+//  would then never leave the socket.
+static void
+s_probe_due (void *arg, subs_room_t *room, bool resubscribe)
+{
+    gateway_t *self = (gateway_t *) arg;
+    if (resubscribe) {
+        if (self->config.verbose)
+            zsys_debug ("gateway: resubscribe room=%s resends=%zu",
+                        subs_room_name (room), subs_room_resends (room));
+        relay_unsubscribe (self->relay, subs_room_name (room));
+        relay_subscribe (self->relay, subs_room_name (room));
+    }
+    s_send_probe (self, room);
 }
 
 //  ---------------------------------------------------------------------
@@ -491,7 +529,8 @@ s_on_tick (loop_t *loop, int timer_id, void *arg)
 {
     (void) timer_id;
     gateway_t *self = (gateway_t *) arg;
-    subs_each_probing (self->subs, s_probe_room, self);
+    subs_probe_due (self->subs, s_probe_due, self);
+    session_expire (&self->ctx);
     int64_t silent_ms = loop_now (loop) - self->last_beat;
     if (!self->router_lost && self->state == GATEWAY_RUNNING
     &&  silent_ms > self->config.router_timeout_s * MSEC_PER_SEC) {
@@ -616,6 +655,8 @@ gateway_new (const gateway_config_t *config)
     self->ctx.relay = self->relay;
     self->ctx.subs = self->subs;
     self->ctx.format = self->format;
+    self->ctx.loop = self->loop;
+    self->ctx.join_timeout_ms = config->join_timeout_s * MSEC_PER_SEC;
     self->fanout.subs = self->subs;
     self->fanout.format = self->format;
     self->fanout.sessions = self->sessions;
@@ -629,9 +670,12 @@ gateway_new (const gateway_config_t *config)
         .stuck_timeout_ms = config->stuck_timeout_s * MSEC_PER_SEC,
         .linger_ms = config->drain_linger_ms,
         .verbose = config->verbose,
-        .telnet_offer = !config->no_telnet_offer
+        .telnet_offer = !config->no_telnet_offer,
+        .hold_max = (size_t) config->hold_max
     };
-    client_events_t client_events = { s_on_line, s_on_closed, s_on_opened };
+    client_events_t client_events = {
+        s_on_line, s_on_closed, s_on_opened, s_on_held_line, s_on_eof
+    };
     self->clients = client_set_new (self->loop, &limits, &client_events, self);
     if (!self->clients) {
         zsys_error ("gateway: cannot create the client set");

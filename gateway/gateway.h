@@ -34,7 +34,10 @@ typedef struct {
     int64_t router_timeout_s;
     int64_t heartbeat_interval_ms;
     int64_t backlog;                //  listen backlog
-    int64_t drain_linger_ms;        //  wait for clients' EOF after our FIN
+    int64_t drain_linger_ms;        //  wait for clients' EOF after our FIN, and
+                                    //  after theirs for their requests' answers
+    int64_t join_timeout_s;         //  a login or /join gives up after this; 0 = never
+    int64_t hold_max;               //  bytes of input queued while a request is in flight
     bool verbose;                   //  per-message traces
     bool no_telnet_offer;           //  do not ask for telnet BINARY at connect
 } gateway_config_t;

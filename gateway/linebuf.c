@@ -62,6 +62,28 @@ linebuf_size (linebuf_t *self)
     return self->size;
 }
 
+const char *
+linebuf_data (linebuf_t *self)
+{
+    assert (self);
+    return self->data;
+}
+
+void
+linebuf_drop_partial (linebuf_t *self)
+{
+    assert (self);
+    size_t keep = self->size;
+    while (keep > 0 && self->data [keep - 1] != '\n')
+        keep--;
+    if (keep == 0) {
+        linebuf_reset (self);       //  a held line ends with its LF: none was held
+        return;
+    }
+    self->size = (uint32_t) keep;
+    self->discarding = false;
+}
+
 //  Append bytes to the waiting buffer, growing it geometrically.
 static int
 s_append (linebuf_t *self, const char *data, size_t size)

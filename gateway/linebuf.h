@@ -85,4 +85,14 @@ bool
 size_t
     linebuf_size (linebuf_t *self);
 
+//  The waiting bytes (linebuf_size of them), borrowed until the next
+//  call; NULL when none.
+const char *
+    linebuf_data (linebuf_t *self);
+
+//  Drop the incomplete line at the end of the waiting bytes, if any (its
+//  rest is being dropped by the caller); complete lines stay.
+void
+    linebuf_drop_partial (linebuf_t *self);
+
 #endif

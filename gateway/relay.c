@@ -151,6 +151,14 @@ relay_new (loop_t *loop, const relay_config_t *config,
         return NULL;
     }
     zsock_set_rcvhwm (self->sub, config->sub_hwm);
+    //  A SUB sends nothing but subscriptions, and libzmq drops one
+    //  silently past the SUB's *send* high-water mark (1000 by default),
+    //  both when we subscribe and when it resends every subscription on
+    //  reconnect: a gateway with more rooms than that lost some for
+    //  good, and their joins waited forever. No limit, then: what waits
+    //  is bounded by our rooms' subscribe and unsubscribe calls, and a
+    //  reconnect replaces whatever waited with the current set.
+    zsock_set_sndhwm (self->sub, 0);
     zsock_set_linger (self->sub, config->linger_ms);
     if (zsock_connect (self->sub, "%s", config->publish)) {
         zsys_error ("relay: cannot connect endpoint=%s", config->publish);

@@ -13,6 +13,11 @@
     the request that put the session in its room. A refused /join comes
     back as JOIN_REFUSED naming the room, so the ERROR of a line sent just
     before the /join is not taken for it.
+
+    A /join whose JOIN went up and then timed out may still move us on
+    the router (the JOIN waits in a queue, or its JOINED was lost): a
+    JOIN back to our room follows it, in order, and its refusal ("you are
+    already in") is not shown.
     =========================================================================
 */
 #include "session.h"
@@ -35,9 +40,67 @@ struct _session_t {
     bool resync_wait;                   //  resync LOGIN held until our room is live
     bool refused;                       //  the router refused our LOGIN: no LOGOUT
     void *login_ticket;                 //  our LOGIN while it waits in the relay's queue
+    bool returning;                     //  a JOIN back to our room is in flight
+    bool wait_listed;                   //  on the context's waiting list
+    uint32_t owed;                      //  replies owed: WHO, ROOMS, PRIVMSG, NICK
+    int64_t wait_deadline;              //  when the request in flight is given up
+    session_t *wait_prev;               //  the context's waiting list
+    session_t *wait_next;
     subs_member_t member;               //  our place in a room's member array;
                                         //  its id is the client id, our key on the wire
 };
+
+//  A request is in flight: login, /join or resync (input is held).
+static bool
+s_busy (session_t *self)
+{
+    return self->state != SESSION_CHATTING || self->joining || self->resyncing;
+}
+
+static void
+s_wait_remove (session_t *self)
+{
+    if (!self->wait_listed)
+        return;
+    session_ctx_t *ctx = self->ctx;
+    if (self->wait_prev)
+        self->wait_prev->wait_next = self->wait_next;
+    else
+        ctx->waiting_head = self->wait_next;
+    if (self->wait_next)
+        self->wait_next->wait_prev = self->wait_prev;
+    else
+        ctx->waiting_tail = self->wait_prev;
+    self->wait_prev = self->wait_next = NULL;
+    self->wait_listed = false;
+}
+
+//  After any change of state: a session that became busy goes on the
+//  waiting list (its deadline starts now; one already on it keeps its
+//  place), one that is no longer busy leaves it; a settled session whose
+//  peer has closed may now end.
+static void
+s_update (session_t *self)
+{
+    session_ctx_t *ctx = self->ctx;
+    bool busy = s_busy (self);
+    if (busy && !self->wait_listed && ctx->loop && ctx->join_timeout_ms > 0) {
+        self->wait_deadline = loop_now (ctx->loop) + ctx->join_timeout_ms;
+        self->wait_listed = true;
+        self->wait_prev = ctx->waiting_tail;
+        self->wait_next = NULL;
+        if (ctx->waiting_tail)
+            ctx->waiting_tail->wait_next = self;
+        else
+            ctx->waiting_head = self;
+        ctx->waiting_tail = self;
+    }
+    else
+    if (!busy)
+        s_wait_remove (self);
+    if (!busy && self->owed == 0)
+        client_check_eof (self->client);
+}
 
 static void
 s_send_login (session_t *self, const char *text)
@@ -88,6 +151,7 @@ session_new (session_ctx_t *ctx, client_t *client)
     }
     else
         subs_room_wait (self->room, self->member.id);
+    s_update (self);
     return self;
 }
 
@@ -99,6 +163,7 @@ session_destroy (session_t **self_p, const char *reason)
     if (!self)
         return;
     subs_member_remove (&self->member);
+    s_wait_remove (self);
     //  A LOGIN that never left the relay's queue is taken back: the router
     //  never heard of us, so no LOGOUT either (churn while the router is
     //  away must not grow the queue)
@@ -203,6 +268,17 @@ s_try_send (session_t *self, wire_msg_t **msg_p)
     return relay_try_send (self->ctx->relay, msg_p)? CLIENT_AGAIN: 0;
 }
 
+//  s_try_send for a request the router always answers, once, on our
+//  uplink (WHO, ROOMS, PRIVMSG, NICK): the reply is owed.
+static int
+s_try_send_owed (session_t *self, wire_msg_t **msg_p)
+{
+    int rc = s_try_send (self, msg_p);
+    if (rc == 0)
+        self->owed++;
+    return rc;
+}
+
 static int
 s_handle_text (session_t *self, wire_id_t id, const command_t *command)
 {
@@ -239,14 +315,14 @@ s_handle_msg (session_t *self, const command_t *command)
     if (!msg)
         return 0;
     wire_msg_set_textn (msg, command->text, s_text_size (command->text, command->text_size));
-    return s_try_send (self, &msg);
+    return s_try_send_owed (self, &msg);
 }
 
 static int
 s_handle_nick (session_t *self, const command_t *command)
 {
     wire_msg_t *msg = s_nick_request (self, WIRE_NICK, command);
-    return msg? s_try_send (self, &msg): 0;
+    return msg? s_try_send_owed (self, &msg): 0;
 }
 
 //  /join: stop the old room's delivery now, make sure the new room is
@@ -276,7 +352,29 @@ s_handle_join (session_t *self, const command_t *command)
         s_send_join (self);
     else
         subs_room_wait (self->joining, self->member.id);
+    s_update (self);
     return 0;
+}
+
+//  /quit: it is local, so it never waits for the router.
+static void
+s_quit (session_t *self)
+{
+    format_notice (self->ctx->format, FORMAT_BYE);
+    s_write_formatted (self);
+    client_close (self->client, CLIENT_CLOSE_QUIT);
+}
+
+bool
+session_on_held_line (session_t *self, const char *line, size_t size)
+{
+    assert (self);
+    command_t command;
+    command_parse (line, size, &command);
+    if (command.type != COMMAND_QUIT)
+        return false;
+    s_quit (self);
+    return true;
 }
 
 int
@@ -305,15 +403,13 @@ session_on_line (session_t *self, const char *line, size_t size)
         case COMMAND_WHO: {
             wire_msg_t *msg = wire_msg_new (command.type == COMMAND_ROOMS? WIRE_ROOMS: WIRE_WHO);
             msg->client = self->member.id;
-            return s_try_send (self, &msg);
+            return s_try_send_owed (self, &msg);
         }
         case COMMAND_HELP:
             format_help (format);
             break;
         case COMMAND_QUIT:
-            format_notice (format, FORMAT_BYE);
-            s_write_formatted (self);
-            client_close (self->client, CLIENT_CLOSE_QUIT);
+            s_quit (self);
             return 0;
         case COMMAND_USAGE:
             format_usage (format, command.usage);
@@ -367,6 +463,7 @@ s_end_join (session_t *self, bool moved)
     self->join_sent = false;
     subs_unref (self->ctx->subs, subs_room_name (released));
     client_resume (self->client);
+    s_update (self);
 }
 
 static void
@@ -388,6 +485,7 @@ s_on_logged_in (session_t *self, wire_msg_t *msg)
         s_write_formatted (self);
         if (!self->joining)
             client_resume (self->client);
+        s_update (self);
         return;
     }
     if (self->resyncing) {
@@ -402,6 +500,7 @@ s_on_logged_in (session_t *self, wire_msg_t *msg)
             subs_member_add (self->room, &self->member);
         if (!self->joining)
             client_resume (self->client);
+        s_update (self);
     }
 }
 
@@ -412,12 +511,35 @@ s_login_outstanding (session_t *self)
     return self->state == SESSION_LOGGING_IN || (self->resyncing && !self->resync_wait);
 }
 
+static void s_on_reply (session_t *self, wire_msg_t *msg, format_t *format);
+
 void
 session_on_reply (session_t *self, wire_msg_t *msg)
 {
     assert (self);
     assert (msg);
     format_t *format = self->ctx->format;
+    switch (msg->id) {
+        case WIRE_NICKED:
+        case WIRE_ERROR:
+        case WIRE_ROOM_LIST:
+        case WIRE_WHO_LIST:
+        case WIRE_PRIVATE_SENT:
+            //  The router answers in order: this pays the oldest debt
+            if (self->owed > 0 && !s_login_outstanding (self))
+                self->owed--;
+            break;
+        default:
+            break;
+    }
+    s_on_reply (self, msg, format);
+    s_update (self);
+}
+
+//  session_on_reply, once the debt is counted.
+static void
+s_on_reply (session_t *self, wire_msg_t *msg, format_t *format)
+{
     switch (msg->id) {
         case WIRE_LOGGED_IN:
             s_on_logged_in (self, msg);
@@ -441,6 +563,11 @@ session_on_reply (session_t *self, wire_msg_t *msg)
             //  the router answers with JOIN_REFUSED
             break;
         case WIRE_JOIN_REFUSED:
+            if (self->returning && msg->room && streq (msg->room, subs_room_name (self->room))) {
+                //  Our way back: the router never moved us
+                self->returning = false;
+                return;
+            }
             format_error (format, msg->text);
             s_write_formatted (self);
             if (self->joining && self->join_sent && msg->room
@@ -479,6 +606,7 @@ session_on_joined (session_t *self, subs_room_t *room)
         return true;
     }
     if (!self->joining && self->state != SESSION_WAITING && room == self->room) {
+        self->returning = false;
         subs_member_add (room, &self->member);
         return true;
     }
@@ -508,6 +636,9 @@ void
 session_resync (session_t *self)
 {
     assert (self);
+    //  What the old router owed us is lost with it (a JOIN back to our
+    //  room may still reach the new one: its refusal stays unshown)
+    self->owed = 0;
     if (self->state == SESSION_LOGGING_IN) {
         //  Our LOGIN went to the old router: again, once the room is live
         self->state = SESSION_WAITING;
@@ -528,4 +659,68 @@ session_resync (session_t *self)
         if (s_wait_live (self, self->room))
             s_send_resync (self);
     }
+    s_update (self);
+}
+
+//  The request in flight took longer than the join timeout: give it up.
+static void
+s_expire (session_t *self)
+{
+    format_t *format = self->ctx->format;
+    if (client_is_closing (self->client))
+        return;
+    if (self->state != SESSION_CHATTING) {
+        format_error (format, FORMAT_LOGIN_TIMEOUT);
+        s_write_formatted (self);
+        client_close (self->client, CLIENT_CLOSE_TIMEOUT);
+        return;
+    }
+    if (self->joining) {
+        format_join_timeout (format, subs_room_name (self->joining));
+        s_write_formatted (self);
+        if (self->join_sent) {
+            //  It may still move us: go back, after it, in order
+            wire_msg_t *msg = wire_msg_new (WIRE_JOIN);
+            msg->client = self->member.id;
+            wire_msg_set_room (msg, subs_room_name (self->room));
+            relay_send (self->ctx->relay, &msg);
+            self->returning = true;
+        }
+        else
+            subs_room_unwait (self->joining, self->member.id);
+        //  A resync gives our membership back with its LOGGED_IN
+        if (!self->resyncing)
+            subs_member_add (self->room, &self->member);
+        s_end_join (self, false);
+        return;
+    }
+    if (self->resyncing) {
+        //  The router may have lost our LOGIN: say it again
+        format_error (format, FORMAT_RESYNC_TIMEOUT);
+        s_write_formatted (self);
+        if (!self->resync_wait)
+            s_send_login (self, SESSION_RESYNC);
+    }
+}
+
+void
+session_expire (session_ctx_t *ctx)
+{
+    assert (ctx);
+    if (!ctx->loop)
+        return;
+    int64_t now = loop_now (ctx->loop);
+    while (ctx->waiting_head && ctx->waiting_head->wait_deadline <= now) {
+        session_t *self = ctx->waiting_head;
+        s_wait_remove (self);
+        s_expire (self);
+        s_update (self);        //  still busy (a resync): a new deadline
+    }
+}
+
+bool
+session_settled (session_t *self)
+{
+    assert (self);
+    return !s_busy (self) && self->owed == 0;
 }

@@ -15,6 +15,17 @@
 
     The session holds one subscription ref on its room and one on the
     room it is joining, and is a subs member of at most one room.
+
+    Nothing waits forever. A login, a /join or a resync that is not
+    answered within the context's join timeout is given up: a login
+    closes the client with "! login timed out, try again later", a
+    /join stays in (or goes back to) the old room with "! join to #room
+    timed out, try again" and its held input resumes. Sessions with a
+    request in flight are on a list in the context, oldest first, so
+    session_expire looks at its head only. /quit is acted on at once even
+    while input is held (session_on_held_line). The session also counts
+    the replies it is owed (WHO, ROOMS, PRIVMSG, NICK): a client whose
+    peer has closed is kept until they arrive (session_settled).
     =========================================================================
 */
 #ifndef SESSION_H_INCLUDED
@@ -27,6 +38,7 @@
 #include "subs.h"
 #include "format.h"
 #include "slab.h"
+#include "loop.h"
 
 typedef struct _session_t session_t;
 
@@ -43,6 +55,10 @@ typedef struct {
     format_t *format;       //  the line buffer
     slab_t *slab;           //  memory of the sessions (session_slab_new)
     bool silent;            //  no LOGOUT on close (drain, shutdown: the router knows)
+    loop_t *loop;           //  the clock of the deadlines (may be NULL: none)
+    int64_t join_timeout_ms;    //  a login, /join or resync gives up after; 0 = never
+    session_t *waiting_head;    //  sessions with a request in flight, oldest first
+    session_t *waiting_tail;
 } session_ctx_t;
 
 //  Create the allocator sessions come from (one per gateway, in the
@@ -112,5 +128,21 @@ void
 //  Write one line (CRLF included) to the client; drops it when closing.
 void
     session_write (session_t *self, const char *data, size_t size);
+
+//  Give up every request in flight past the join timeout (see above).
+//  Call it from a periodic tick.
+void
+    session_expire (session_ctx_t *ctx);
+
+//  A line the client sent while its input is held (not yet offered with
+//  session_on_line). Returns true when it was acted on at once (/quit:
+//  "* Bye!" and close), false when it waits its turn.
+bool
+    session_on_held_line (session_t *self, const char *line, size_t size);
+
+//  True when the session has nothing in flight: logged in, no join or
+//  resync, no reply owed. A client whose peer closed ends then.
+bool
+    session_settled (session_t *self);
 
 #endif

@@ -21,6 +21,9 @@
 //  send per pass, so fan-out to readers keeps one write per pass.
 #define SETTINGS_SNDBUF         65536
 #define SETTINGS_SNDBUF_MAX     INT_MAX
+#define SETTINGS_JOIN_TIMEOUT_S 10      //  a login or /join gives up after this
+#define SETTINGS_HOLD_MAX       (16 * 1024) //  input queued while a request is in flight
+#define SETTINGS_LINE_END       2       //  CR LF after a line
 
 //  The default name is the host name; it must outlive the config.
 static char s_hostname [SETTINGS_HOSTNAME_MAX] = "gateway";
@@ -40,6 +43,11 @@ s_check (const gateway_config_t *config)
     }
     if (config->sndbuf > SETTINGS_SNDBUF_MAX) {
         fprintf (stderr, "error: --sndbuf must be at most %d\n", SETTINGS_SNDBUF_MAX);
+        return -1;
+    }
+    if (config->hold_max > 0 && config->hold_max < config->max_line + SETTINGS_LINE_END) {
+        //  A whole line must fit, or a long one typed behind a /join is always dropped
+        fprintf (stderr, "error: --hold-max must be 0 or at least --max-line + 2\n");
         return -1;
     }
     return 0;
@@ -71,6 +79,8 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .backlog = SETTINGS_BACKLOG,
         .drain_linger_ms = SETTINGS_DRAIN_LINGER_MS,
         .no_telnet_offer = false,
+        .join_timeout_s = SETTINGS_JOIN_TIMEOUT_S,
+        .hold_max = SETTINGS_HOLD_MAX,
         .verbose = false
     };
     config_option_t options [] = {
@@ -111,7 +121,14 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         { "backlog", "ZCHAT_BACKLOG", CONFIG_INT, &config->backlog,
           "N", "listen backlog" },
         { "drain-linger", "ZCHAT_DRAIN_LINGER", CONFIG_INT, &config->drain_linger_ms,
-          "MS", "milliseconds to wait for a client's EOF after closing it" },
+          "MS", "milliseconds to wait for a client's EOF after closing it, and after "
+          "its EOF for the answers to what it asked" },
+        { "join-timeout", "ZCHAT_JOIN_TIMEOUT", CONFIG_INT, &config->join_timeout_s,
+          "SECONDS", "seconds a login or /join may wait for the server before it is "
+          "given up with an error (0 = never)" },
+        { "hold-max", "ZCHAT_HOLD_MAX", CONFIG_INT, &config->hold_max,
+          "BYTES", "bytes of input a client may queue while a request of its is in "
+          "flight; past it, lines are dropped (0 = stop reading instead)" },
         { "no-telnet-offer", "ZCHAT_NO_TELNET_OFFER", CONFIG_FLAG, &config->no_telnet_offer,
           NULL, "do not ask for telnet BINARY at connect: raw-socket clients see no IAC bytes, "
           "but a telnet client then garbles UTF-8 input (CJK cannot be typed)" },

@@ -4,7 +4,8 @@
     Rooms live in a hash by canonical name (one lookup per published
     message). Members are an array per room that grows geometrically and
     never shrinks below its peak while the room lives; removal swaps the
-    last member into the hole, so fan-out walks a dense array.
+    last member into the hole, so fan-out walks a dense array. PROBING
+    rooms are also on a doubly linked list, for the probe backoff.
     =========================================================================
 */
 #include "subs.h"
@@ -26,6 +27,12 @@ struct _subs_room_t {
     uint64_t *waiters;              //  client ids waiting for LIVE
     size_t waiter_count;
     size_t waiter_capacity;
+    subs_room_t *probe_prev;        //  list of PROBING rooms
+    subs_room_t *probe_next;
+    bool probing_listed;            //  on that list
+    size_t resends;                 //  PROBEs resent since probing began
+    size_t wait_ticks;              //  ticks until the next resend
+    size_t backoff;                 //  ticks between the last two resends
 };
 
 struct _subs_t {
@@ -33,7 +40,45 @@ struct _subs_t {
     subs_events_t events;           //  subscribe / unsubscribe
     void *owner;                    //  argument of the events
     uint64_t next_token;            //  PROBE tokens, from a random start
+    subs_room_t *probing_head;      //  PROBING rooms, oldest first
+    subs_room_t *probing_tail;
 };
+
+//  Put a room (back) on the PROBING list with a fresh backoff.
+static void
+s_probing_add (subs_t *self, subs_room_t *room)
+{
+    room->resends = 0;
+    room->wait_ticks = 0;
+    room->backoff = 0;
+    if (room->probing_listed)
+        return;
+    room->probing_listed = true;
+    room->probe_prev = self->probing_tail;
+    room->probe_next = NULL;
+    if (self->probing_tail)
+        self->probing_tail->probe_next = room;
+    else
+        self->probing_head = room;
+    self->probing_tail = room;
+}
+
+static void
+s_probing_remove (subs_t *self, subs_room_t *room)
+{
+    if (!room->probing_listed)
+        return;
+    if (room->probe_prev)
+        room->probe_prev->probe_next = room->probe_next;
+    else
+        self->probing_head = room->probe_next;
+    if (room->probe_next)
+        room->probe_next->probe_prev = room->probe_prev;
+    else
+        self->probing_tail = room->probe_prev;
+    room->probe_prev = room->probe_next = NULL;
+    room->probing_listed = false;
+}
 
 //  Detach every member and free the room.
 static void
@@ -107,6 +152,7 @@ subs_ref (subs_t *self, const char *room)
     entry->state = SUBS_PROBING;
     entry->refs = 1;
     entry->token = ++self->next_token;
+    s_probing_add (self, entry);
     zhashx_insert (self->rooms, entry->name, entry);
     if (self->events.subscribe)
         self->events.subscribe (self->owner, entry);
@@ -126,6 +172,7 @@ subs_unref (subs_t *self, const char *room)
         return;
     char name [CHAT_ROOM_MAX + 1];
     strcpy (name, entry->name);
+    s_probing_remove (self, entry);
     zhashx_delete (self->rooms, name);
     if (self->events.unsubscribe)
         self->events.unsubscribe (self->owner, name);
@@ -147,6 +194,7 @@ subs_probed (subs_t *self, const char *room, uint64_t token)
         return false;
     entry->state = SUBS_LIVE;
     entry->seq_known = false;
+    s_probing_remove (self, entry);
     return true;
 }
 
@@ -159,6 +207,7 @@ subs_reprobe (subs_t *self)
         entry->state = SUBS_PROBING;
         entry->token = ++self->next_token;
         entry->seq_known = false;
+        s_probing_add (self, entry);
     }
 }
 
@@ -167,10 +216,25 @@ subs_each_probing (subs_t *self, subs_room_fn *fn, void *arg)
 {
     assert (self);
     assert (fn);
-    for (subs_room_t *entry = (subs_room_t *) zhashx_first (self->rooms);
-         entry; entry = (subs_room_t *) zhashx_next (self->rooms))
-        if (entry->state == SUBS_PROBING)
-            fn (arg, entry);
+    for (subs_room_t *entry = self->probing_head; entry; entry = entry->probe_next)
+        fn (arg, entry);
+}
+
+void
+subs_probe_due (subs_t *self, subs_probe_fn *fn, void *arg)
+{
+    assert (self);
+    assert (fn);
+    for (subs_room_t *entry = self->probing_head; entry; entry = entry->probe_next) {
+        if (entry->wait_ticks > 0) {
+            entry->wait_ticks--;
+            continue;
+        }
+        entry->resends++;
+        entry->backoff = entry->backoff? MIN (entry->backoff * 2, SUBS_PROBE_BACKOFF_MAX): 1;
+        entry->wait_ticks = entry->backoff - 1;
+        fn (arg, entry, entry->resends >= SUBS_RESUBSCRIBE_AFTER);
+    }
 }
 
 const char *
@@ -201,6 +265,13 @@ subs_room_token (subs_room_t *self)
     return self->token;
 }
 
+size_t
+subs_room_resends (subs_room_t *self)
+{
+    assert (self);
+    return self->resends;
+}
+
 void
 subs_room_wait (subs_room_t *self, uint64_t id)
 {
@@ -213,6 +284,17 @@ subs_room_wait (subs_room_t *self, uint64_t id)
         self->waiter_capacity = capacity;
     }
     self->waiters [self->waiter_count++] = id;
+}
+
+void
+subs_room_unwait (subs_room_t *self, uint64_t id)
+{
+    assert (self);
+    for (size_t index = 0; index < self->waiter_count; index++)
+        if (self->waiters [index] == id) {
+            self->waiters [index] = self->waiters [--self->waiter_count];
+            return;
+        }
 }
 
 uint64_t *

@@ -8,6 +8,13 @@
     back on its topic, then LIVE; sessions that wait for it to be live
     (their LOGIN or JOIN is held) are kept as waiters.
 
+    A PROBE that goes unanswered is sent again with a backoff (the owner
+    calls subs_probe_due every tick), and from the third resend on the
+    room is subscribed afresh first: ZeroMQ may have lost the
+    subscription itself (past a high-water mark), and probing again
+    alone would wait for it forever. PROBING rooms are on a list of
+    their own, so a tick costs the rooms that probe, not all rooms.
+
     Each room also holds the array of its local members (the sessions
     that get its traffic, from their JOINED event on) and the last
     sequence number seen. A member is a subs_member_t embedded in the
@@ -92,6 +99,18 @@ typedef void (subs_room_fn) (void *arg, subs_room_t *room);
 void
     subs_each_probing (subs_t *self, subs_room_fn *fn, void *arg);
 
+//  One tick of the probe backoff: call fn for every PROBING room whose
+//  next PROBE is due, with resubscribe true when the room should be
+//  subscribed afresh (unsubscribe, subscribe) before that PROBE. A room
+//  waits 1, 2, 4, ... up to SUBS_PROBE_BACKOFF_MAX ticks between
+//  resends; resubscribe is true from its SUBS_RESUBSCRIBE_AFTER-th
+//  resend on. fn must not ref or unref rooms.
+#define SUBS_PROBE_BACKOFF_MAX  16      //  ticks between resends, at most
+#define SUBS_RESUBSCRIBE_AFTER  3       //  resends before subscribing afresh
+typedef void (subs_probe_fn) (void *arg, subs_room_t *room, bool resubscribe);
+void
+    subs_probe_due (subs_t *self, subs_probe_fn *fn, void *arg);
+
 //  Room accessors.
 const char *
     subs_room_name (subs_room_t *self);
@@ -102,9 +121,17 @@ subs_state_t
 uint64_t
     subs_room_token (subs_room_t *self);
 
+//  PROBEs resent for this room since it last started probing.
+size_t
+    subs_room_resends (subs_room_t *self);
+
 //  Remember that client id waits for this room to be LIVE.
 void
     subs_room_wait (subs_room_t *self, uint64_t id);
+
+//  Forget that client id waits for this room (its wait was given up).
+void
+    subs_room_unwait (subs_room_t *self, uint64_t id);
 
 //  Take the waiters list: returns an array of *count_p ids for the caller
 //  to free (NULL when there are none); the room's list is then empty.

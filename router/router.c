@@ -62,8 +62,10 @@ s_bind (int type, const char *endpoint, int hwm, char **bound_p)
     assert (sock);
     zsock_set_linger (sock, ROUTER_LINGER_MS);
     zsock_set_sndhwm (sock, hwm);
+    //  A PUB receives its subscribers' subscriptions: a gateway resends
+    //  all of them (one per room) at once on reconnect
+    zsock_set_rcvhwm (sock, hwm);
     if (type == ZMQ_ROUTER) {
-        zsock_set_rcvhwm (sock, hwm);
         //  Unicast to a vanished gateway fails at once (EHOSTUNREACH)
         //  instead of vanishing. A gateway that reconnects (after a
         //  network blip) takes over its routing id from a half-open old

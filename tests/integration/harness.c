@@ -248,6 +248,22 @@ harness_spawn (harness_t *self, const char *name, const char *program, const cha
     return proc;
 }
 
+void
+harness_forget (harness_t *self, harness_proc_t *proc)
+{
+    assert_true (proc->reaped);
+    for (size_t index = 0; index < self->proc_count; index++)
+        if (self->procs [index] == proc) {
+            memmove (&self->procs [index], &self->procs [index + 1],
+                     (self->proc_count - index - 1) * sizeof (harness_proc_t *));
+            self->proc_count--;
+            unlink (proc->log_path);
+            unlink (proc->out_path);
+            free (proc);
+            return;
+        }
+}
+
 bool
 harness_proc_wait_log (harness_proc_t *proc, const char *text, int timeout_ms)
 {
@@ -327,9 +343,10 @@ s_wait_ready (harness_proc_t *proc, const char *marker)
     return true;
 }
 
-harness_proc_t *
-harness_router_start_at (harness_t *self, const char *ingress, const char *publish,
-                         const char *control, const char **extra)
+//  One attempt of harness_router_start_at; *bind_failed_p tells why not.
+static harness_proc_t *
+s_router_start_once (harness_t *self, const char *ingress, const char *publish,
+                     const char *control, const char **extra, bool *bind_failed_p)
 {
     const char *fixed [] = {
         "--ingress", ingress, "--publish", publish, "--control", control, NULL
@@ -337,8 +354,18 @@ harness_router_start_at (harness_t *self, const char *ingress, const char *publi
     const char *argv [HARNESS_ARGS_MAX];
     harness_argv (argv, "zchat-router", fixed, extra);
     harness_proc_t *proc = harness_spawn (self, "router", "zchat-router", argv);
-    if (!s_wait_ready (proc, "router: ready "))
+    *bind_failed_p = false;
+    if (!harness_proc_wait_log (proc, "router: ready ", HARNESS_TIMEOUT_MS)) {
+        harness_proc_wait (proc, HARNESS_TIMEOUT_MS);
+        *bind_failed_p = harness_proc_log_count (proc, "router: bind failed") > 0;
+        if (*bind_failed_p) {
+            proc->expect_clean = false;     //  it exited 1, as it should
+            return NULL;
+        }
+        fprintf (stderr, "harness: router never logged 'router: ready '\n");
+        harness_proc_dump (proc);
         return NULL;
+    }
     char *log = harness_slurp (proc->log_path);
     const char *line = strstr (log, "router: ready ");
     bool parsed = s_field (line, "ingress", proc->ingress, sizeof proc->ingress)
@@ -353,6 +380,27 @@ harness_router_start_at (harness_t *self, const char *ingress, const char *publi
     return proc;
 }
 
+//  A router restarted on fixed ports may find one taken for a moment
+//  (another test's connection, a port still being released): try again
+//  a few times before giving up.
+harness_proc_t *
+harness_router_start_at (harness_t *self, const char *ingress, const char *publish,
+                         const char *control, const char **extra)
+{
+    for (int attempt = 0; attempt < HARNESS_BIND_ATTEMPTS; attempt++) {
+        bool bind_failed = false;
+        harness_proc_t *proc = s_router_start_once (self, ingress, publish, control,
+                                                    extra, &bind_failed);
+        if (proc || !bind_failed)
+            return proc;
+        fprintf (stderr, "harness: router could not bind (attempt %d), retrying\n",
+                 attempt + 1);
+        harness_pause_ms (HARNESS_BIND_RETRY_MS);
+    }
+    fprintf (stderr, "harness: router could not bind its fixed ports\n");
+    return NULL;
+}
+
 harness_proc_t *
 harness_router_start (harness_t *self, const char **extra)
 {
@@ -365,9 +413,16 @@ harness_gateway_start (harness_t *self, harness_proc_t *router, const char *name
                        const char **extra)
 {
     assert_non_null (router);
+    return harness_gateway_start_at (self, router->ingress, router->publish, name, extra);
+}
+
+harness_proc_t *
+harness_gateway_start_at (harness_t *self, const char *ingress, const char *publish,
+                          const char *name, const char **extra)
+{
     const char *fixed [] = {
-        "--listen", "127.0.0.1:0", "--ingress", router->ingress,
-        "--publish", router->publish, "--name", name, NULL
+        "--listen", "127.0.0.1:0", "--ingress", ingress,
+        "--publish", publish, "--name", name, NULL
     };
     const char *argv [HARNESS_ARGS_MAX];
     harness_argv (argv, "zchat-gateway", fixed, extra);
@@ -555,16 +610,65 @@ harness_free_port (void)
     return ntohs (address.sin_port);
 }
 
+//  True if port can be bound on 127.0.0.1 now.
+static bool
+s_port_bindable (int port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true (fd >= 0);
+    int on = 1;
+    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    struct sockaddr_in address = { .sin_family = AF_INET };
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    address.sin_port = htons ((uint16_t) port);
+    bool bindable = bind (fd, (struct sockaddr *) &address, sizeof address) == 0;
+    close (fd);
+    return bindable;
+}
+
+//  A port that is free now and outside the kernel's ephemeral range, so
+//  that no outgoing connection (ours, a ZeroMQ reconnect, another test's)
+//  is handed it between now and a router's restart on it.
+int
+harness_fixed_port (void)
+{
+    int low = HARNESS_EPHEMERAL_LOW, high = HARNESS_EPHEMERAL_HIGH;
+    char *range = harness_slurp ("/proc/sys/net/ipv4/ip_local_port_range");
+    if (sscanf (range, "%d %d", &low, &high) != 2) {
+        low = HARNESS_EPHEMERAL_LOW;
+        high = HARNESS_EPHEMERAL_HIGH;
+    }
+    free (range);
+    static unsigned int seed = 0;
+    if (!seed)
+        seed = (unsigned int) (getpid () ^ harness_now ());
+    for (int attempt = 0; attempt < HARNESS_PORT_ATTEMPTS; attempt++) {
+        int port = HARNESS_PORT_MIN + rand_r (&seed) % (HARNESS_PORT_MAX - HARNESS_PORT_MIN);
+        if (port >= low && port <= high)
+            continue;
+        if (s_port_bindable (port))
+            return port;
+    }
+    return harness_free_port ();    //  everything outside is taken: better than nothing
+}
+
 void
 harness_free_endpoints (harness_endpoints_t *endpoints)
 {
     assert_non_null (endpoints);
-    snprintf (endpoints->ingress, sizeof endpoints->ingress, "tcp://127.0.0.1:%d",
-              harness_free_port ());
-    snprintf (endpoints->publish, sizeof endpoints->publish, "tcp://127.0.0.1:%d",
-              harness_free_port ());
-    snprintf (endpoints->control, sizeof endpoints->control, "tcp://127.0.0.1:%d",
-              harness_free_port ());
+    int ports [3];
+    for (int index = 0; index < 3; index++) {
+        bool unique;
+        do {
+            ports [index] = harness_fixed_port ();
+            unique = true;
+            for (int other = 0; other < index; other++)
+                unique = unique && ports [other] != ports [index];
+        } while (!unique);
+    }
+    snprintf (endpoints->ingress, sizeof endpoints->ingress, "tcp://127.0.0.1:%d", ports [0]);
+    snprintf (endpoints->publish, sizeof endpoints->publish, "tcp://127.0.0.1:%d", ports [1]);
+    snprintf (endpoints->control, sizeof endpoints->control, "tcp://127.0.0.1:%d", ports [2]);
 }
 
 //  --- teardown -------------------------------------------------------------

@@ -73,8 +73,16 @@ int64_t
 int
     harness_free_port (void);
 
+//  A free port on 127.0.0.1 outside the kernel's ephemeral range, for a
+//  process that must bind it later (no connection is given it meanwhile).
+int
+    harness_fixed_port (void);
+
 //  Three router endpoints on free loopback ports, fixed in advance so a
-//  router can be killed and started again at the same place.
+//  router can be killed and started again at the same place. The ports
+//  lie outside the kernel's ephemeral range (ip_local_port_range), so no
+//  outgoing connection takes one meanwhile; harness_router_start_at
+//  retries a start whose bind failed all the same.
 typedef struct {
     char ingress [HARNESS_ENDPOINT_MAX];
     char publish [HARNESS_ENDPOINT_MAX];
@@ -109,6 +117,11 @@ harness_proc_t *
 harness_proc_t *
     harness_gateway_start (harness_t *self, harness_proc_t *router,
                            const char *name, const char **extra);
+
+//  Same, against the router endpoints given (e.g. a stand-in router).
+harness_proc_t *
+    harness_gateway_start_at (harness_t *self, const char *ingress, const char *publish,
+                              const char *name, const char **extra);
 
 //  Start a router (router_extra) and count gateways named gw1, gw2, ...
 //  (gateway_extra), filling gateways. Returns the router, or NULL if any
@@ -330,5 +343,50 @@ void
 bool
     harness_marker (harness_client_t *sender, const char *room,
                     harness_client_t **receivers, size_t count);
+
+//  --- crowds: thousands of clients at once (harness_crowd.c) --------------
+
+typedef struct _harness_crowd_t harness_crowd_t;
+
+//  Raise RLIMIT_NOFILE's soft limit to the hard one; fails the test when
+//  that is still below needed. Children started later inherit it.
+//  Returns the new limit.
+long
+    harness_raise_fd_limit (size_t needed);
+
+//  Connect count clients to gateway (raising the descriptor limit first),
+//  in batches: each waits for its welcome, then joins its own room
+//  room_prefix + index ("r17") and waits for its join line. Returns NULL
+//  (after printing how many failed) unless all did within timeout_ms.
+harness_crowd_t *
+    harness_crowd_new (harness_t *harness, harness_proc_t *gateway, size_t count,
+                       const char *room_prefix, int timeout_ms);
+
+//  Close every member's socket and free the crowd. NULL-safe. Call it
+//  before the harness stops the gateway.
+void
+    harness_crowd_destroy (harness_crowd_t **self_p);
+
+size_t
+    harness_crowd_size (harness_crowd_t *self);
+
+//  Member index's nickname, from its welcome.
+const char *
+    harness_crowd_nick (harness_crowd_t *self, size_t index);
+
+//  Queue line (CRLF added) for member index, which from now on waits for
+//  a line equal to expect (NULL: for nothing). Sent by the next wait.
+void
+    harness_crowd_send (harness_crowd_t *self, size_t index, const char *line,
+                        const char *expect);
+
+//  Send what is queued and read every member until each waiting one got
+//  its line, or the deadline. Returns how many waiting members got it.
+size_t
+    harness_crowd_wait (harness_crowd_t *self, int timeout_ms);
+
+//  True if member index got the line it waited for.
+bool
+    harness_crowd_got (harness_crowd_t *self, size_t index);
 
 #endif

@@ -30,12 +30,15 @@ harness_ctl (harness_t *self, harness_proc_t *router, const char *verb, int *exi
     int exit_code = status != -1 && WIFEXITED (status) ? WEXITSTATUS (status) : -1;
     if (exit_code_p)
         *exit_code_p = exit_code;
+    char *output = NULL;
     if (exit_code != 0) {
         fprintf (stderr, "harness: zchat-ctl %s failed (%d)\n", verb, exit_code);
         harness_proc_dump (proc);
-        return NULL;
     }
-    return harness_slurp (proc->out_path);
+    else
+        output = harness_slurp (proc->out_path);
+    harness_forget (self, proc);
+    return output;
 }
 
 char *

@@ -19,6 +19,13 @@
 #define HARNESS_NAME_MAX        64      //  bytes of a process name / nick
 #define HARNESS_PATH_MAX        512     //  bytes of a file path
 #define HARNESS_POLL_MS         5       //  re-check period while waiting on a file
+#define HARNESS_BIND_ATTEMPTS   5       //  router starts on fixed ports before giving up
+#define HARNESS_BIND_RETRY_MS   200     //  between two of them
+#define HARNESS_PORT_MIN        10000   //  fixed ports are drawn from here...
+#define HARNESS_PORT_MAX        65000   //  ...to here, outside the ephemeral range
+#define HARNESS_PORT_ATTEMPTS   1000    //  draws before falling back to any free port
+#define HARNESS_EPHEMERAL_LOW   32768   //  Linux's default ip_local_port_range
+#define HARNESS_EPHEMERAL_HIGH  60999
 
 struct _harness_proc_t {
     harness_t *harness;             //  owner
@@ -70,6 +77,12 @@ void
 harness_proc_t *
     harness_spawn (harness_t *self, const char *name, const char *program,
                    const char **argv);
+
+//  Drop a finished process (reaped, e.g. a zchat-ctl run) from the
+//  harness, with its captured output: a long STATUS poll must not run
+//  out of process slots.
+void
+    harness_forget (harness_t *self, harness_proc_t *proc);
 
 //  Close a client and free it and everything it received.
 void

@@ -7,13 +7,19 @@
 #include "harness_standin.h"
 #include <cmocka.h>
 
+#define STANDIN_BIND_ATTEMPTS   25      //  a killed router's ports may take a moment
+#define STANDIN_BIND_RETRY_MS   200     //  to be free again, as harness_router_start_at knows
+
 static zsock_t *
 s_bind (int type, const char *endpoint)
 {
     zsock_t *sock = zsock_new (type);
     assert_non_null (sock);
     zsock_set_linger (sock, 0);
-    assert_int_not_equal (zsock_bind (sock, "%s", endpoint), -1);
+    int attempt = 0;
+    while (zsock_bind (sock, "%s", endpoint) == -1 && ++attempt < STANDIN_BIND_ATTEMPTS)
+        zclock_sleep (STANDIN_BIND_RETRY_MS);
+    assert_true (attempt < STANDIN_BIND_ATTEMPTS);
     return sock;
 }
 

@@ -31,6 +31,10 @@ struct _ctx_t {
     bool pause_on_open;         //  client_pause in on_opened
     bool quit_on_line;          //  "/quit" writes Bye and closes
     bool pause_on_line;         //  "pause" pauses the client (as /join does)
+    bool quit_when_held;        //  a held "/quit" writes Bye and closes at once
+    bool owner_busy;            //  on_eof: the owner still waits for something
+    int held_seen;              //  on_held_line calls
+    int eof_asked;              //  on_eof calls
     int opened;
     int closed;                 //  on_closed calls
     client_close_reason_t reason;
@@ -83,6 +87,28 @@ s_on_closed (void *owner, client_t *client, client_close_reason_t reason)
         ctx->closed_inside_close = true;
 }
 
+static bool
+s_on_held_line (void *owner, client_t *client, const char *line, size_t size)
+{
+    ctx_t *ctx = (ctx_t *) owner;
+    ctx->held_seen++;
+    if (ctx->quit_when_held && size == 5 && memcmp (line, "/quit", 5) == 0) {
+        assert_int_equal (client_write (client, "* Bye!\r\n", 8), 0);
+        client_close (client, CLIENT_CLOSE_QUIT);
+        return true;
+    }
+    return false;
+}
+
+static bool
+s_on_eof (void *owner, client_t *client)
+{
+    (void) client;
+    ctx_t *ctx = (ctx_t *) owner;
+    ctx->eof_asked++;
+    return !ctx->owner_busy;
+}
+
 static void
 s_on_opened (void *owner, client_t *client)
 {
@@ -100,6 +126,25 @@ client_fd_for_test (ctx_t *ctx)
     return ctx->client_fd;
 }
 
+//  A context whose clients queue up to hold_max bytes while paused, and
+//  whose owner answers on_held_line and on_eof.
+static ctx_t *
+s_ctx_new_holding (size_t max_line, int64_t linger_ms, size_t hold_max)
+{
+    ctx_t *ctx = (ctx_t *) calloc (1, sizeof (ctx_t));
+    ctx->limits = (client_limits_t) {
+        .max_line = max_line, .outbuf_max = 4096, .linger_ms = linger_ms,
+        .hold_max = hold_max
+    };
+    ctx->loop = loop_new ();
+    client_events_t events = {
+        s_on_line, s_on_closed, s_on_opened, s_on_held_line, s_on_eof
+    };
+    ctx->clients = client_set_new (ctx->loop, &ctx->limits, &events, ctx);
+    assert_non_null (ctx->clients);
+    return ctx;
+}
+
 static ctx_t *
 s_ctx_new (size_t max_line, size_t outbuf_max, int64_t idle_ms, int64_t stuck_ms,
            int64_t linger_ms)
@@ -110,7 +155,7 @@ s_ctx_new (size_t max_line, size_t outbuf_max, int64_t idle_ms, int64_t stuck_ms
         .stuck_timeout_ms = stuck_ms, .linger_ms = linger_ms
     };
     ctx->loop = loop_new ();
-    client_events_t events = { s_on_line, s_on_closed, s_on_opened };
+    client_events_t events = { s_on_line, s_on_closed, s_on_opened, NULL, NULL };
     ctx->clients = client_set_new (ctx->loop, &ctx->limits, &events, ctx);
     assert_non_null (ctx->clients);
     return ctx;
@@ -250,7 +295,7 @@ test_telnet_offer_and_editing (void **state)
     ctx_t *ctx = s_ctx_new (16, 4096, 0, 0, 100);
     client_set_destroy (&ctx->clients);
     ctx->limits.telnet_offer = true;
-    client_events_t events = { s_on_line, s_on_closed, s_on_opened };
+    client_events_t events = { s_on_line, s_on_closed, s_on_opened, NULL, NULL };
     ctx->clients = client_set_new (ctx->loop, &ctx->limits, &events, ctx);
     s_connect (ctx);
     s_run (ctx, NULL, 20);
@@ -483,7 +528,7 @@ test_kernel_queue_counts (void **state)
     ctx_t *ctx = s_ctx_new (64, TEST_KERNEL_OUTBUF, 0, 0, 20);
     ctx->limits.sndbuf = TEST_KERNEL_SNDBUF;
     client_set_destroy (&ctx->clients);
-    client_events_t events = { s_on_line, s_on_closed, s_on_opened };
+    client_events_t events = { s_on_line, s_on_closed, s_on_opened, NULL, NULL };
     ctx->clients = client_set_new (ctx->loop, &ctx->limits, &events, ctx);
     assert_non_null (ctx->clients);
     s_connect (ctx);
@@ -622,6 +667,97 @@ test_peer_eof (void **state)
     s_ctx_destroy (&ctx);
 }
 
+//  A paused client is still read, into a queue of at most hold_max bytes
+//  (whole lines); past it lines are dropped and it is told once. On
+//  resume the queued lines come in order, and new input after them.
+static void
+test_held_input_bounded (void **state)
+{
+    (void) state;
+    ctx_t *ctx = s_ctx_new_holding (64, 100, 16);
+    ctx->pause_on_open = true;
+    s_connect (ctx);
+    SEND (ctx, "one\ntwo\n");                  //  8 bytes: kept
+    s_run (ctx, NULL, 20);
+    SEND (ctx, "three\nfour\nfive\nsix\n");   //  only "three" fits
+    s_run (ctx, NULL, 20);
+    SEND (ctx, "seven\neig");                  //  dropped, and the rest of "eig..."
+    s_run (ctx, NULL, 20);
+    SEND (ctx, "ht\n");
+    s_run (ctx, NULL, 20);
+    assert_int_equal (ctx->line_count, 0);
+    assert_string_equal (ctx->received, "! too much input while waiting for the server "
+                                        "(over 16 bytes): lines dropped\r\n");
+    assert_true (ctx->held_seen >= 3);
+    client_resume (ctx->client);
+    SEND (ctx, "nine\n");
+    s_run (ctx, NULL, 20);
+    assert_string_equal (ctx->lines, "one|two|three|nine|");
+    s_ctx_destroy (&ctx);
+}
+
+//  /quit behind held input is acted on at once; what it followed is dropped.
+static void
+test_quit_while_held (void **state)
+{
+    (void) state;
+    ctx_t *ctx = s_ctx_new_holding (64, 100, 1024);
+    ctx->pause_on_open = true;
+    ctx->quit_when_held = true;
+    s_connect (ctx);
+    SEND (ctx, "hello\n/qu");
+    s_run (ctx, NULL, 20);
+    assert_int_equal (ctx->closed, 0);
+    SEND (ctx, "it\nafter\n");
+    assert_true (s_run (ctx, s_peer_eof, RUN_MAX_MS));
+    assert_int_equal (ctx->reason, CLIENT_CLOSE_QUIT);
+    assert_int_equal (ctx->line_count, 0);
+    assert_string_equal (ctx->received, "* Bye!\r\n");
+    s_ctx_destroy (&ctx);
+
+    //  The same behind a line the owner refused (a full uplink)
+    ctx = s_ctx_new_holding (64, 100, 1024);
+    ctx->quit_when_held = true;
+    ctx->again_count = 1;
+    s_connect (ctx);
+    SEND (ctx, "hello\n/quit\n");
+    assert_true (s_run (ctx, s_peer_eof, RUN_MAX_MS));
+    assert_int_equal (ctx->reason, CLIENT_CLOSE_QUIT);
+    assert_int_equal (ctx->line_count, 0);
+    s_ctx_destroy (&ctx);
+}
+
+//  After the peer's FIN the client stays open while the owner is busy
+//  (a reply owed): it closes when the owner says so, or at the linger.
+static void
+test_eof_waits_for_owner (void **state)
+{
+    (void) state;
+    for (int variant = 0; variant < 2; variant++) {
+        ctx_t *ctx = s_ctx_new_holding (64, variant == 0? RUN_MAX_MS: 100, 1024);
+        ctx->owner_busy = true;
+        s_connect (ctx);
+        SEND (ctx, "/who\n");
+        shutdown (ctx->peer, SHUT_WR);
+        s_run (ctx, NULL, 50);
+        assert_string_equal (ctx->lines, "/who|");
+        assert_true (ctx->eof_asked >= 1);
+        if (variant == 0) {
+            assert_int_equal (ctx->closed, 0);
+            assert_int_equal (client_write (ctx->client, "* #general (1): x\r\n", 20), 0);
+            ctx->owner_busy = false;
+            client_check_eof (ctx->client);
+        }
+        assert_true (s_run (ctx, s_peer_eof, RUN_MAX_MS));
+        assert_int_equal (ctx->reason, CLIENT_CLOSE_EOF);
+        if (variant == 0)
+            assert_string_equal (ctx->received, "* #general (1): x\r\n");
+        assert_true (s_run (ctx, s_set_empty, RUN_MAX_MS));
+        ctx->client = NULL;
+        s_ctx_destroy (&ctx);
+    }
+}
+
 static void
 test_close_all_and_destroy (void **state)
 {
@@ -705,6 +841,7 @@ test_reason_texts (void **state)
     assert_string_equal (client_close_reason_text (CLIENT_CLOSE_STUCK), "stuck");
     assert_string_equal (client_close_reason_text (CLIENT_CLOSE_SHUTDOWN), "gateway shut down");
     assert_string_equal (client_close_reason_text (CLIENT_CLOSE_REFUSED), "refused");
+    assert_string_equal (client_close_reason_text (CLIENT_CLOSE_TIMEOUT), "timed out");
 }
 
 int
@@ -728,6 +865,9 @@ main (void)
         cmocka_unit_test (test_quit_flushes_then_fin),
         cmocka_unit_test (test_peer_eof),
         cmocka_unit_test (test_close_all_and_destroy),
+        cmocka_unit_test (test_held_input_bounded),
+        cmocka_unit_test (test_quit_while_held),
+        cmocka_unit_test (test_eof_waits_for_owner),
         cmocka_unit_test (test_reason_texts),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

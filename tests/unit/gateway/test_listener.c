@@ -80,7 +80,7 @@ s_setup (void **state)
     s_fixture_t *fixture = (s_fixture_t *) calloc (1, sizeof (s_fixture_t));
     fixture->loop = loop_new ();
     client_limits_t limits = { .max_line = 64, .outbuf_max = 4096, .linger_ms = 100 };
-    client_events_t events = { s_on_line, s_on_closed, NULL };
+    client_events_t events = { s_on_line, s_on_closed, NULL, NULL, NULL };
     fixture->clients = client_set_new (fixture->loop, &limits, &events, &fixture->owner);
     *state = fixture;
     return 0;

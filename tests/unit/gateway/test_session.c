@@ -18,6 +18,7 @@
 #define TEST_ENDPOINT_MAX   64
 #define TEST_GATEWAY        "gw-test"
 #define TEST_TIMEOUT_MS     1000
+#define TEST_DEADLINE_MS    5           //  --join-timeout in the deadline tests
 #define TEST_BUFFER         8192
 #define TEST_FILL_MAX       1000000     //  requests to fill an inproc uplink (bound)
 #define TEST_FILLER_CLIENT  999999      //  client id of the filler requests
@@ -202,8 +203,8 @@ s_setup (void **state)
     fixture->ctx.format = fixture->format;
     fixture->ctx.slab = session_slab_new ();
     assert_non_null (fixture->ctx.slab);
-    client_limits_t limits = { 2048, 65536, 0, 0, 100, false, false, 0 };
-    client_events_t client_events = { s_on_line, s_on_closed, NULL };
+    client_limits_t limits = { 2048, 65536, 0, 0, 100, false, false, 0, 0 };
+    client_events_t client_events = { s_on_line, s_on_closed, NULL, NULL, NULL };
     fixture->clients = client_set_new (fixture->loop, &limits, &client_events, fixture);
     int pair [2];
     assert_int_equal (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair), 0);
@@ -623,6 +624,87 @@ test_resync_during_join (void **state)
     s_expect_quiet (fixture);
 }
 
+//  Let the deadline of a request started now pass, then expire it.
+static void
+s_past_deadline (fixture_t *fixture)
+{
+    zclock_sleep (TEST_DEADLINE_MS * 2);
+    s_pass (fixture);
+    session_expire (&fixture->ctx);
+}
+
+//  A /join whose room never goes live is given up at the deadline: an
+//  error line, no JOIN at all, still in #general, held input goes up.
+static void
+test_join_deadline_unsent (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    s_log_in (fixture, "alice");
+    fixture->ctx.loop = fixture->loop;
+    fixture->ctx.join_timeout_ms = TEST_DEADLINE_MS;
+    s_user_types (fixture, "/join rust\nbehind\n");
+    s_expect_quiet (fixture);
+    s_past_deadline (fixture);
+    char buffer [TEST_BUFFER];
+    assert_string_equal (s_user_reads (fixture, buffer),
+                         "! join to #rust timed out, try again\r\n");
+    assert_string_equal (session_room (fixture->session), "general");
+    assert_ptr_equal (session_member (fixture->session)->room,
+                      subs_lookup (fixture->subs, "general"));
+    assert_null (subs_lookup (fixture->subs, "rust"));
+    wire_msg_t *msg = s_expect_uplink (fixture, WIRE_SAY);
+    assert_string_equal (msg->text, "behind");
+    wire_msg_destroy (&msg);
+    s_expect_quiet (fixture);
+    assert_true (session_settled (fixture->session));
+}
+
+//  A /join whose JOIN went up and was never answered: after the error
+//  line a JOIN back to #general follows it, and the router's "already
+//  in" for that is not shown.
+static void
+test_join_deadline_sent (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    s_log_in (fixture, "alice");
+    fixture->ctx.loop = fixture->loop;
+    fixture->ctx.join_timeout_ms = TEST_DEADLINE_MS;
+    s_user_types (fixture, "/join rust\n");
+    s_room_live (fixture, "rust");
+    wire_msg_t *msg = s_expect_uplink (fixture, WIRE_JOIN);
+    assert_string_equal (msg->room, "rust");
+    wire_msg_destroy (&msg);
+    assert_false (session_settled (fixture->session));
+    s_past_deadline (fixture);
+    msg = s_expect_uplink (fixture, WIRE_JOIN);
+    assert_string_equal (msg->room, "general");
+    wire_msg_destroy (&msg);
+    s_reply (fixture, WIRE_JOIN_REFUSED, NULL, "general", "you are already in #general");
+    char buffer [TEST_BUFFER];
+    assert_string_equal (s_user_reads (fixture, buffer),
+                         "! join to #rust timed out, try again\r\n");
+    assert_string_equal (session_room (fixture->session), "general");
+    assert_true (session_settled (fixture->session));
+}
+
+//  Replies owed keep a session unsettled until they come; /quit while
+//  held acts at once.
+static void
+test_owed_replies_and_held_quit (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    s_log_in (fixture, "alice");
+    s_user_types (fixture, "/who\n/rooms\nhello\n");
+    assert_false (session_settled (fixture->session));
+    s_reply (fixture, WIRE_WHO_LIST, NULL, "general", NULL);
+    assert_false (session_settled (fixture->session));
+    s_reply (fixture, WIRE_ROOM_LIST, NULL, NULL, NULL);
+    assert_true (session_settled (fixture->session));
+    assert_false (session_on_held_line (fixture->session, "/who", 4));
+    assert_true (session_on_held_line (fixture->session, "/QUIT", 5));
+    assert_true (client_is_closing (fixture->client));
+}
+
 int
 main (void)
 {
@@ -644,6 +726,9 @@ main (void)
         cmocka_unit_test_setup_teardown (test_resync_during_join, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_login_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resync_login_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_join_deadline_unsent, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_join_deadline_sent, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_owed_replies_and_held_quit, s_setup, s_teardown),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     zsys_shutdown ();

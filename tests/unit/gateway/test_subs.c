@@ -171,6 +171,81 @@ test_reprobe (void **state)
     subs_unref (fixture->subs, "b");
 }
 
+//  What subs_probe_due asked for, tick by tick.
+typedef struct {
+    int probes;                 //  PROBEs asked for this tick
+    int resubscribes;           //  of which with a fresh subscription
+} due_log_t;
+
+static void
+s_on_due (void *arg, subs_room_t *room, bool resubscribe)
+{
+    (void) room;
+    due_log_t *log = (due_log_t *) arg;
+    log->probes++;
+    log->resubscribes += resubscribe;
+}
+
+//  An unanswered PROBE is resent with a backoff (ticks 1, 2, 4, 8, 16,
+//  then every SUBS_PROBE_BACKOFF_MAX), from the SUBS_RESUBSCRIBE_AFTER-th
+//  resend on after subscribing afresh; a PROBED ends it, a reprobe
+//  starts it over. A live room is never due.
+static void
+test_probe_backoff (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    subs_room_t *room = subs_ref (fixture->subs, "slow");
+    subs_room_t *live = subs_ref (fixture->subs, "fast");
+    assert_true (subs_probed (fixture->subs, "fast", subs_room_token (live)));
+    int resend_ticks [SUBS_PROBE_BACKOFF_MAX * 4];
+    int resends = 0;
+    for (int tick = 1; tick <= SUBS_PROBE_BACKOFF_MAX * 3; tick++) {
+        due_log_t log = { 0, 0 };
+        subs_probe_due (fixture->subs, s_on_due, &log);
+        assert_true (log.probes <= 1);
+        if (log.probes) {
+            resend_ticks [resends++] = tick;
+            assert_int_equal (log.resubscribes, resends >= SUBS_RESUBSCRIBE_AFTER);
+            assert_int_equal (subs_room_resends (room), resends);
+        }
+    }
+    int expected [] = { 1, 2, 4, 8, 16, 32, 48 };
+    assert_int_equal (resends, sizeof expected / sizeof expected [0]);
+    for (int index = 0; index < resends; index++)
+        assert_int_equal (resend_ticks [index], expected [index]);
+
+    //  Answered: never due again; after a reprobe, due at once
+    assert_true (subs_probed (fixture->subs, "slow", subs_room_token (room)));
+    due_log_t log = { 0, 0 };
+    subs_probe_due (fixture->subs, s_on_due, &log);
+    assert_int_equal (log.probes, 0);
+    subs_reprobe (fixture->subs);
+    subs_probe_due (fixture->subs, s_on_due, &log);
+    assert_int_equal (log.probes, 2);
+    assert_int_equal (log.resubscribes, 0);
+    subs_unref (fixture->subs, "slow");
+    subs_unref (fixture->subs, "fast");
+}
+
+//  A waiter that gave up is forgotten; the others stay.
+static void
+test_unwait (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    subs_room_t *room = subs_ref (fixture->subs, "a");
+    subs_room_wait (room, 1);
+    subs_room_wait (room, 2);
+    subs_room_wait (room, 3);
+    subs_room_unwait (room, 2);
+    subs_room_unwait (room, 42);
+    size_t count;
+    uint64_t *waiters = subs_room_take_waiters (room, &count);
+    assert_int_equal (count, 2);
+    assert_true ((waiters [0] == 1 && waiters [1] == 3) || (waiters [0] == 3 && waiters [1] == 1));
+    free (waiters);
+    subs_unref (fixture->subs, "a");
+}
+
 static void
 test_resubscribe_gets_new_token (void **state)
 {
@@ -298,6 +373,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_each_probing, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_reprobe, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resubscribe_gets_new_token, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_probe_backoff, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_unwait, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_waiters, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_members, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_sequence, s_setup, s_teardown),
