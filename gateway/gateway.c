@@ -548,6 +548,7 @@ gateway_new (const gateway_config_t *config)
     self->ctx.relay = self->relay;
     self->ctx.subs = self->subs;
     self->ctx.format = self->format;
+    self->ctx.list_max = (uint64_t) config->list_max;
     self->fanout.subs = self->subs;
     self->fanout.format = self->format;
     self->fanout.sessions = self->sessions;

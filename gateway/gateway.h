@@ -34,6 +34,7 @@ typedef struct {
     int64_t heartbeat_interval_ms;
     int64_t backlog;                //  listen backlog
     int64_t drain_linger_ms;        //  wait for clients' EOF after our FIN
+    int64_t list_max;               //  entries a /rooms or /who answer shows; 0 = all
     bool verbose;                   //  per-message traces
 } gateway_config_t;
 

@@ -13,6 +13,7 @@
 #define SETTINGS_DRAIN_LINGER_MS 2000   //  wait for a client's EOF after our FIN
 #define SETTINGS_BACKLOG        4096    //  listen backlog default
 #define SETTINGS_QUEUE_MAX      CHAT_UPLINK_HWM //  requests waiting in the gateway before "busy"
+#define SETTINGS_LIST_MAX       50      //  rooms or members a /rooms or /who answer shows
 
 //  The default name is the host name; it must outlive the config.
 static char s_hostname [SETTINGS_HOSTNAME_MAX] = "gateway";
@@ -52,6 +53,7 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .heartbeat_interval_ms = CHAT_HEARTBEAT_MS,
         .backlog = SETTINGS_BACKLOG,
         .drain_linger_ms = SETTINGS_DRAIN_LINGER_MS,
+        .list_max = SETTINGS_LIST_MAX,
         .verbose = false
     };
     config_option_t options [] = {
@@ -90,6 +92,9 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
           "N", "listen backlog" },
         { "drain-linger", "ZCHAT_DRAIN_LINGER", CONFIG_INT, &config->drain_linger_ms,
           "MS", "milliseconds to wait for a client's EOF after closing it" },
+        { "list-max", "ZCHAT_LIST_MAX", CONFIG_INT, &config->list_max,
+          "N", "rooms (the biggest) or members a /rooms or /who answer shows; "
+          "the rest are counted (0 = all)" },
         { "verbose", "ZCHAT_VERBOSE", CONFIG_FLAG, &config->verbose,
           NULL, "log every message (debug)" },
     };
