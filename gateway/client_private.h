@@ -20,6 +20,14 @@
 #define CLIENT_READ_SIZE        (16 * 1024) //  shared scratch buffer for reads
 #define CLIENT_NOTICE_MAX       128         //  longest notice we format
 
+//  A peer's address, IPv4 or IPv6, as accept sees it (family AF_UNSPEC
+//  when unknown or not logged).
+typedef union {
+    struct sockaddr any;
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+} client_address_t;
+
 struct _client_t {
     client_set_t *set;          //  the set that owns this client
     void *owner_data;           //  the owner's session, or NULL
@@ -40,14 +48,18 @@ struct _client_t {
     bool out_dead : 1;          //  the peer cannot receive: output dropped
     bool unwatched : 1;         //  out of the loop: hung up while not reading
     bool in_stuck : 1;          //  on the stuck list
+    bool warned : 1;            //  told it will be closed idle: on the warned list
     linebuf_t input;            //  partial or held input
     outbuf_t output;            //  output queue
     uint64_t skipped;           //  lines skipped since the last lag notice
     int64_t last_active;        //  ms of the last complete line (or accept)
     int64_t stuck_since;        //  ms of the first skip while full, or 0
     int64_t deadline;           //  closing: ms when we stop waiting
-    client_t *prev;             //  idle list (open) or closing list
-    client_t *next;             //  idle list (open) or closing list
+    uint64_t bytes_in;          //  bytes read from the socket
+    uint64_t bytes_out;         //  bytes sent to it
+    client_address_t peer;      //  for the connect and close log lines
+    client_t *prev;             //  idle or warned list (open) or closing list
+    client_t *next;             //  idle or warned list (open) or closing list
     client_t *pending_next;     //  pending-write list
     client_t *reap_next;        //  reap list
     client_t *held_next;        //  held list
@@ -69,6 +81,7 @@ struct _client_set_t {
     size_t size;                //  clients not yet freed
     uint64_t next_id;           //  last id handed out
     client_list_t idle;              //  open clients, least recently active first
+    client_list_t warned;            //  open clients warned of the idle close, same order
     client_list_t closing;           //  closing clients with an open fd
     client_list_t pending;           //  clients with output to flush (pending_next)
     client_list_t held;              //  clients holding a refused line (held_next)
@@ -93,6 +106,10 @@ void
 //  A complete line: the client is active, move it to the idle list's tail.
 void
     client_set_touch (client_t *client);
+
+//  Take an open client off the idle or warned list (it starts closing).
+void
+    client_set_unlink_open (client_t *client);
 
 //  Put client on the pending-write list (flushed at the end of the pass),
 //  the reap list (owner told, dead client freed) or the held list (offered
@@ -139,5 +156,10 @@ void
 //  Drop the output queue and its memory.
 void
     client_output_free (client_t *self);
+
+//  Log "client: connected id=N addr=HOST:PORT" (info; addr only with
+//  log_addresses, which also makes it read the peer's address).
+void
+    client_log_connected (client_t *self);
 
 #endif

@@ -558,9 +558,11 @@ gateway_new (const gateway_config_t *config)
         .max_line = (size_t) config->max_line,
         .outbuf_max = (size_t) config->outbuf_max,
         .idle_timeout_ms = config->idle_timeout_s * MSEC_PER_SEC,
+        .idle_warning_ms = config->idle_warning_s * MSEC_PER_SEC,
         .stuck_timeout_ms = config->stuck_timeout_s * MSEC_PER_SEC,
         .linger_ms = config->drain_linger_ms,
-        .verbose = config->verbose
+        .verbose = config->verbose,
+        .log_addresses = config->log_addresses
     };
     client_events_t client_events = { s_on_line, s_on_closed, s_on_opened };
     self->clients = client_set_new (self->loop, &limits, &client_events, self);
@@ -576,6 +578,7 @@ gateway_new (const gateway_config_t *config)
         gateway_destroy (&self);
         return NULL;
     }
+    listener_set_keepalive (self->listener, (int) MIN (config->keepalive_s, INT_MAX));
     if (config->health_listen && *config->health_listen) {
         self->health = health_new (self->loop, config->health_listen, s_client_count, self);
         if (!self->health) {

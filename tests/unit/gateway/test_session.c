@@ -203,7 +203,7 @@ s_setup (void **state)
     fixture->ctx.list_max = 50;
     fixture->ctx.slab = session_slab_new ();
     assert_non_null (fixture->ctx.slab);
-    client_limits_t limits = { 2048, 65536, 0, 0, 100, false };
+    client_limits_t limits = { .max_line = 2048, .outbuf_max = 65536, .linger_ms = 100 };
     client_events_t client_events = { s_on_line, s_on_closed, NULL };
     fixture->clients = client_set_new (fixture->loop, &limits, &client_events, fixture);
     int pair [2];
