@@ -4,6 +4,7 @@
 #   make test           install what is missing, build, run unit + integration tests
 #   make test SANITIZE=address,undefined    the same under ASan/UBSan (own build dir)
 #   make bench          the benchmark against ngIRCd (bench/bench.mk)
+#   make fuzz           libFuzzer targets, FUZZ_SECONDS each (fuzz/fuzz.mk)
 #
 # Adding a module is adding its .c file: every tier is a wildcard, its
 # objects go into a static library, and the tier's binary and unit tests
@@ -146,5 +147,6 @@ clean:
 	rm -rf build bin
 
 -include bench/bench.mk
+-include fuzz/fuzz.mk
 -include deploy/deploy.mk
 -include $(shell find build -name deploy-cache -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -8,6 +8,7 @@
 */
 #include "config.h"
 
+#define CONFIG_INT_MAX          INT_MAX //  so any number fits an int, and seconds * 1000 an int64
 #define CONFIG_ARG_DEFAULT      "VALUE" //  placeholder of an option that names none
 
 //  Store text into an option; 0 on success, -1 if it does not parse.
@@ -31,7 +32,7 @@ s_store (config_option_t *option, const char *text)
     char *end = NULL;
     errno = 0;
     long long number = strtoll (text, &end, 10);
-    if (errno || end == text || *end || number < 0)
+    if (errno || end == text || *end || number < 0 || number > CONFIG_INT_MAX)
         return -1;
     *(int64_t *) option->value = (int64_t) number;
     return 0;

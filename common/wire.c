@@ -163,6 +163,12 @@ wire_id_name (wire_id_t id)
     return s_verbs [id].name;
 }
 
+const char *
+wire_id_picture (wire_id_t id)
+{
+    return id > WIRE_INVALID && id < WIRE_ID_COUNT? s_verbs [id].picture: "";
+}
+
 bool
 wire_id_is_published (wire_id_t id)
 {

@@ -8,6 +8,7 @@
 */
 #include "settings.h"
 #include "config.h"
+#include "wire.h"
 #include "listener.h"
 
 #define SETTINGS_STRING(x)      #x
@@ -30,6 +31,11 @@ s_check (const gateway_config_t *config)
 {
     if (config->heartbeat_interval_ms == 0 || config->max_line == 0 || config->outbuf_max == 0) {
         fprintf (stderr, "error: --heartbeat-interval, --max-line and --outbuf-max must be > 0\n");
+        return -1;
+    }
+    //  A longer line could not cross the wire whole (wire.h)
+    if (config->max_line > WIRE_TEXT_MAX) {
+        fprintf (stderr, "error: --max-line must be at most %d\n", WIRE_TEXT_MAX);
         return -1;
     }
     return 0;

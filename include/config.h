@@ -14,7 +14,7 @@
 
 typedef enum {
     CONFIG_STRING,          //  value is a const char ** (points into argv/env/default)
-    CONFIG_INT,             //  value is an int64_t *, must parse whole and be >= 0
+    CONFIG_INT,             //  value is an int64_t *, must parse whole, 0 .. INT_MAX
     CONFIG_FLAG             //  value is a bool *; the flag takes no argument
 } config_type_t;
 

@@ -199,6 +199,11 @@ wire_msg_t *
 const char *
     wire_id_name (wire_id_t id);
 
+//  The fields of an id's messages, in frame order, as picture letters
+//  (the comments on wire_id_t); "" for out-of-range ids.
+const char *
+    wire_id_picture (wire_id_t id);
+
 //  True if messages of this id are published (have a topic frame).
 bool
     wire_id_is_published (wire_id_t id);

@@ -118,8 +118,12 @@ test_bad_values (void **state)
     assert_int_equal (S_PARSE (&settings, NULL, "--idle-timeout="), CONFIG_FAILED);
     assert_int_equal (S_PARSE (&settings, NULL, "--idle-timeout=99999999999999999999"),
                       CONFIG_FAILED);
+    //  Past INT_MAX: would not fit the int a socket option or listen () takes
+    assert_int_equal (S_PARSE (&settings, NULL, "--idle-timeout=2147483648"), CONFIG_FAILED);
     assert_int_equal (S_PARSE (&settings, NULL, "--verbose=maybe"), CONFIG_FAILED);
     assert_int_equal (settings.timeout, TEST_DEFAULT_TIMEOUT);
+    assert_int_equal (S_PARSE (&settings, NULL, "--idle-timeout=2147483647"), CONFIG_OK);
+    assert_int_equal (settings.timeout, INT_MAX);
     //  Missing value at the end
     assert_int_equal (S_PARSE (&settings, NULL, "--listen"), CONFIG_FAILED);
     //  Bad environment fails too
