@@ -27,8 +27,9 @@ SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover
 endif
 
 # The dependency stamp: install-deps.sh runs once per machine, before any
-# pkg-config call can be trusted.
-DEPS_STAMP := build/.deps-ok
+# pkg-config call can be trusted, and again whenever its package list
+# changes (the stamp is named after the script's checksum).
+DEPS_STAMP := build/.deps-ok-$(firstword $(shell cksum < scripts/install-deps.sh))
 ifneq ($(MAKECMDGOALS),clean)
 ifeq ($(wildcard $(DEPS_STAMP)),)
 $(shell mkdir -p build && sh scripts/install-deps.sh >&2 && touch $(DEPS_STAMP))

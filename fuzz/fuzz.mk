@@ -22,6 +22,7 @@ FUZZ_BIN      := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 # Replays run in `make test` like any test program.
 TEST_EXTRA          += $(REPLAY_BIN)
 TEST_EXTRA_PROGRAMS += fuzz/replay.sh
+test: $(REPLAY_BIN)
 export ZCHAT_FUZZ_DIR := $(abspath $(BUILD)/fuzz)
 
 $(BUILD)/fuzz/%.o: TIER_INCLUDE := -Igateway

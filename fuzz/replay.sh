@@ -11,6 +11,7 @@ dir=${ZCHAT_FUZZ_DIR:-$top/build/fuzz}
 total=0
 status=0
 for replay in "$dir"/replay_*; do
+    [ -x "$replay" ] || continue
     name=${replay##*/replay_}
     out=$("$replay" "$top/fuzz/corpus/$name" "$top/fuzz/regressions/$name" 2>&1)
     rc=$?

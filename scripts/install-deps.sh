@@ -1,5 +1,6 @@
 #!/bin/sh
-# install-deps.sh - install the Debian packages zchat needs to build and test.
+# install-deps.sh - install the Debian packages zchat needs to build and test
+# (prometheus: its promtool lints the /metrics exposition in make test).
 #
 # The Makefile runs this once per machine (stamp build/.deps-ok). It only
 # calls apt-get when something is missing, so it is quick on a set-up
@@ -7,7 +8,7 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libzmq3-dev libczmq-dev libcmocka-dev \
-          docker-compose iproute2 procps netcat-openbsd $*"
+          docker-compose iproute2 procps netcat-openbsd prometheus $*"
 
 missing=""
 for package in $PACKAGES; do
