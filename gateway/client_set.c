@@ -22,6 +22,8 @@
 #define CLIENT_KEEP_MS          250         //  an empty queue is kept this long (at least)
 #define CLIENT_PASS_ROUNDS      16          //  flush/reap rounds in one pass
 #define CLIENT_MS_PER_SECOND    1000
+#define CLIENT_WARNING_SHARE    2           //  the idle warning comes at most 1/2
+                                            //  of the timeout before the close
 
 #define CLIENT_IDLE_FORMAT      "! idle for %" PRId64 " seconds, disconnecting\r\n"
 #define CLIENT_IDLE_WARNING     "* you will be disconnected in %" PRId64 " s for " \
@@ -337,8 +339,9 @@ client_set_new (loop_t *loop, const client_limits_t *limits,
         free (self);
         return NULL;
     }
-    //  The warning comes half the idle timeout before the close at most
-    self->limits.idle_warning_ms = MIN (limits->idle_warning_ms, limits->idle_timeout_ms / 2);
+    //  A warning as early as the connect itself would tell nothing
+    self->limits.idle_warning_ms = MIN (limits->idle_warning_ms,
+                                        limits->idle_timeout_ms / CLIENT_WARNING_SHARE);
     int64_t tick_ms = CLIENT_TICK_MS;
     if (limits->idle_timeout_ms > 0)
         tick_ms = MIN (tick_ms, limits->idle_timeout_ms / CLIENT_TICK_DIVISOR);
