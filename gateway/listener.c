@@ -1,8 +1,8 @@
 /*  =========================================================================
     listener.c - the gateway's listening TCP socket
 
-    Implements listener.h. Parses HOST:PORT ([v6]:PORT, :PORT), binds with
-    SO_REUSEADDR, and on readiness accepts (accept4: non-blocking,
+    Implements listener.h. Binds through address_listen (common/address.c:
+    HOST:PORT, [v6]:PORT, :PORT), and on readiness accepts (accept4: non-blocking,
     close-on-exec) until EAGAIN or a batch limit, so a connection storm
     cannot starve the clients already connected. Each socket goes to the
     owner's handler: for the client port (listener_new) that gives it
@@ -16,14 +16,13 @@
     =========================================================================
 */
 #include "listener.h"
-#include <netdb.h>
+#include "address.h"
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #define LISTENER_ACCEPT_BATCH   1000    //  accepts per readiness, at most
 #define LISTENER_PAUSE_MS       100     //  pause when out of descriptors
-#define LISTENER_HOST_MAX       256     //  bytes of the host part
 #define LISTENER_FULL_NOTICE    "! server full, try again later\r\n"
 
 struct _listener_t {
@@ -39,94 +38,6 @@ struct _listener_t {
     bool full_logged;           //  "full" was logged since the last accept
     bool fd_limit_logged;       //  "out of descriptors" was logged
 };
-
-//  Split "HOST:PORT", "[V6]:PORT" or ":PORT" into host (empty = any) and
-//  port. Returns 0 or -1.
-static int
-s_parse_address (const char *address, char *host, size_t host_max, char **port)
-{
-    const char *colon;
-    const char *host_start = address;
-    size_t host_size;
-    if (*address == '[') {
-        const char *close = strchr (address, ']');
-        if (!close || close [1] != ':')
-            return -1;
-        host_start = address + 1;
-        host_size = close - host_start;
-        colon = close + 1;
-    }
-    else {
-        colon = strrchr (address, ':');
-        if (!colon)
-            return -1;
-        host_size = colon - address;
-    }
-    if (host_size >= host_max || colon [1] == '\0')
-        return -1;
-    memcpy (host, host_start, host_size);
-    host [host_size] = '\0';
-    if (streq (host, "*"))
-        host [0] = '\0';
-    *port = (char *) colon + 1;
-    char *end;
-    long value = strtol (*port, &end, 10);
-    if (*end || value < 0 || value > UINT16_MAX)
-        return -1;
-    return 0;
-}
-
-static int
-s_bind (const char *address, int backlog, int *port_out)
-{
-    char host [LISTENER_HOST_MAX];
-    char *port;
-    if (s_parse_address (address, host, sizeof (host), &port)) {
-        zsys_error ("listener: bad address address=%s", address);
-        return -1;
-    }
-    struct addrinfo hints = {
-        .ai_family = AF_UNSPEC,
-        .ai_socktype = SOCK_STREAM,
-        .ai_flags = AI_PASSIVE | AI_NUMERICSERV
-    };
-    struct addrinfo *result;
-    int rc = getaddrinfo (*host? host: NULL, port, &hints, &result);
-    if (rc) {
-        zsys_error ("listener: cannot resolve address=%s error=%s", address, gai_strerror (rc));
-        return -1;
-    }
-    int fd = -1;
-    int error = 0;
-    for (struct addrinfo *info = result; info; info = info->ai_next) {
-        fd = socket (info->ai_family, info->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                     info->ai_protocol);
-        if (fd == -1) {
-            error = errno;
-            continue;
-        }
-        int on = 1;
-        setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof (on));
-        if (bind (fd, info->ai_addr, info->ai_addrlen) == 0 && listen (fd, backlog) == 0)
-            break;
-        error = errno;
-        close (fd);
-        fd = -1;
-    }
-    freeaddrinfo (result);
-    if (fd == -1) {
-        zsys_error ("listener: cannot bind address=%s error=%s", address, strerror (error));
-        return -1;
-    }
-    struct sockaddr_storage bound;
-    socklen_t size = sizeof (bound);
-    getsockname (fd, (struct sockaddr *) &bound, &size);
-    if (bound.ss_family == AF_INET6)
-        *port_out = ntohs (((struct sockaddr_in6 *) &bound)->sin6_port);
-    else
-        *port_out = ntohs (((struct sockaddr_in *) &bound)->sin_port);
-    return fd;
-}
 
 static int
 s_resume_accepting (loop_t *loop, int timer_id, void *arg)
@@ -240,7 +151,7 @@ listener_new_with (loop_t *loop, const char *address, int backlog,
     assert (address);
     assert (on_accept);
     int port;
-    int fd = s_bind (address, backlog, &port);
+    int fd = address_listen (address, backlog, "listener", &port);
     if (fd == -1)
         return NULL;
     listener_t *self = (listener_t *) zmalloc (sizeof (listener_t));
