@@ -39,6 +39,10 @@ endif
 PKGS     := libczmq libzmq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The router alone also links SQLite (its history store)
+ROUTER_PKGS := sqlite3
+PKG_CFLAGS  += $(shell pkg-config --cflags $(ROUTER_PKGS) 2>/dev/null)
+ROUTER_PKG_LIBS := $(shell pkg-config --libs $(ROUTER_PKGS) 2>/dev/null)
 TEST_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 TEST_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
@@ -106,9 +110,10 @@ $(BUILD)/lib%.a:
 $(GATEWAY_BIN): $(call obj,gateway/main.c) $(GATEWAY_LIB) $(COMMON_LIB)
 $(ROUTER_BIN): $(call obj,router/main.c) $(ROUTER_LIB) $(COMMON_LIB)
 $(CTL_BIN): $(call obj,$(CTL_SRC)) $(COMMON_LIB)
+$(ROUTER_BIN): TIER_LIBS := $(ROUTER_PKG_LIBS)
 $(GATEWAY_BIN) $(ROUTER_BIN) $(CTL_BIN):
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $^ $(TIER_LIBS) $(PKG_LIBS) -o $@
 
 # A unit test links its tier's library (the linker pulls only what it
 # uses) and the common library.
@@ -117,13 +122,17 @@ $(BUILD)/tests/unit/common/test_%: $(BUILD)/tests/unit/common/test_%.o $(COMMON_
 $(BUILD)/tests/unit/gateway/test_%: $(BUILD)/tests/unit/gateway/test_%.o $(GATEWAY_LIB) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
 $(BUILD)/tests/unit/router/test_%: $(BUILD)/tests/unit/router/test_%.o $(ROUTER_LIB) $(COMMON_LIB)
-	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $^ $(ROUTER_PKG_LIBS) $(PKG_LIBS) $(TEST_LIBS) -o $@
 $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARNESS_OBJ) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
 
 # --- tests ----------------------------------------------------------------
 # run-tests.sh runs each program, then prints the cmocka totals last.
+# The real telnet client in a pty (inetutils-telnet, python3): CJK and
+# editing; its transcript goes to $(BUILD)/telnet-cjk-transcript.txt.
+TEST_EXTRA_PROGRAMS += tests/telnet/telnet_cjk.py
 export ZCHAT_BIN_DIR := $(abspath $(BIN))
+export ZCHAT_BUILD_DIR := $(abspath $(BUILD))
 export ASAN_OPTIONS  := abort_on_error=1:detect_leaks=1:halt_on_error=1
 export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
 

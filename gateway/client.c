@@ -26,6 +26,9 @@
 #include "client_private.h"
 #include "text.h"
 
+_Static_assert (TELNET_EC_DATA == LINEBUF_ERASE_DEL && TELNET_EL_DATA == LINEBUF_ERASE_LINE,
+                "telnet's EC and EL must become the bytes linebuf erases with");
+
 #define CLIENT_FLUSH_GRACE_MS   1000        //  flush time allowed on top of linger
 #define CLIENT_DRAIN_READS      16          //  reads to empty input before close
 #define CLIENT_DRAIN_SIZE       4096        //  stack buffer for those reads
@@ -186,6 +189,14 @@ static void
 s_telnet_reply (void *arg, const uint8_t *reply, size_t size)
 {
     client_write ((client_t *) arg, (const char *) reply, size);
+}
+
+void
+client_telnet_start (client_t *self)
+{
+    telnet_init (&self->telnet);
+    if (self->set->limits.telnet_offer)
+        telnet_offer (&self->telnet, s_telnet_reply, self);
 }
 
 //  linebuf's callback: check a complete line and hand it to the owner.

@@ -85,6 +85,7 @@ typedef struct {
     int64_t stuck_timeout_ms;   //  0 = never (--stuck-timeout)
     int64_t linger_ms;          //  after FIN, wait this long for the peer's EOF
     bool verbose;               //  per-line traces (debug)
+    bool telnet_offer;          //  ask for telnet BINARY at connect (not --no-telnet-offer)
     bool log_addresses;         //  the connect and close log lines name the
                                 //  peer's address (--log-addresses)
 } client_limits_t;

@@ -157,6 +157,11 @@ void
 void
     client_output_free (client_t *self);
 
+//  Start the telnet filter of a new client and, if the limits say so,
+//  queue the BINARY offer (telnet.h says why) before any other output.
+void
+    client_telnet_start (client_t *self);
+
 //  Log "client: connected id=N addr=HOST:PORT" (info; addr only with
 //  log_addresses, which also makes it read the peer's address).
 void

@@ -406,12 +406,12 @@ client_set_accept (client_set_t *self, int fd)
     client->set = self;
     client->id = ++self->next_id;
     client->fd = fd;
-    telnet_init (&client->telnet);
     linebuf_init (&client->input);
     client->last_active = loop_now (self->loop);
     client_list_append (&self->idle, client);
     self->size++;
     client_log_connected (client);
+    client_telnet_start (client);
     if (self->events.on_opened)
         self->events.on_opened (self->owner, client);
     return client;

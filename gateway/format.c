@@ -4,12 +4,25 @@
     Lines are assembled by appending pieces into one growable buffer that
     the gateway reuses for every message. Appending is plain memcpy, so a
     published line costs a few copies once, however many members get it.
+
+    This is also the one place where what others sent becomes bytes on a
+    terminal, so every piece is sanitised on the way in (s_textn): the
+    gateway checks its own clients' lines, but a field from the router or
+    a rogue peer (nick, text, room, reason, target) may hold anything. A
+    TAB becomes a space; every other control character - C0, DEL, C1,
+    the bidi controls and separators text.h names - and each byte of
+    invalid UTF-8 becomes U+FFFD. The only control bytes a client ever
+    gets are the CRLF that ends each line (and telnet negotiation).
     =========================================================================
 */
 #include "format.h"
+#include "text.h"
 
 #define FORMAT_INITIAL_SIZE     8192    //  fits any single chat line
 #define FORMAT_NUMBER_MAX       24      //  digits of a uint64_t, with room to spare
+#define FORMAT_REPLACEMENT      "\xef\xbf\xbd"   //  U+FFFD, for what may not be shown
+#define FORMAT_SPACE            ' '
+#define FORMAT_ASCII_END        0x7F    //  DEL: printable ASCII is space .. '~'
 #define FORMAT_COMMANDS \
     "Commands: /join <room>, /nick <name>, /rooms, /who, /msg <nick> <text>, " \
     "/me <action>, /help, /quit"
@@ -85,11 +98,39 @@ s_append (format_t *self, const char *data, size_t size)
     self->data [self->size] = 0;
 }
 
+//  Append size bytes of text from anywhere, sanitised (see the top). Runs
+//  of printable ASCII and of allowed UTF-8 are copied as they are.
+static void
+s_textn (format_t *self, const char *text, size_t size)
+{
+    const uint8_t *bytes = (const uint8_t *) text;
+    size_t start = 0;
+    size_t index = 0;
+    while (index < size) {
+        if (bytes [index] >= FORMAT_SPACE && bytes [index] < FORMAT_ASCII_END) {
+            index++;
+            continue;
+        }
+        size_t length;
+        text_char_t kind = text_char (bytes + index, size - index, &length);
+        if (kind != TEXT_CHAR_PRINTABLE) {
+            s_append (self, text + start, index - start);
+            if (kind == TEXT_CHAR_TAB)
+                s_append (self, " ", 1);
+            else
+                s_append (self, FORMAT_REPLACEMENT, strlen (FORMAT_REPLACEMENT));
+            start = index + length;
+        }
+        index += length;
+    }
+    s_append (self, text + start, size - start);
+}
+
 static void
 s_text (format_t *self, const char *text)
 {
     if (text)
-        s_append (self, text, strlen (text));
+        s_textn (self, text, strlen (text));
 }
 
 static void
@@ -435,7 +476,7 @@ format_unknown_command (format_t *self, const char *verb, size_t verb_size)
     assert (self);
     s_start (self);
     s_text (self, "! unknown command: ");
-    s_append (self, verb, verb_size);
+    s_textn (self, verb, verb_size);
     s_text (self, " (try /help)");
     return s_finish (self);
 }

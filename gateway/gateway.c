@@ -562,6 +562,7 @@ gateway_new (const gateway_config_t *config)
         .stuck_timeout_ms = config->stuck_timeout_s * MSEC_PER_SEC,
         .linger_ms = config->drain_linger_ms,
         .verbose = config->verbose,
+        .telnet_offer = !config->no_telnet_offer,
         .log_addresses = config->log_addresses
     };
     client_events_t client_events = { s_on_line, s_on_closed, s_on_opened };

@@ -38,6 +38,7 @@ typedef struct {
     int64_t drain_linger_ms;        //  wait for clients' EOF after our FIN
     int64_t list_max;               //  entries a /rooms or /who answer shows; 0 = all
     bool verbose;                   //  per-message traces
+    bool no_telnet_offer;           //  do not ask for telnet BINARY at connect
     bool log_addresses;             //  client connect/close log lines name the address
 } gateway_config_t;
 

@@ -1,16 +1,37 @@
 /*  =========================================================================
-    linebuf.c - split a client's bytes into lines, with a hard cap
+    linebuf.c - split a client's bytes into lines, edit them, with a hard cap
 
-    Like redis' processInlineBuffer: a cursor moves over the bytes, each LF
-    ends a line, and only what cannot be handed out now is copied. The
-    waiting buffer holds at most max_line + 1 bytes of a partial line (the
-    line and its CR), or a held line plus the rest of the read it came in.
+    Like redis' processInlineBuffer: a cursor moves over the bytes and only
+    what cannot be handed out now is copied. The line being assembled is
+    also edited on the way, in place: bytes after an erase are moved down
+    over what it removed, so a line is still handed out straight from the
+    caller's read buffer. The waiting buffer holds at most max_line bytes
+    of a partial line (already edited), or a held line, its line end and
+    the rest of the read it came in.
     =========================================================================
 */
 #include "linebuf.h"
 
 #define LINEBUF_MIN_CAPACITY    64      //  smallest waiting buffer
-#define LINEBUF_LINE_END        2       //  CR LF
+#define LINEBUF_LF              '\n'
+#define LINEBUF_CR              '\r'
+#define LINEBUF_NUL             '\0'
+#define LINEBUF_SPACE           0x20    //  below it: C0 controls
+#define LINEBUF_UTF8_MAX        4       //  bytes of the longest UTF-8 character
+#define LINEBUF_CONT_MASK       0xC0    //  continuation bytes are 10xxxxxx
+#define LINEBUF_CONT            0x80    //  ... and the top bit
+#define LINEBUF_LEAD            0xC0    //  lead bytes: 110xxxxx, 1110xxxx, 11110xxx
+
+//  Where parsing stands in the bytes being parsed (a read, or the stolen
+//  waiting buffer on resume). The line being assembled is the waiting
+//  partial line (self->data, if any) followed by data [start, end).
+typedef struct {
+    char *data;                 //  the bytes, edited in place
+    size_t size;                //  how many
+    size_t next;                //  next byte to look at
+    size_t start;               //  the line's bytes in data: [start, end)
+    size_t end;
+} s_cursor_t;
 
 void
 linebuf_init (linebuf_t *self)
@@ -63,105 +84,197 @@ s_append (linebuf_t *self, const char *data, size_t size)
     return 0;
 }
 
-//  Keep only bytes [offset, size) of the waiting buffer; free it if empty.
+//  Free the waiting buffer (an idle client holds no input memory).
 static void
-s_consume (linebuf_t *self, size_t offset)
+s_clear (linebuf_t *self)
 {
-    assert (offset <= self->size);
-    if (offset == self->size) {
-        free (self->data);
-        self->data = NULL;
-        self->size = 0;
-        self->capacity = 0;
-        return;
-    }
-    memmove (self->data, self->data + offset, self->size - offset);
-    self->size -= offset;
+    free (self->data);
+    self->data = NULL;
+    self->size = 0;
+    self->capacity = 0;
 }
 
-//  Hand out the complete lines in data. Sets *consumed to the bytes
-//  taken; returns the callback's stopping value or LINEBUF_CONTINUE.
-static int
-s_parse (linebuf_t *self, char *data, size_t size, size_t max_line,
-         linebuf_line_fn *fn, void *arg, size_t *consumed)
+//  Bytes up to the next one that is not line content: a line end or an
+//  editing character. Other controls are content (text.c rejects them).
+static size_t
+s_plain_run (const uint8_t *bytes, size_t size)
 {
-    size_t offset = 0;
-    int rc = LINEBUF_CONTINUE;
-    while (offset < size) {
-        char *start = data + offset;
-        char *end = (char *) memchr (start, '\n', size - offset);
-        if (self->discarding) {
-            if (!end) {
-                offset = size;
-                break;
-            }
-            self->discarding = false;
-            offset = end - data + 1;
+    size_t index = 0;
+    for (; index < size; index++) {
+        uint8_t byte = bytes [index];
+        if (byte == LINEBUF_ERASE_DEL)
+            break;
+        if (byte < LINEBUF_SPACE
+        && (byte == LINEBUF_LF || byte == LINEBUF_CR || byte == LINEBUF_ERASE_BS
+        ||  byte == LINEBUF_ERASE_LINE || byte == LINEBUF_EOT))
+            break;
+    }
+    return index;
+}
+
+//  Byte at distance back (1 = the last) from the end of the line.
+static uint8_t
+s_line_byte (linebuf_t *self, s_cursor_t *cursor, size_t back)
+{
+    size_t own = cursor->end - cursor->start;
+    if (back <= own)
+        return (uint8_t) cursor->data [cursor->end - back];
+    return (uint8_t) self->data [self->size - (back - own)];
+}
+
+//  Remove the line's last character: a lead byte with all the
+//  continuation bytes it announces, or else a single byte.
+static void
+s_erase_character (linebuf_t *self, s_cursor_t *cursor)
+{
+    size_t total = self->size + (cursor->end - cursor->start);
+    size_t count = 1;
+    for (size_t back = 1; back <= total && back <= LINEBUF_UTF8_MAX; back++) {
+        uint8_t byte = s_line_byte (self, cursor, back);
+        if ((byte & LINEBUF_CONT_MASK) == LINEBUF_CONT)
             continue;
+        //  A lead byte announces its length in its leading one bits
+        size_t length = 1;
+        if (byte >= LINEBUF_LEAD) {
+            length = 0;
+            for (uint8_t bits = byte; bits & LINEBUF_CONT; bits = (uint8_t) (bits << 1))
+                length++;
         }
-        if (!end)
-            break;
-        size_t line_size = end - start;
-        if (line_size > 0 && start [line_size - 1] == '\r')
-            line_size--;
-        if (line_size > max_line) {
-            rc = fn (arg, NULL, 0, LINEBUF_TOO_LONG);
-            if (rc == LINEBUF_AGAIN)
-                rc = LINEBUF_CONTINUE;      //  nothing to hold
-        }
-        else
-            rc = fn (arg, start, line_size, LINEBUF_LINE);
-        if (rc == LINEBUF_AGAIN)
-            break;              //  offset stays at the refused line
-        offset = end - data + 1;
-        if (rc != LINEBUF_CONTINUE)
-            break;
+        if (length == back)
+            count = back;
+        break;
     }
-    *consumed = offset;
-    return rc;
+    if (total == 0)
+        return;
+    size_t own = cursor->end - cursor->start;
+    size_t take = count < own? count: own;
+    cursor->end -= take;
+    count -= take;
+    if (count > 0) {
+        self->size -= count;
+        if (self->size == 0)
+            s_clear (self);
+    }
 }
 
-//  A partial line (no LF yet) of size bytes ending in last is already too
-//  long when it cannot be max_line bytes plus the CR of a CRLF.
-static bool
-s_partial_too_long (size_t size, char last, size_t max_line)
-{
-    return size > max_line + 1 || (size == max_line + 1 && last != '\r');
-}
-
-//  Drop the waiting bytes and the rest of the current line; tell fn once.
+//  The line is over the cap: drop it up to its line end, tell fn once.
 static int
-s_too_long (linebuf_t *self, linebuf_line_fn *fn, void *arg, bool to_line_end)
+s_too_long (linebuf_t *self, s_cursor_t *cursor, linebuf_line_fn *fn, void *arg)
 {
-    linebuf_reset (self);
-    self->discarding = to_line_end;
+    s_clear (self);
+    cursor->start = cursor->end = cursor->next;
+    self->discarding = true;
     if (fn (arg, NULL, 0, LINEBUF_TOO_LONG) == LINEBUF_STOP) {
-        self->discarding = false;
+        linebuf_reset (self);
         return LINEBUF_STOP;
     }
     return LINEBUF_CONTINUE;
 }
 
-//  After parsing, deal with what is left at data: a held line and what
-//  follows it, or a partial line (which may already be too long).
+//  A line ended (terminator was its CR or LF): hand it to fn. On "again",
+//  keep the line, its terminator and the rest of the bytes, in order.
 static int
-s_keep_rest (linebuf_t *self, char *data, size_t size, size_t max_line,
-             linebuf_line_fn *fn, void *arg, int rc)
+s_line (linebuf_t *self, s_cursor_t *cursor, char terminator, linebuf_line_fn *fn,
+        void *arg)
 {
-    if (rc == LINEBUF_STOP) {
+    char *line = cursor->data + cursor->start;
+    size_t size = cursor->end - cursor->start;
+    if (self->size > 0) {
+        //  It began in an earlier read: complete it in the waiting buffer
+        if (s_append (self, line, size))
+            return -1;
+        line = self->data;
+        size = self->size;
+    }
+    int rc = fn (arg, line, size, LINEBUF_LINE);
+    if (rc == LINEBUF_AGAIN) {
+        if ((self->size == 0 && s_append (self, line, size))
+        ||  s_append (self, &terminator, 1)
+        ||  s_append (self, cursor->data + cursor->next, cursor->size - cursor->next))
+            return -1;
+        //  Parsed again from the line's first byte, CR and all
+        self->after_cr = false;
+        self->held = true;
+        return LINEBUF_AGAIN;
+    }
+    s_clear (self);
+    if (rc != LINEBUF_CONTINUE) {
         linebuf_reset (self);
         return LINEBUF_STOP;
     }
-    if (rc == LINEBUF_AGAIN)
-        self->held = true;
-    else
-    if (size > 0 && s_partial_too_long (size, data [size - 1], max_line))
-        return s_too_long (self, fn, arg, true);
-    if (s_append (self, data, size)) {
+    cursor->start = cursor->end = cursor->next;
+    return LINEBUF_CONTINUE;
+}
+
+//  Parse the cursor's bytes to their end: hand out lines, apply editing,
+//  keep the partial line that is left.
+static int
+s_parse (linebuf_t *self, s_cursor_t *cursor, size_t max_line, linebuf_line_fn *fn,
+         void *arg)
+{
+    char *data = cursor->data;
+    while (cursor->next < cursor->size) {
+        uint8_t byte = (uint8_t) data [cursor->next];
+        if (self->after_cr) {
+            //  CR LF and CR NUL are one line end, also across reads
+            self->after_cr = false;
+            if (byte == LINEBUF_LF || byte == LINEBUF_NUL) {
+                cursor->next++;
+                cursor->start = cursor->end = cursor->next;
+                continue;
+            }
+        }
+        size_t run = s_plain_run ((const uint8_t *) data + cursor->next,
+                                  cursor->size - cursor->next);
+        if (run > 0) {
+            if (self->discarding) {
+                cursor->next += run;
+                cursor->start = cursor->end = cursor->next;
+                continue;
+            }
+            if (self->size + (cursor->end - cursor->start) + run > max_line) {
+                cursor->next += run;
+                if (s_too_long (self, cursor, fn, arg) == LINEBUF_STOP)
+                    return LINEBUF_STOP;
+                continue;
+            }
+            if (cursor->end != cursor->next)
+                memmove (data + cursor->end, data + cursor->next, run);
+            cursor->end += run;
+            cursor->next += run;
+            continue;
+        }
+        cursor->next++;
+        if (byte == LINEBUF_CR || byte == LINEBUF_LF) {
+            if (byte == LINEBUF_CR)
+                self->after_cr = true;
+            if (self->discarding) {
+                self->discarding = false;
+                cursor->start = cursor->end = cursor->next;
+                continue;
+            }
+            int rc = s_line (self, cursor, (char) byte, fn, arg);
+            if (rc == -1)
+                linebuf_reset (self);
+            if (rc != LINEBUF_CONTINUE)
+                return rc;
+        }
+        else
+        if (self->discarding || byte == LINEBUF_EOT)
+            ;                   //  nothing to edit; EOT is ignored
+        else
+        if (byte == LINEBUF_ERASE_LINE) {
+            s_clear (self);
+            cursor->end = cursor->start;
+        }
+        else
+            s_erase_character (self, cursor);
+    }
+    if (s_append (self, data + cursor->start, cursor->end - cursor->start)) {
         linebuf_reset (self);
         return -1;
     }
-    return rc;
+    return LINEBUF_CONTINUE;
 }
 
 int
@@ -176,48 +289,8 @@ linebuf_feed (linebuf_t *self, char *data, size_t size, size_t max_line,
             return -1;
         return LINEBUF_AGAIN;
     }
-    size_t offset = 0;
-    if (self->size > 0) {
-        //  Complete the waiting partial line with the head of this read
-        char *end = (char *) memchr (data, '\n', size);
-        if (!end) {
-            if (s_partial_too_long (self->size + size, data [size - 1], max_line))
-                return s_too_long (self, fn, arg, true);
-            return s_append (self, data, size)? -1: LINEBUF_CONTINUE;
-        }
-        size_t piece = end - data + 1;
-        offset = piece;
-        if (self->size + piece > max_line + LINEBUF_LINE_END) {
-            if (s_too_long (self, fn, arg, false) == LINEBUF_STOP)
-                return LINEBUF_STOP;
-        }
-        else {
-            if (s_append (self, data, piece)) {
-                linebuf_reset (self);
-                return -1;
-            }
-            size_t consumed;
-            int rc = s_parse (self, self->data, self->size, max_line, fn, arg, &consumed);
-            if (rc == LINEBUF_STOP) {
-                linebuf_reset (self);
-                return LINEBUF_STOP;
-            }
-            if (rc == LINEBUF_AGAIN) {
-                //  The waiting buffer is exactly the held line; add the rest
-                self->held = true;
-                if (s_append (self, data + offset, size - offset)) {
-                    linebuf_reset (self);
-                    return -1;
-                }
-                return LINEBUF_AGAIN;
-            }
-            s_consume (self, consumed);
-        }
-    }
-    size_t consumed;
-    int rc = s_parse (self, data + offset, size - offset, max_line, fn, arg, &consumed);
-    offset += consumed;
-    return s_keep_rest (self, data + offset, size - offset, max_line, fn, arg, rc);
+    s_cursor_t cursor = { data, size, 0, 0, 0 };
+    return s_parse (self, &cursor, max_line, fn, arg);
 }
 
 int
@@ -227,22 +300,14 @@ linebuf_resume (linebuf_t *self, size_t max_line, linebuf_line_fn *fn, void *arg
     assert (fn);
     if (!self->held)
         return LINEBUF_CONTINUE;
+    //  Parse the held bytes as a read of their own: what is left over
+    //  (held again, or a partial line) goes into a new waiting buffer
+    s_cursor_t cursor = { self->data, self->size, 0, 0, 0 };
+    self->data = NULL;
+    self->size = 0;
+    self->capacity = 0;
     self->held = false;
-    size_t consumed;
-    int rc = s_parse (self, self->data, self->size, max_line, fn, arg, &consumed);
-    if (rc == LINEBUF_STOP) {
-        linebuf_reset (self);
-        return LINEBUF_STOP;
-    }
-    if (rc == LINEBUF_AGAIN) {
-        self->held = true;
-        s_consume (self, consumed);
-        return LINEBUF_AGAIN;
-    }
-    //  What is left is a partial line: keep it, unless it is too long
-    s_consume (self, consumed);
-    if (self->size > 0
-    &&  s_partial_too_long (self->size, self->data [self->size - 1], max_line))
-        return s_too_long (self, fn, arg, true);
-    return LINEBUF_CONTINUE;
+    int rc = s_parse (self, &cursor, max_line, fn, arg);
+    free (cursor.data);
+    return rc;
 }

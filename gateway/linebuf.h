@@ -1,16 +1,26 @@
 /*  =========================================================================
-    linebuf.h - split a client's bytes into lines, with a hard cap
+    linebuf.h - split a client's bytes into lines, edit them, with a hard cap
 
-    Lines end with LF or CRLF (the CR is removed; any other CR stays in the
-    line, where text.c rejects it). Lines are handed out straight from the
-    caller's read buffer; only bytes that must wait - the incomplete tail of
-    a read, or, when the consumer says "again", the refused line and
-    everything after it - are copied into a small buffer that is allocated
-    on demand and freed as soon as it is empty. An idle connection thus
-    holds no input memory.
+    Line ends: LF, CR LF, CR NUL (telnet's bare CR) and a bare CR all end
+    a line; a CR followed by LF or NUL is one line end, also when the two
+    come in different reads. Editing applies to the line being assembled,
+    as a terminal in canonical mode would: BS (0x08) and DEL (0x7F) erase
+    its last character (a whole UTF-8 character, 1 to 4 bytes; a stray
+    byte alone), Ctrl+U (NAK, 0x15) erases all of it; telnet's EC and EL
+    arrive as DEL and Ctrl+U (telnet.h). Ctrl+D (EOT, 0x04) is dropped: on
+    a terminal it only flushes a line or ends input, it is never text.
+    Every other control byte stays in the line, where text.c rejects it.
 
-    A line longer than max_line bytes is reported once (LINEBUF_TOO_LONG)
-    and its bytes are dropped up to and including the next LF.
+    Lines are handed out straight from the caller's read buffer; only
+    bytes that must wait - the incomplete tail of a read, or, when the
+    consumer says "again", the refused line and everything after it - are
+    copied into a small buffer that is allocated on demand and freed as
+    soon as it is empty. An idle connection thus holds no input memory.
+
+    The cap holds at every moment: as soon as the line being assembled
+    would pass max_line bytes it is reported once (LINEBUF_TOO_LONG) and
+    its bytes are dropped up to and including its line end; erasing later
+    does not bring it back.
     =========================================================================
 */
 #ifndef LINEBUF_H_INCLUDED
@@ -25,12 +35,19 @@
 #define LINEBUF_AGAIN       1   //  return: keep this line, stop; offer it on resume
 #define LINEBUF_STOP        2   //  return: stop and discard all input
 
+//  Editing bytes
+#define LINEBUF_ERASE_BS    0x08    //  erase a character (Backspace)
+#define LINEBUF_ERASE_DEL   0x7F    //  erase a character (DEL, telnet EC)
+#define LINEBUF_ERASE_LINE  0x15    //  erase the line (Ctrl+U, telnet EL)
+#define LINEBUF_EOT         0x04    //  Ctrl+D: dropped
+
 //  Embedded in each client (16 bytes).
 typedef struct {
     char *data;                 //  waiting bytes, NULL when none
     uint32_t size;              //  bytes waiting
-    uint32_t capacity : 30;     //  bytes allocated
-    uint32_t discarding : 1;    //  dropping an over-long line up to its LF
+    uint32_t capacity : 29;     //  bytes allocated
+    uint32_t discarding : 1;    //  dropping an over-long line up to its end
+    uint32_t after_cr : 1;      //  a CR ended the last line: LF or NUL next is its end
     uint32_t held : 1;          //  data starts with a line refused by AGAIN
 } linebuf_t;
 

@@ -68,6 +68,7 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .backlog = SETTINGS_BACKLOG,
         .drain_linger_ms = SETTINGS_DRAIN_LINGER_MS,
         .list_max = SETTINGS_LIST_MAX,
+        .no_telnet_offer = false,
         .verbose = false,
         .log_addresses = true
     };
@@ -120,6 +121,9 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         { "log-addresses", "ZCHAT_LOG_ADDRESSES", CONFIG_FLAG, &config->log_addresses,
           NULL, "name each client's address in its connect and close log lines "
           "(--log-addresses=no for privacy)" },
+        { "no-telnet-offer", "ZCHAT_NO_TELNET_OFFER", CONFIG_FLAG, &config->no_telnet_offer,
+          NULL, "do not ask for telnet BINARY at connect: raw-socket clients see no IAC bytes, "
+          "but a telnet client then garbles UTF-8 input (CJK cannot be typed)" },
         { "verbose", "ZCHAT_VERBOSE", CONFIG_FLAG, &config->verbose,
           NULL, "log every message (debug)" },
     };

@@ -7,8 +7,8 @@
 # machine. Extra packages may be named as arguments (bench, deploy).
 set -eu
 
-PACKAGES="build-essential pkg-config libzmq3-dev libczmq-dev libcmocka-dev \
-          docker-compose iproute2 procps netcat-openbsd prometheus $*"
+PACKAGES="build-essential pkg-config libzmq3-dev libczmq-dev libcmocka-dev libsqlite3-dev \
+          docker-compose iproute2 procps netcat-openbsd prometheus inetutils-telnet python3 $*"
 
 missing=""
 for package in $PACKAGES; do

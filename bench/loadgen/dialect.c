@@ -22,6 +22,8 @@
 #define DIALECT_IRC_NUMERIC     3       //  digits of a numeric reply
 #define DIALECT_IRC_NOMOTD      "422"   //  an error numeric that is only news
 #define DIALECT_WORD_MAX        64      //  bytes of one IRC word we look at
+#define DIALECT_TELNET_IAC      0xFF    //  telnet command: IAC verb option
+#define DIALECT_TELNET_COMMAND  3
 
 int
 dialect_parse (const char *name, dialect_t *dialect)
@@ -173,7 +175,15 @@ dialect_classify (dialect_t dialect, const char *line, size_t length, char *nick
 {
     assert (line);
     assert (nick);
-    if (dialect == DIALECT_ZCHAT)
+    if (dialect == DIALECT_ZCHAT) {
+        //  The gateway's telnet offer (IAC WILL BINARY IAC DO BINARY) comes
+        //  before its first line: skip it, as a telnet client would
+        while (length >= DIALECT_TELNET_COMMAND
+        &&     (unsigned char) line [0] == DIALECT_TELNET_IAC) {
+            line += DIALECT_TELNET_COMMAND;
+            length -= DIALECT_TELNET_COMMAND;
+        }
         return s_classify_zchat (line, length, nick, room);
+    }
     return s_classify_irc (line, length, nick, room, reply, reply_size);
 }

@@ -129,6 +129,13 @@ test_dialect_zchat (void **state)
     assert_int_equal (dialect_classify (DIALECT_ZCHAT, line, strlen (line), nick, 3, reply,
                                         sizeof (reply)), DIALECT_LINE_WELCOME);
     assert_string_equal (nick, "guest-17");
+    //  The first line comes after the gateway's telnet offer
+    static const char offered [] = "\xff\xfb\x00\xff\xfd\x00* Welcome to zchat, guest-18! You";
+    nick [0] = 0;
+    assert_int_equal (dialect_classify (DIALECT_ZCHAT, offered, sizeof (offered) - 1, nick, 3,
+                                        reply, sizeof (reply)), DIALECT_LINE_WELCOME);
+    assert_string_equal (nick, "guest-18");
+    strcpy (nick, "guest-17");
     line = "* guest-17 joined #r3";
     assert_int_equal (dialect_classify (DIALECT_ZCHAT, line, strlen (line), nick, 3, reply,
                                         sizeof (reply)), DIALECT_LINE_JOINED);

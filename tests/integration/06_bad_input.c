@@ -35,6 +35,10 @@
 #define TELNET_SGA          "\x03"
 #define TELNET_TTYPE        "\x18"
 #define TELNET_NAWS         "\x1f"
+#define TELNET_LINEMODE     "\x22"
+#define TELNET_BINARY       "\x00"
+#define TELNET_EC           "\xf7"
+#define TELNET_EL           "\xf8"
 
 //  Send a string literal (which may hold NUL bytes) whole.
 #define BAD_SEND(client, literal) \
@@ -140,8 +144,15 @@ test_telnet (void **state)
     BAD_REJECT (&room, TELNET_IAC TELNET_DO TELNET_ECHO, NULL);
     assert_true (harness_expect_bytes (room.alice, TELNET_IAC TELNET_WONT TELNET_ECHO, 3,
                                        HARNESS_TIMEOUT_MS));
+    BAD_REJECT (&room, TELNET_IAC TELNET_WILL TELNET_LINEMODE, NULL);
+    assert_true (harness_expect_bytes (room.alice, TELNET_IAC TELNET_DONT TELNET_LINEMODE, 3,
+                                       HARNESS_TIMEOUT_MS));
+    //  BINARY and SGA are agreed to, and were offered at connect
+    assert_true (harness_expect_bytes (room.alice, TELNET_IAC TELNET_WILL TELNET_BINARY
+                                       TELNET_IAC TELNET_DO TELNET_BINARY, 6,
+                                       HARNESS_TIMEOUT_MS));
     BAD_REJECT (&room, TELNET_IAC TELNET_WILL TELNET_SGA, NULL);
-    assert_true (harness_expect_bytes (room.alice, TELNET_IAC TELNET_DONT TELNET_SGA, 3,
+    assert_true (harness_expect_bytes (room.alice, TELNET_IAC TELNET_DO TELNET_SGA, 3,
                                        HARNESS_TIMEOUT_MS));
 
     //  Negotiation in the middle of a line, split across two writes
@@ -173,7 +184,37 @@ test_telnet (void **state)
     assert_int_equal (harness_received_count (room.carol, "\xff"), 0);
 }
 
-//  NUL, escape, DEL and a stray CR reject the line; TAB becomes a space.
+//  The telnet offer opens every connection (before any line), unless
+//  --no-telnet-offer: then a raw-socket client gets no 0xFF byte at all.
+static void
+test_telnet_offer_setting (void **state)
+{
+    harness_t *harness = *state;
+    const char *quiet [] = { "--no-telnet-offer", NULL };
+    harness_proc_t *router = harness_router_start (harness, NULL);
+    assert_non_null (router);
+    harness_proc_t *offering = harness_gateway_start (harness, router, "gw1", NULL);
+    harness_proc_t *silent = harness_gateway_start (harness, router, "gw2", quiet);
+    assert_non_null (offering);
+    assert_non_null (silent);
+    harness_client_t *telnet = harness_login (harness, offering);
+    harness_client_t *raw = harness_login (harness, silent);
+    assert_non_null (telnet);
+    assert_non_null (raw);
+    size_t size;
+    const char *bytes = harness_client_raw (telnet, &size);
+    assert_true (size > 6);
+    assert_memory_equal (bytes, TELNET_IAC TELNET_WILL TELNET_BINARY
+                                TELNET_IAC TELNET_DO TELNET_BINARY, 6);
+    assert_null (memchr (bytes + 6, 0xFF, size - 6));
+    bytes = harness_client_raw (raw, &size);
+    assert_true (size > 0);
+    assert_null (memchr (bytes, 0xFF, size));
+    assert_int_equal (bytes [0], '*');
+}
+
+//  NUL, escape, BEL and other C0 controls reject the line; TAB becomes a
+//  space.
 static void
 test_control_characters (void **state)
 {
@@ -182,9 +223,9 @@ test_control_characters (void **state)
 
     BAD_REJECT (&room, "nul\0inside\r\n", BAD_CONTROL);
     BAD_REJECT (&room, "\x1b[31mred\r\n", BAD_CONTROL);
-    BAD_REJECT (&room, "del\x7f\r\n", BAD_CONTROL);
+    BAD_REJECT (&room, "vt\x0b\r\n", BAD_CONTROL);
     BAD_REJECT (&room, "bell\a\n", BAD_CONTROL);
-    BAD_REJECT (&room, "lone\rcr\n", BAD_CONTROL);
+    BAD_REJECT (&room, "ff\x0c\n", BAD_CONTROL);
     assert_int_equal (harness_received_count (room.alice, BAD_CONTROL), 5);
 
     assert_int_equal (BAD_SEND (room.alice, "tab\there\r\n"), 0);
@@ -218,7 +259,10 @@ test_utf8 (void **state)
                                      "\xf0\x9f\x98\x80", HARNESS_TIMEOUT_MS));
 }
 
-//  LF and CRLF both end a line; empty and blank lines are ignored.
+//  LF, CRLF, CR NUL and a bare CR all end a line (a CRLF split over two
+//  writes is one end); empty and blank lines are ignored; BS and DEL
+//  erase a character (a whole UTF-8 one), Ctrl+U and telnet EL the line,
+//  telnet EC a character; Ctrl+D is dropped.
 static void
 test_line_ends (void **state)
 {
@@ -235,6 +279,25 @@ test_line_ends (void **state)
     harness_clear (room.bob);
     harness_clear (room.carol);
     BAD_REJECT (&room, "\r\n\n   \r\n\t\r\n", NULL);
+    assert_int_equal (harness_received_prefix (room.alice, "!"), 0);
+
+    assert_int_equal (BAD_SEND (room.alice, "bare cr\rcr nul\r\0split\r"), 0);
+    assert_int_equal (BAD_SEND (room.alice, "\nde\x7fl\bx\r\n"), 0);
+    assert_int_equal (BAD_SEND (room.alice, "\xe6\x9c\xac\x7f\xe6\x97\xa5\xe6\x9c\xac\n"), 0);
+    assert_int_equal (BAD_SEND (room.alice, "junk\x15" "\x04kept" TELNET_IAC TELNET_EC "p\n"), 0);
+    assert_int_equal (BAD_SEND (room.alice, "gone" TELNET_IAC TELNET_EL "\x04" "fine\n"), 0);
+    const char *expected [] = {
+        "[general] alice: bare cr", "[general] alice: cr nul", "[general] alice: split",
+        "[general] alice: dx", "[general] alice: \xe6\x97\xa5\xe6\x9c\xac",
+        "[general] alice: kepp", "[general] alice: fine",
+    };
+    for (size_t index = 0; index < sizeof expected / sizeof expected [0]; index++)
+        assert_non_null (harness_expect (room.carol, expected [index], HARNESS_TIMEOUT_MS));
+    harness_client_t *receivers [] = { room.bob, room.carol };
+    assert_true (harness_marker (room.alice, "general", receivers, 2));
+    //  Nothing else: no empty line from the split CRLF, no rejection
+    //  (2 lines and a marker before, 7 lines and a marker now)
+    assert_int_equal (harness_received_prefix (room.carol, "[general] alice:"), 11);
     assert_int_equal (harness_received_prefix (room.alice, "!"), 0);
 }
 
@@ -323,6 +386,8 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_line_length, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown (test_telnet, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown (test_telnet_offer_setting, harness_setup,
+                                         harness_teardown),
         cmocka_unit_test_setup_teardown (test_control_characters, harness_setup,
                                          harness_teardown),
         cmocka_unit_test_setup_teardown (test_utf8, harness_setup, harness_teardown),

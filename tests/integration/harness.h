@@ -311,6 +311,11 @@ bool
     harness_expect_bytes (harness_client_t *client, const void *bytes, size_t size,
                           int timeout_ms);
 
+//  Every byte received so far (borrowed until the next read), its size
+//  in *size_p.
+const char *
+    harness_client_raw (harness_client_t *client, size_t *size_p);
+
 //  Read until the peer closes or the deadline: clean EOF, reset, or still
 //  open. Once the peer closed, our socket is closed too (as telnet does).
 //  Received lines are kept.

@@ -391,6 +391,13 @@ harness_expect_bytes (harness_client_t *client, const void *bytes, size_t size,
     }
 }
 
+const char *
+harness_client_raw (harness_client_t *client, size_t *size_p)
+{
+    *size_p = client->raw_size;
+    return client->raw;
+}
+
 harness_end_t
 harness_read_to_end (harness_client_t *client, int timeout_ms)
 {

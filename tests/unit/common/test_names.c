@@ -82,6 +82,51 @@ test_rooms (void **state)
                       NAMES_TOO_LONG);
 }
 
+//  Every invisible, format or control character a user could hide in a
+//  name, in the middle and at either end: names are ASCII, so each is a
+//  bad character, for nicknames and rooms alike (the router checks both
+//  with these same functions).
+static void
+test_no_invisible_characters (void **state)
+{
+    (void) state;
+    const char *hidden [] = {
+        "\xc2\x9b",            //  U+009B CSI (C1)
+        "\xc2\x80",            //  U+0080 (C1)
+        "\xc2\x9f",            //  U+009F (C1)
+        "\xc2\xa0",            //  U+00A0 no-break space
+        "\xc2\xad",            //  U+00AD soft hyphen
+        "\xd8\x9c",            //  U+061C arabic letter mark
+        "\xe2\x80\x8b",        //  U+200B zero width space
+        "\xe2\x80\x8c",        //  U+200C ZWNJ
+        "\xe2\x80\x8d",        //  U+200D ZWJ
+        "\xe2\x80\x8e",        //  U+200E LRM
+        "\xe2\x80\x8f",        //  U+200F RLM
+        "\xe2\x80\xa8",        //  U+2028 line separator
+        "\xe2\x80\xa9",        //  U+2029 paragraph separator
+        "\xe2\x80\xaa",        //  U+202A LRE
+        "\xe2\x80\xae",        //  U+202E RLO
+        "\xe2\x81\xa0",        //  U+2060 word joiner
+        "\xe2\x81\xa6",        //  U+2066 LRI
+        "\xe2\x81\xa9",        //  U+2069 PDI
+        "\xef\xbb\xbf",        //  U+FEFF zero width no-break space
+        "\xf3\xa0\x80\x81",    //  U+E0001 language tag
+        "\x1b", "\x7f", "\x01", "\r", "\n",
+    };
+    char room [CHAT_ROOM_MAX + 1];
+    for (size_t index = 0; index < sizeof (hidden) / sizeof (hidden [0]); index++) {
+        for (size_t at = 0; at <= 3; at++) {
+            //  "bob" with the character inserted at offset at
+            char name [CHAT_NICK_MAX + 1];
+            snprintf (name, sizeof (name), "%.*s%s%s", (int) at, "bob", hidden [index],
+                      "bob" + at);
+            assert_int_equal (names_check_nick (name), NAMES_BAD_CHARACTER);
+            assert_int_equal (names_canonical_room (name, room), NAMES_BAD_CHARACTER);
+            assert_string_equal (room, "");
+        }
+    }
+}
+
 static void
 test_nick_key (void **state)
 {
@@ -119,6 +164,7 @@ main (void)
         cmocka_unit_test (test_nicks),
         cmocka_unit_test (test_chosen_nicks),
         cmocka_unit_test (test_rooms),
+        cmocka_unit_test (test_no_invisible_characters),
         cmocka_unit_test (test_nick_key),
         cmocka_unit_test (test_status_text),
     };

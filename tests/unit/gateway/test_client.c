@@ -237,6 +237,34 @@ test_line_delivery (void **state)
     s_ctx_destroy (&ctx);
 }
 
+static bool s_three_lines (ctx_t *ctx) { return ctx->line_count >= 3; }
+
+//  With telnet_offer the first bytes out are the BINARY offer; the peer's
+//  answers get no reply; line ends and editing (keyboard and telnet EC)
+//  shape the lines the owner gets.
+static void
+test_telnet_offer_and_editing (void **state)
+{
+    (void) state;
+    ctx_t *ctx = s_ctx_new (16, 4096, 0, 0, 100);
+    client_set_destroy (&ctx->clients);
+    ctx->limits.telnet_offer = true;
+    client_events_t events = { s_on_line, s_on_closed, s_on_opened };
+    ctx->clients = client_set_new (ctx->loop, &ctx->limits, &events, ctx);
+    s_connect (ctx);
+    s_run (ctx, NULL, 20);
+    assert_int_equal (ctx->received_size, 6);
+    assert_memory_equal (ctx->received, "\xff\xfb\x00\xff\xfd\x00", 6);
+    SEND (ctx, "\xff\xfd\x00\xff\xfb\x00" "ab\x7f" "c\r");
+    SEND (ctx, "\n\xe6\x9c\xac\b" "x\r");
+    SEND (ctx, "\0\x04y\xff\xf7z\r\n");
+    assert_true (s_run (ctx, s_three_lines, RUN_MAX_MS));
+    assert_string_equal (ctx->lines, "ac|x|z|");
+    s_run (ctx, NULL, 20);
+    assert_int_equal (ctx->received_size, 6);
+    s_ctx_destroy (&ctx);
+}
+
 static void
 test_again_holds_and_resumes (void **state)
 {
@@ -711,6 +739,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_line_delivery),
+        cmocka_unit_test (test_telnet_offer_and_editing),
         cmocka_unit_test (test_again_holds_and_resumes),
         cmocka_unit_test (test_pause_and_resume),
         cmocka_unit_test (test_too_long_while_paused),

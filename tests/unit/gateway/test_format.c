@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "format.h"
+#include "text.h"
 
 static int
 s_setup (void **state)
@@ -199,6 +200,133 @@ test_max_text (void **state)
     free (text);
 }
 
+#define FFFD "\xef\xbf\xbd"
+
+//  True when the line holds no control byte but its final CRLF, no C1 or
+//  bidi control and is valid UTF-8: what a terminal may safely be sent.
+static bool
+s_safe (format_t *format)
+{
+    const uint8_t *bytes = (const uint8_t *) format_data (format);
+    size_t size = format_size (format);
+    if (size < 2 || memcmp (bytes + size - 2, "\r\n", 2) != 0)
+        return false;
+    size -= 2;
+    size_t index = 0;
+    while (index < size) {
+        size_t length;
+        if (text_char (bytes + index, size - index, &length) != TEXT_CHAR_PRINTABLE)
+            return false;
+        index += length;
+    }
+    return true;
+}
+
+//  A reply of several lines: exactly lines CRLF-ended lines, each safe
+//  (so no field could add or split one).
+static bool
+s_safe_lines (format_t *format, size_t lines)
+{
+    const char *data = format_data (format);
+    size_t size = format_size (format);
+    size_t count = 0;
+    const char *start = data;
+    for (const char *end = strstr (start, "\r\n"); end; end = strstr (start, "\r\n")) {
+        for (size_t index = 0; start + index < end; ) {
+            size_t length;
+            if (text_char ((const uint8_t *) start + index, end - start - index, &length)
+                != TEXT_CHAR_PRINTABLE)
+                return false;
+            index += length;
+        }
+        count++;
+        start = end + 2;
+    }
+    return count == lines && start == data + size;
+}
+
+//  Each class of hostile bytes, in each field of each line that carries
+//  text from elsewhere: the line comes out safe.
+static void
+test_sanitised_fields (void **state)
+{
+    format_t *format = (format_t *) *state;
+    const char *hostile [] = {
+        "\x1b[2J\x1b]0;owned\x07",              //  ESC, BEL (C0)
+        "a\rb\nc\x01\x7f",                      //  CR, LF, SOH, DEL
+        "\xc2\x9b" "2J\xc2\x9d" "0;x\xc2\x9c",  //  CSI, OSC, ST (C1)
+        "\xe2\x80\xae" "txt.exe",               //  RLO
+        "\xe2\x81\xa6" "x\xe2\x81\xa9",         //  LRI .. PDI
+        "line\xe2\x80\xa8two",                  //  U+2028
+        "\xff\xfe\xc3\x28\xed\xa0\x80\xe6\x9c", //  invalid UTF-8, truncated
+        "\x9b" "2J",                            //  a raw C1 byte
+    };
+    for (size_t index = 0; index < sizeof (hostile) / sizeof (hostile [0]); index++) {
+        const char *bad = hostile [index];
+        wire_entry_t entries [] = { { (char *) bad, 1 }, { "ok", 2 } };
+        format_chat (format, bad, "n", "t");            assert_true (s_safe (format));
+        format_chat (format, "r", bad, "t");            assert_true (s_safe (format));
+        format_chat (format, "r", "n", bad);            assert_true (s_safe (format));
+        format_emote (format, bad, bad, bad);           assert_true (s_safe (format));
+        format_joined (format, bad, bad);               assert_true (s_safe (format));
+        format_left (format, bad, bad, bad);            assert_true (s_safe (format));
+        format_renamed (format, bad, bad);              assert_true (s_safe (format));
+        format_notice (format, bad);                    assert_true (s_safe (format));
+        format_error (format, bad);                     assert_true (s_safe (format));
+        format_private (format, bad, bad);              assert_true (s_safe (format));
+        format_private_sent (format, bad, bad);         assert_true (s_safe (format));
+        //  Header, two rooms, "... and 1 more room"
+        format_room_list (format, entries, 2, 3, bad);  assert_true (s_safe_lines (format, 4));
+        format_who_list (format, bad, entries, 2, 3);   assert_true (s_safe (format));
+        format_help (format, bad, strlen (bad));        assert_true (s_safe (format));
+        format_welcome (format, bad, bad);
+        //  Two lines, so exactly two CRLFs: the second ends the data
+        const char *data = format_data (format);
+        const char *first_end = strstr (data, "\r\n");
+        assert_non_null (first_end);
+        assert_ptr_equal (strstr (first_end + 2, "\r\n"), data + format_size (format) - 2);
+        format_usage (format, bad);                     assert_true (s_safe (format));
+        format_unknown_command (format, bad, strlen (bad));
+        assert_true (s_safe (format));
+        format_invalid_nick (format, bad);              assert_true (s_safe (format));
+        format_invalid_room (format, bad);              assert_true (s_safe (format));
+        format_already_in (format, bad);                assert_true (s_safe (format));
+        format_missed (format, 1, bad);                 assert_true (s_safe (format));
+        format_nick_now (format, bad);                  assert_true (s_safe (format));
+    }
+}
+
+//  What each class becomes, exactly.
+static void
+test_sanitised_bytes (void **state)
+{
+    format_t *format = (format_t *) *state;
+    //  TAB is a space; C0 and DEL are U+FFFD each
+    s_assert_line (format, format_chat (format, "r", "n", "a\tb\x1b[2J\x7f"),
+                   "[r] n: a b" FFFD "[2J" FFFD "\r\n");
+    //  CR and LF inside a field cannot end the line early
+    s_assert_line (format, format_chat (format, "r", "n", "a\r\nb"),
+                   "[r] n: a" FFFD FFFD "b\r\n");
+    //  C1 (two bytes) is one U+FFFD
+    s_assert_line (format, format_chat (format, "r", "n", "\xc2\x9b" "2J"),
+                   "[r] n: " FFFD "2J\r\n");
+    //  Bidi controls and separators (three bytes) are one U+FFFD
+    s_assert_line (format, format_chat (format, "r", "\xe2\x80\xae" "bob", "x\xe2\x80\xa9"),
+                   "[r] " FFFD "bob: x" FFFD "\r\n");
+    //  Each invalid byte is one U+FFFD; what is valid stays
+    s_assert_line (format, format_chat (format, "r", "n", "\xff\xe6\x9c\xac\xe6\x9c"),
+                   "[r] n: " FFFD "\xe6\x9c\xac" FFFD FFFD "\r\n");
+    //  Allowed characters pass untouched: CJK, emoji, ZWJ, LRM
+    s_assert_line (format, format_chat (format, "r", "n",
+                   "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x91\xa8\xe2\x80\x8d"
+                   "\xf0\x9f\x91\xa9 \xe2\x80\x8e"),
+                   "[r] n: \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x91\xa8\xe2\x80\x8d"
+                   "\xf0\x9f\x91\xa9 \xe2\x80\x8e\r\n");
+    //  The unknown verb too (it is not NUL-terminated)
+    s_assert_line (format, format_unknown_command (format, "/x\x1b" "yz", 4),
+                   "! unknown command: /x" FFFD "y (try /help)\r\n");
+}
+
 int
 main (void)
 {
@@ -210,6 +338,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_long_list_grows, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_gateway_lines, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_max_text, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_sanitised_fields, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_sanitised_bytes, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /*  =========================================================================
-    test_telnet.c - strip and refuse telnet negotiation
+    test_telnet.c - telnet negotiation: BINARY and SGA agreed, the rest refused
 
     Besides the single cases, every input is also fed split at every byte
     boundary (and one byte at a time): the filter must give the same data
@@ -23,6 +23,11 @@
 #define ECHO    "\x01"
 #define NAWS    "\x1f"
 #define TTYPE   "\x18"
+#define BINARY  "\x00"
+#define SGA     "\x03"
+#define LINEMODE "\x22"
+#define EC      "\xf7"
+#define EL      "\xf8"
 
 typedef struct {
     char data [256];
@@ -60,13 +65,17 @@ s_feed (telnet_t *telnet, const char *input, size_t size, const size_t *cuts,
 }
 
 //  Whole, split at each single boundary, split at every byte: all equal.
+//  Each run starts from a copy of start (NULL: a fresh filter).
 static void
-s_expect (const char *input, size_t size, const char *data, size_t data_size,
-          const char *replies, size_t replies_size)
+s_expect_from (const telnet_t *start, const char *input, size_t size, const char *data,
+               size_t data_size, const char *replies, size_t replies_size)
 {
+    telnet_t initial;
+    telnet_init (&initial);
+    if (start)
+        initial = *start;
     s_result_t whole = { 0 };
-    telnet_t telnet;
-    telnet_init (&telnet);
+    telnet_t telnet = initial;
     s_feed (&telnet, input, size, NULL, 0, &whole);
     assert_int_equal (whole.data_size, data_size);
     assert_memory_equal (whole.data, data, data_size);
@@ -76,7 +85,7 @@ s_expect (const char *input, size_t size, const char *data, size_t data_size,
 
     for (size_t cut = 1; cut < size; cut++) {
         s_result_t split = { 0 };
-        telnet_init (&telnet);
+        telnet = initial;
         s_feed (&telnet, input, size, &cut, 1, &split);
         assert_int_equal (split.data_size, data_size);
         assert_memory_equal (split.data, data, data_size);
@@ -88,15 +97,19 @@ s_expect (const char *input, size_t size, const char *data, size_t data_size,
     for (size_t cut = 1; cut < size; cut++)
         cuts [cut - 1] = cut;
     s_result_t bytes = { 0 };
-    telnet_init (&telnet);
+    telnet = initial;
     s_feed (&telnet, input, size, cuts, size? size - 1: 0, &bytes);
     assert_int_equal (bytes.data_size, data_size);
     assert_memory_equal (bytes.data, data, data_size);
     assert_int_equal (bytes.replies_size, replies_size);
+    if (replies_size)
+        assert_memory_equal (bytes.replies, replies, replies_size);
 }
 
-#define EXPECT(input, data, replies) \
-    s_expect (input, sizeof (input) - 1, data, sizeof (data) - 1, replies, sizeof (replies) - 1)
+#define EXPECT_FROM(start, input, data, replies) \
+    s_expect_from (start, input, sizeof (input) - 1, data, sizeof (data) - 1, replies, \
+                   sizeof (replies) - 1)
+#define EXPECT(input, data, replies) EXPECT_FROM (NULL, input, data, replies)
 
 static void
 test_plain_data (void **state)
@@ -127,6 +140,116 @@ test_options_refused (void **state)
             IAC WONT ECHO IAC DONT NAWS IAC DONT TTYPE);
     //  The option byte may itself be 255
     EXPECT (IAC DO IAC "z", "z", IAC WONT IAC);
+    //  LINEMODE (what telnet proposes on port 23) and TIMING-MARK
+    EXPECT (IAC WILL LINEMODE IAC DO "\x06", "", IAC DONT LINEMODE IAC WONT "\x06");
+    //  However often it is asked: one refusal per request, nothing more
+    EXPECT (IAC DO ECHO IAC DO ECHO, "", IAC WONT ECHO IAC WONT ECHO);
+}
+
+static void
+test_binary_and_sga_agreed (void **state)
+{
+    (void) state;
+    EXPECT (IAC DO BINARY "a", "a", IAC WILL BINARY);
+    EXPECT (IAC WILL BINARY "a", "a", IAC DO BINARY);
+    EXPECT (IAC DO SGA, "", IAC WILL SGA);
+    EXPECT (IAC WILL SGA, "", IAC DO SGA);
+    //  Both sides of both, as "mode character" and "-8" ask
+    EXPECT (IAC DO SGA IAC WILL SGA IAC DO BINARY IAC WILL BINARY, "",
+            IAC WILL SGA IAC DO SGA IAC WILL BINARY IAC DO BINARY);
+    //  Asked again while on: no answer (an answer to an answer would loop)
+    EXPECT (IAC DO BINARY IAC DO BINARY IAC WILL SGA IAC WILL SGA, "",
+            IAC WILL BINARY IAC DO SGA);
+    //  Switched off again: acknowledged once; off while off: nothing
+    EXPECT (IAC DO BINARY IAC DONT BINARY IAC DONT BINARY, "", IAC WILL BINARY IAC WONT BINARY);
+    EXPECT (IAC WILL SGA IAC WONT SGA IAC WONT SGA, "", IAC DO SGA IAC DONT SGA);
+    EXPECT (IAC DONT BINARY IAC WONT BINARY IAC DONT SGA IAC WONT SGA, "", "");
+
+    telnet_t telnet;
+    telnet_init (&telnet);
+    uint8_t input [] = { 0xff, 0xfd, 0x00, 0xff, 0xfb, 0x03 };
+    assert_false (telnet_local (&telnet, TELNET_BINARY));
+    assert_int_equal (telnet_filter (&telnet, input, sizeof (input), NULL, NULL), 0);
+    assert_true (telnet_local (&telnet, TELNET_BINARY));
+    assert_false (telnet_remote (&telnet, TELNET_BINARY));
+    assert_true (telnet_remote (&telnet, TELNET_SGA));
+    assert_false (telnet_local (&telnet, TELNET_SGA));
+    assert_false (telnet_local (&telnet, 1));           //  ECHO: never
+}
+
+static void
+test_offer (void **state)
+{
+    (void) state;
+    telnet_t telnet;
+    telnet_init (&telnet);
+    s_result_t offer = { 0 };
+    telnet_offer (&telnet, s_reply, &offer);
+    assert_int_equal (offer.replies_size, 6);
+    assert_memory_equal (offer.replies, IAC WILL BINARY IAC DO BINARY, 6);
+    //  Asked once: a second offer says nothing
+    telnet_offer (&telnet, s_reply, &offer);
+    assert_int_equal (offer.replies_size, 6);
+    assert_false (telnet_local (&telnet, TELNET_BINARY));
+
+    //  The peer agrees (in either order, split anywhere): no reply
+    EXPECT_FROM (&telnet, IAC DO BINARY IAC WILL BINARY "hi", "hi", "");
+    EXPECT_FROM (&telnet, IAC WILL BINARY "x" IAC DO BINARY, "x", "");
+    //  The peer refuses: no reply either, and asking later still works
+    EXPECT_FROM (&telnet, IAC DONT BINARY IAC WONT BINARY, "", "");
+    EXPECT_FROM (&telnet, IAC DONT BINARY IAC WONT BINARY IAC DO BINARY, "", IAC WILL BINARY);
+    //  Its own opening next to its answers (telnet to port 23)
+    EXPECT_FROM (&telnet, IAC DO BINARY IAC WILL BINARY IAC DO ECHO IAC WILL LINEMODE, "",
+                 IAC WONT ECHO IAC DONT LINEMODE);
+
+    uint8_t answer [] = { 0xff, 0xfd, 0x00, 0xff, 0xfb, 0x00 };
+    assert_int_equal (telnet_filter (&telnet, answer, sizeof (answer), s_reply, &offer), 0);
+    assert_int_equal (offer.replies_size, 6);
+    assert_true (telnet_local (&telnet, TELNET_BINARY));
+    assert_true (telnet_remote (&telnet, TELNET_BINARY));
+    //  The offer with a NULL reply is allowed and changes the state alike
+    telnet_init (&telnet);
+    telnet_offer (&telnet, NULL, NULL);
+    EXPECT_FROM (&telnet, IAC DO BINARY, "", "");
+}
+
+//  Two filters answering each other, both offering at once: negotiation
+//  settles after a round or two and never loops.
+static void
+test_no_negotiation_loop (void **state)
+{
+    (void) state;
+    telnet_t one, two;
+    telnet_init (&one);
+    telnet_init (&two);
+    s_result_t to_two = { 0 }, to_one = { 0 };
+    telnet_offer (&one, s_reply, &to_two);
+    telnet_offer (&two, s_reply, &to_one);
+    int rounds = 0;
+    while (to_two.replies_size || to_one.replies_size) {
+        assert_true (++rounds < 4);
+        s_result_t next_two = { 0 }, next_one = { 0 };
+        uint8_t bytes [256];
+        memcpy (bytes, to_two.replies, to_two.replies_size);
+        assert_int_equal (telnet_filter (&two, bytes, to_two.replies_size, s_reply, &next_one), 0);
+        memcpy (bytes, to_one.replies, to_one.replies_size);
+        assert_int_equal (telnet_filter (&one, bytes, to_one.replies_size, s_reply, &next_two), 0);
+        to_two = next_two;
+        to_one = next_one;
+    }
+    assert_true (telnet_local (&one, TELNET_BINARY) && telnet_remote (&one, TELNET_BINARY));
+    assert_true (telnet_local (&two, TELNET_BINARY) && telnet_remote (&two, TELNET_BINARY));
+}
+
+static void
+test_editing_commands (void **state)
+{
+    (void) state;
+    //  EC and EL become the bytes a keyboard sends: DEL and Ctrl+U
+    EXPECT ("ab" IAC EC "c" IAC EL "d\r\n", "ab\x7f" "c\x15" "d\r\n", "");
+    EXPECT (IAC EC IAC EC, "\x7f\x7f", "");
+    //  Other commands still vanish: IP, AO, AYT, BRK, DM
+    EXPECT ("a" IAC "\xf4" IAC "\xf5" IAC "\xf6" IAC "\xf3" IAC "\xf2" "b", "ab", "");
 }
 
 static void
@@ -178,6 +301,10 @@ main (void)
         cmocka_unit_test (test_plain_data),
         cmocka_unit_test (test_iac_iac_is_data),
         cmocka_unit_test (test_options_refused),
+        cmocka_unit_test (test_binary_and_sga_agreed),
+        cmocka_unit_test (test_offer),
+        cmocka_unit_test (test_no_negotiation_loop),
+        cmocka_unit_test (test_editing_commands),
         cmocka_unit_test (test_subnegotiation_stripped),
         cmocka_unit_test (test_other_commands_dropped),
         cmocka_unit_test (test_state_survives_reads),

@@ -2,7 +2,8 @@
     test_text.c - what a client line may contain
 
     One test per class of bad input from docs/PROTOCOL.md, plus the valid
-    multibyte forms at the edges of each UTF-8 range.
+    multibyte forms at the edges of each UTF-8 range, and the edges of
+    each range of controls in disguise (C1, bidi, separators).
     =========================================================================
 */
 #include <stdarg.h>
@@ -58,7 +59,7 @@ test_valid_multibyte (void **state)
 {
     (void) state;
     assert_int_equal (CHECK ("caf\xc3\xa9"), TEXT_OK);                  //  é
-    assert_int_equal (CHECK ("\xc2\x80"), TEXT_OK);                     //  U+0080
+    assert_int_equal (CHECK ("\xc2\xa0"), TEXT_OK);     //  U+00A0 (U+0080..U+009F are C1)
     assert_int_equal (CHECK ("\xdf\xbf"), TEXT_OK);                     //  U+07FF
     assert_int_equal (CHECK ("\xe0\xa0\x80"), TEXT_OK);                 //  U+0800
     assert_int_equal (CHECK ("\xe2\x82\xac"), TEXT_OK);                 //  €
@@ -101,6 +102,91 @@ test_invalid_utf8 (void **state)
 }
 
 static void
+test_c1_controls (void **state)
+{
+    (void) state;
+    //  U+009B is CSI, U+009D OSC, U+009C ST: the screen-clearing attack
+    assert_int_equal (CHECK ("\xc2\x9b" "2J"), TEXT_CONTROL);
+    assert_int_equal (CHECK ("\xc2\x9d" "0;type your password:" "\xc2\x9c"), TEXT_CONTROL);
+    assert_int_equal (CHECK ("\xc2\x80"), TEXT_CONTROL);               //  first C1
+    assert_int_equal (CHECK ("ok \xc2\x9f"), TEXT_CONTROL);            //  last C1
+    assert_int_equal (CHECK ("\xc2\xa0"), TEXT_OK);                    //  U+00A0 after it
+    assert_int_equal (CHECK ("\xc2\xad"), TEXT_OK);                    //  soft hyphen
+    //  A control later in the line wins over an invalid byte before it
+    assert_int_equal (CHECK ("\xff \xc2\x9b"), TEXT_CONTROL);
+    assert_int_equal (CHECK ("\xc2\x9b \xff"), TEXT_CONTROL);
+    //  A raw C1 byte (no C2 lead) is not UTF-8 at all
+    assert_int_equal (CHECK ("\x9b" "2J"), TEXT_INVALID_UTF8);
+}
+
+static void
+test_bidi_and_separators (void **state)
+{
+    (void) state;
+    //  U+202A..U+202E: LRE RLE PDF LRO RLO
+    assert_int_equal (CHECK ("\xe2\x80\xaa"), TEXT_CONTROL);
+    assert_int_equal (CHECK ("abc \xe2\x80\xae" "cba"), TEXT_CONTROL);
+    //  U+2066..U+2069: LRI RLI FSI PDI
+    assert_int_equal (CHECK ("\xe2\x81\xa6"), TEXT_CONTROL);
+    assert_int_equal (CHECK ("\xe2\x81\xa9"), TEXT_CONTROL);
+    //  U+2028, U+2029: line and paragraph separators
+    assert_int_equal (CHECK ("one\xe2\x80\xa8two"), TEXT_CONTROL);
+    assert_int_equal (CHECK ("\xe2\x80\xa9"), TEXT_CONTROL);
+    //  Neighbours of those ranges are ordinary characters
+    assert_int_equal (CHECK ("\xe2\x80\xa7"), TEXT_OK);               //  U+2027
+    assert_int_equal (CHECK ("\xe2\x80\xaf"), TEXT_OK);               //  U+202F
+    assert_int_equal (CHECK ("\xe2\x81\xa5"), TEXT_OK);               //  U+2065
+    assert_int_equal (CHECK ("\xe2\x81\xaa"), TEXT_OK);               //  U+206A
+    assert_int_equal (CHECK ("\xe2\x82\xae"), TEXT_OK);               //  U+20AE
+    assert_int_equal (CHECK ("\xe3\x80\xaa"), TEXT_OK);               //  U+302A
+}
+
+static void
+test_allowed_invisibles (void **state)
+{
+    (void) state;
+    //  Allowed in text on purpose (text.h says why); never in names
+    assert_int_equal (CHECK ("a\xe2\x80\x8b" "b"), TEXT_OK);          //  U+200B ZWSP
+    assert_int_equal (CHECK ("\xe2\x80\x8c"), TEXT_OK);               //  U+200C ZWNJ
+    //  Family emoji: man ZWJ woman ZWJ girl
+    assert_int_equal (CHECK ("\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9"
+                             "\xe2\x80\x8d\xf0\x9f\x91\xa7"), TEXT_OK);
+    assert_int_equal (CHECK ("\xe2\x80\x8e\xe2\x80\x8f"), TEXT_OK);   //  LRM RLM
+    assert_int_equal (CHECK ("\xd8\x9c"), TEXT_OK);                    //  U+061C ALM
+    assert_int_equal (CHECK ("\xe2\x81\xa0"), TEXT_OK);               //  U+2060
+    assert_int_equal (CHECK ("\xef\xbb\xbf" "bom"), TEXT_OK);         //  U+FEFF
+}
+
+static void
+test_char_classes (void **state)
+{
+    (void) state;
+    size_t length = 0;
+    assert_int_equal (text_char ((const uint8_t *) "a", 1, &length), TEXT_CHAR_PRINTABLE);
+    assert_int_equal (length, 1);
+    assert_int_equal (text_char ((const uint8_t *) "\t", 1, &length), TEXT_CHAR_TAB);
+    assert_int_equal (text_char ((const uint8_t *) "\x1b[", 2, &length), TEXT_CHAR_CONTROL);
+    assert_int_equal (length, 1);
+    assert_int_equal (text_char ((const uint8_t *) "\x7f", 1, &length), TEXT_CHAR_CONTROL);
+    assert_int_equal (text_char ((const uint8_t *) "\xc2\x9b", 2, &length), TEXT_CHAR_CONTROL);
+    assert_int_equal (length, 2);
+    assert_int_equal (text_char ((const uint8_t *) "\xe2\x80\xae", 3, &length),
+                      TEXT_CHAR_CONTROL);
+    assert_int_equal (length, 3);
+    assert_int_equal (text_char ((const uint8_t *) "\xe6\x9c\xac", 3, &length),
+                      TEXT_CHAR_PRINTABLE);                             //  本
+    assert_int_equal (length, 3);
+    assert_int_equal (text_char ((const uint8_t *) "\xf0\x9f\x98\x80", 4, &length),
+                      TEXT_CHAR_PRINTABLE);
+    assert_int_equal (length, 4);
+    //  Truncated and invalid: one byte at a time
+    assert_int_equal (text_char ((const uint8_t *) "\xe6\x9c", 2, &length), TEXT_CHAR_INVALID);
+    assert_int_equal (length, 1);
+    assert_int_equal (text_char ((const uint8_t *) "\xff", 1, &length), TEXT_CHAR_INVALID);
+    assert_int_equal (length, 1);
+}
+
+static void
 test_blank (void **state)
 {
     (void) state;
@@ -120,6 +206,10 @@ main (void)
         cmocka_unit_test (test_control_characters),
         cmocka_unit_test (test_valid_multibyte),
         cmocka_unit_test (test_invalid_utf8),
+        cmocka_unit_test (test_c1_controls),
+        cmocka_unit_test (test_bidi_and_separators),
+        cmocka_unit_test (test_allowed_invisibles),
+        cmocka_unit_test (test_char_classes),
         cmocka_unit_test (test_blank),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
