@@ -40,6 +40,17 @@ names_check_nick (const char *nick)
 }
 
 names_status_t
+names_check_chosen_nick (const char *nick)
+{
+    assert (nick);
+    names_status_t status = names_check_nick (nick);
+    if (status == NAMES_OK
+    &&  strncasecmp (nick, NAMES_GUEST_PREFIX, strlen (NAMES_GUEST_PREFIX)) == 0)
+        status = NAMES_RESERVED;
+    return status;
+}
+
+names_status_t
 names_canonical_room (const char *name, char *room)
 {
     assert (name);
@@ -83,6 +94,8 @@ names_status_text (names_status_t status)
             return "bad character (allowed: letters, digits, _ and -)";
         case NAMES_BAD_START:
             return "must start with a letter or _";
+        case NAMES_RESERVED:
+            return "names starting with " NAMES_GUEST_PREFIX " are given out by the server only";
     }
     return "invalid";
 }

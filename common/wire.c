@@ -28,8 +28,8 @@ static const wire_verb_t s_verbs [WIRE_ID_COUNT] = {
     [WIRE_SAY]          = { "SAY", "cx" },
     [WIRE_ACTION]       = { "ACTION", "cx" },
     [WIRE_PRIVMSG]      = { "PRIVMSG", "cnx" },
-    [WIRE_ROOMS]        = { "ROOMS", "c" },
-    [WIRE_WHO]          = { "WHO", "c" },
+    [WIRE_ROOMS]        = { "ROOMS", "cmx" },
+    [WIRE_WHO]          = { "WHO", "cm" },
     [WIRE_PROBE]        = { "PROBE", "rc" },
     [WIRE_BYE]          = { "BYE", "" },
     [WIRE_DRAINED]      = { "DRAINED", "" },
@@ -38,8 +38,8 @@ static const wire_verb_t s_verbs [WIRE_ID_COUNT] = {
     [WIRE_LOGGED_IN]    = { "LOGGED_IN", "cnr" },
     [WIRE_NICKED]       = { "NICKED", "cn" },
     [WIRE_ERROR]        = { "ERROR", "cx" },
-    [WIRE_ROOM_LIST]    = { "ROOM_LIST", "cl" },
-    [WIRE_WHO_LIST]     = { "WHO_LIST", "crl" },
+    [WIRE_ROOM_LIST]    = { "ROOM_LIST", "ckxl" },
+    [WIRE_WHO_LIST]     = { "WHO_LIST", "crkl" },
     [WIRE_PRIVATE]      = { "PRIVATE", "cnx" },
     [WIRE_PRIVATE_SENT] = { "PRIVATE_SENT", "cnx" },
     [WIRE_JOIN_REFUSED] = { "JOIN_REFUSED", "crx" },
@@ -228,6 +228,8 @@ wire_msg_encode (wire_msg_t *self)
             case 'c': s_add_number (msg, self->client); break;
             case 's': s_add_number (msg, self->seq); break;
             case 'e': s_add_number (msg, self->epoch); break;
+            case 'm': s_add_number (msg, self->limit); break;
+            case 'k': s_add_number (msg, self->total); break;
             case 'r': s_add_string (msg, self->room); break;
             case 'n': s_add_string (msg, self->nick); break;
             case 't': s_add_string (msg, self->target); break;
@@ -321,6 +323,8 @@ wire_msg_write (const wire_msg_t *self, void *sock, const char *routing_id, int 
             case 'c': s_write_number (&writer, self->client); break;
             case 's': s_write_number (&writer, self->seq); break;
             case 'e': s_write_number (&writer, self->epoch); break;
+            case 'm': s_write_number (&writer, self->limit); break;
+            case 'k': s_write_number (&writer, self->total); break;
             case 'r': s_write_string (&writer, self->room); break;
             case 'n': s_write_string (&writer, self->nick); break;
             case 't': s_write_string (&writer, self->target); break;
@@ -522,6 +526,8 @@ s_read_field (wire_reader_t *reader, wire_msg_t *self, char field)
         case 'c': self->client = s_read_number (reader); break;
         case 's': self->seq = s_read_number (reader); break;
         case 'e': self->epoch = s_read_number (reader); break;
+        case 'm': self->limit = s_read_number (reader); break;
+        case 'k': self->total = s_read_number (reader); break;
         case 'r':
             zstr_free (&self->room);
             self->room = s_read_string (reader, CHAT_ROOM_MAX);

@@ -72,6 +72,7 @@ s_request (fuzz_input_t *input, const char *gateway_id)
                 }
                 break;
             case 'c': self->client = 1 + fuzz_byte (input) % FUZZ_CLIENTS; break;
+            case 'm': self->limit = fuzz_byte (input); break;
             case 'n': s_string_field (input, s_nicks, CHAT_NICK_MAX, text);
                       wire_msg_set_nick (self, text); break;
             case 'r': s_string_field (input, s_rooms, CHAT_ROOM_MAX, text);

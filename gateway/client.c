@@ -50,6 +50,7 @@ _Static_assert (TELNET_EC_DATA == LINEBUF_ERASE_DEL && TELNET_EL_DATA == LINEBUF
 #define CLIENT_LAGGED_FORMAT    "! lagged: %" PRIu64 " messages skipped\r\n"
 #define CLIENT_DROPPED_FORMAT   "! too much input while waiting for the server " \
                                 "(over %zu bytes): lines dropped\r\n"
+#define CLIENT_ADDRESS_MAX      (INET6_ADDRSTRLEN + 16)     //  " addr=[v6]:port"
 
 static void s_update_interest (client_t *self);
 static void s_peer_gone (client_t *self);
@@ -155,6 +156,7 @@ client_flush (client_t *self)
         }
         ssize_t sent = send (self->fd, outbuf_head (&self->output), used, MSG_NOSIGNAL);
         if (sent > 0) {
+            self->bytes_out += (uint64_t) sent;
             outbuf_consume (&self->output, (size_t) sent);
             if ((size_t) sent == used)
                 continue;
@@ -384,6 +386,7 @@ s_read (client_t *self)
     while (size == -1 && errno == EINTR);
 
     if (size > 0) {
+        self->bytes_in += (uint64_t) size;
         if (self->closing)
             return;             //  discarded: we only wait for EOF
         size_t kept = telnet_filter (&self->telnet, (uint8_t *) set->scratch, size,
@@ -449,6 +452,62 @@ client_on_io (loop_t *loop, int fd, int events, void *arg)
         client_flush (self);
 }
 
+//  --- the connect and close log lines -----------------------------------------
+
+//  " addr=1.2.3.4:5678" or " addr=[::1]:5678" into buffer
+//  (CLIENT_ADDRESS_MAX bytes), or "" when addresses are not logged.
+static void
+s_address_text (client_t *self, char *buffer)
+{
+    *buffer = 0;
+    if (!self->set->limits.log_addresses)
+        return;
+    char host [INET6_ADDRSTRLEN] = "";
+    const client_address_t *peer = &self->peer;
+    if (peer->any.sa_family == AF_INET
+    &&  inet_ntop (AF_INET, &peer->v4.sin_addr, host, sizeof (host)))
+        snprintf (buffer, CLIENT_ADDRESS_MAX, " addr=%s:%u", host, ntohs (peer->v4.sin_port));
+    else
+    if (peer->any.sa_family == AF_INET6
+    &&  inet_ntop (AF_INET6, &peer->v6.sin6_addr, host, sizeof (host)))
+        snprintf (buffer, CLIENT_ADDRESS_MAX, " addr=[%s]:%u", host,
+                  ntohs (peer->v6.sin6_port));
+    else
+        snprintf (buffer, CLIENT_ADDRESS_MAX, " addr=unknown");
+}
+
+//  One line per connection, and one per close (s_log_closed): lifecycle,
+//  so at info level, never one per line.
+void
+client_log_connected (client_t *self)
+{
+    if (self->set->limits.log_addresses) {
+        socklen_t size = sizeof (self->peer);
+        if (getpeername (self->fd, &self->peer.any, &size) == -1)
+            self->peer.any.sa_family = AF_UNSPEC;
+    }
+    char address [CLIENT_ADDRESS_MAX];
+    s_address_text (self, address);
+    zsys_info ("client: connected id=%" PRIu64 "%s", self->id, address);
+}
+
+//  A client closed for a limit (stuck output) is worth a warning.
+static void
+s_log_closed (client_t *self)
+{
+    char address [CLIENT_ADDRESS_MAX];
+    s_address_text (self, address);
+    client_close_reason_t reason = (client_close_reason_t) self->reason;
+    if (reason == CLIENT_CLOSE_STUCK)
+        zsys_warning ("client: closed id=%" PRIu64 "%s reason=%s bytes_in=%" PRIu64
+                      " bytes_out=%" PRIu64, self->id, address,
+                      client_close_reason_key (reason), self->bytes_in, self->bytes_out);
+    else
+        zsys_info ("client: closed id=%" PRIu64 "%s reason=%s bytes_in=%" PRIu64
+                   " bytes_out=%" PRIu64, self->id, address,
+                   client_close_reason_key (reason), self->bytes_in, self->bytes_out);
+}
+
 //  --- closing --------------------------------------------------------------
 
 //  The peer can no longer receive (a send failed, or it hung up while its
@@ -490,7 +549,7 @@ s_peer_closed (client_t *self)
         client_close (self, CLIENT_CLOSE_EOF);
         return;
     }
-    client_list_remove (&set->idle, self);
+    client_set_unlink_open (self);
     client_list_append (&set->ending, self);
     self->ending = true;
     self->deadline = loop_now (set->loop) + set->limits.linger_ms;
@@ -528,6 +587,7 @@ client_finish (client_t *self)
     loop_remove (set->loop, self->fd);
     close (self->fd);
     self->fd = -1;
+    s_log_closed (self);
     client_output_free (self);
     client_set_stuck_remove (self);
     if (self->closing)
@@ -550,18 +610,9 @@ client_close (client_t *self, client_close_reason_t reason)
         client_list_remove (&set->ending, self);
     }
     else
-        client_list_remove (&set->idle, self);
+        client_set_unlink_open (self);
     client_list_append (&set->closing, self);
     client_set_reap_add (self);
-    //  One line per client is a trace, not lifecycle: verbose only. A
-    //  client closed for a limit (stuck output) is worth a warning.
-    if (reason == CLIENT_CLOSE_STUCK)
-        zsys_warning ("client: closed id=%" PRIu64 " reason=%s", self->id,
-                      client_close_reason_text (reason));
-    else
-    if (set->limits.verbose)
-        zsys_debug ("client: closed id=%" PRIu64 " reason=%s", self->id,
-                    client_close_reason_text (reason));
     self->deadline = loop_now (set->loop) + set->limits.linger_ms + CLIENT_FLUSH_GRACE_MS;
     if (reason == CLIENT_CLOSE_ERROR)
         client_finish (self);
@@ -630,19 +681,32 @@ client_skipped (client_t *self)
     return self->skipped;
 }
 
+//  Indexed by client_close_reason_t: the text for people and the router,
+//  and the log's one-word key.
+static const struct {
+    const char *text;
+    const char *key;
+} s_reasons [] = {
+    [CLIENT_CLOSE_QUIT]     = { "quit", "quit" },
+    [CLIENT_CLOSE_EOF]      = { "disconnected", "eof" },
+    [CLIENT_CLOSE_ERROR]    = { "connection error", "error" },
+    [CLIENT_CLOSE_IDLE]     = { "idle", "idle" },
+    [CLIENT_CLOSE_STUCK]    = { "stuck", "stuck" },
+    [CLIENT_CLOSE_DRAIN]    = { "server shutting down", "drain" },
+    [CLIENT_CLOSE_SHUTDOWN] = { "gateway shut down", "shutdown" },
+    [CLIENT_CLOSE_REFUSED]  = { "refused", "refused" },
+    [CLIENT_CLOSE_TIMEOUT]  = { "timed out", "timeout" },
+};
+#define CLIENT_REASON_COUNT (sizeof (s_reasons) / sizeof (s_reasons [0]))
+
 const char *
 client_close_reason_text (client_close_reason_t reason)
 {
-    switch (reason) {
-        case CLIENT_CLOSE_QUIT:     return "quit";
-        case CLIENT_CLOSE_EOF:      return "disconnected";
-        case CLIENT_CLOSE_ERROR:    return "connection error";
-        case CLIENT_CLOSE_IDLE:     return "idle";
-        case CLIENT_CLOSE_STUCK:    return "stuck";
-        case CLIENT_CLOSE_DRAIN:    return "server shutting down";
-        case CLIENT_CLOSE_SHUTDOWN: return "gateway shut down";
-        case CLIENT_CLOSE_REFUSED:  return "refused";
-        case CLIENT_CLOSE_TIMEOUT:  return "timed out";
-    }
-    return "unknown";
+    return (size_t) reason < CLIENT_REASON_COUNT? s_reasons [reason].text: "unknown";
+}
+
+const char *
+client_close_reason_key (client_close_reason_t reason)
+{
+    return (size_t) reason < CLIENT_REASON_COUNT? s_reasons [reason].key: "unknown";
 }

@@ -20,7 +20,8 @@
     when the kernel buffer is full. Past the output cap, whole lines are
     skipped and counted; when the queue has drained the client gets one
     "! lagged: N messages skipped". A client stuck full for the stuck
-    timeout, or idle (no complete line) for the idle timeout, is closed.
+    timeout, or idle (no complete line, an empty one counts) for the idle
+    timeout, is closed; the idle one is warned first, saying how to stay.
 
     Held input: while the owner has paused a client (a request of its is
     in flight), its socket is still read, into a queue bounded by
@@ -103,6 +104,8 @@ typedef struct {
     size_t outbuf_max;          //  bytes queued per client, ours plus the kernel's
                                 //  send queue (--outbuf-max)
     int64_t idle_timeout_ms;    //  0 = never (--idle-timeout)
+    int64_t idle_warning_ms;    //  warn this long before the idle close, at most
+                                //  half the idle timeout; 0 = no warning
     int64_t stuck_timeout_ms;   //  0 = never (--stuck-timeout)
     int64_t linger_ms;          //  after FIN, wait this long for the peer's EOF; after the
                                 //  peer's FIN, wait this long for the owner to finish
@@ -112,6 +115,8 @@ typedef struct {
                                 //  kernel's default (--sndbuf)
     size_t hold_max;            //  bytes of input queued while paused (--hold-max);
                                 //  0 = a paused client is not read at all
+    bool log_addresses;         //  the connect and close log lines name the
+                                //  peer's address (--log-addresses)
 } client_limits_t;
 
 //  The set of all clients of one gateway: owns them, the pending-write
@@ -187,9 +192,14 @@ void
 uint64_t
     client_skipped (client_t *self);
 
-//  Lowercase name of a close reason, for logs and for the router
+//  Lowercase name of a close reason, for people and for the router
 //  ("quit", "disconnected", "idle", ...).
 const char *
     client_close_reason_text (client_close_reason_t reason);
+
+//  The same reason as one word for the log's reason= ("quit", "eof",
+//  "error", "idle", ...).
+const char *
+    client_close_reason_key (client_close_reason_t reason);
 
 #endif

@@ -20,6 +20,14 @@
 #define CLIENT_READ_SIZE        (16 * 1024) //  shared scratch buffer for reads
 #define CLIENT_NOTICE_MAX       128         //  longest notice we format
 
+//  A peer's address, IPv4 or IPv6, as accept sees it (family AF_UNSPEC
+//  when unknown or not logged).
+typedef union {
+    struct sockaddr any;
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+} client_address_t;
+
 struct _client_t {
     client_set_t *set;          //  the set that owns this client
     void *owner_data;           //  the owner's session, or NULL
@@ -44,6 +52,7 @@ struct _client_t {
     bool dropping : 1;          //  input past hold_max is being dropped (told once)
     bool skip_line : 1;         //  drop input up to the next LF (its line was dropped)
     uint32_t held_scanned;      //  bytes of held input already shown to on_held_line
+    bool warned : 1;            //  told it will be closed idle: on the warned list
     linebuf_t input;            //  partial or held input
     outbuf_t output;            //  output queue
     uint64_t skipped;           //  lines skipped since the last lag notice
@@ -51,8 +60,11 @@ struct _client_t {
     int64_t last_active;        //  ms of the last complete line (or accept)
     int64_t stuck_since;        //  ms of the first skip while full, or 0
     int64_t deadline;           //  closing or ending: ms when we stop waiting
-    client_t *prev;             //  idle, ending or closing list
-    client_t *next;             //  idle, ending or closing list
+    uint64_t bytes_in;          //  bytes read from the socket
+    uint64_t bytes_out;         //  bytes sent to it
+    client_address_t peer;      //  for the connect and close log lines
+    client_t *prev;             //  idle or warned list (open), ending or closing list
+    client_t *next;             //  idle or warned list (open), ending or closing list
     client_t *pending_next;     //  pending-write list
     client_t *reap_next;        //  reap list
     client_t *held_next;        //  held list
@@ -74,6 +86,7 @@ struct _client_set_t {
     size_t size;                //  clients not yet freed
     uint64_t next_id;           //  last id handed out
     client_list_t idle;              //  open clients, least recently active first
+    client_list_t warned;            //  open clients warned of the idle close, same order
     client_list_t closing;           //  closing clients with an open fd
     client_list_t ending;            //  open clients whose peer closed, oldest first
     client_list_t pending;           //  clients with output to flush (pending_next)
@@ -99,6 +112,10 @@ void
 //  A complete line: the client is active, move it to the idle list's tail.
 void
     client_set_touch (client_t *client);
+
+//  Take an open client off the idle or warned list (it starts closing).
+void
+    client_set_unlink_open (client_t *client);
 
 //  Put client on the pending-write list (flushed at the end of the pass),
 //  the reap list (owner told, dead client freed) or the held list (offered
@@ -150,5 +167,10 @@ void
 //  queue the BINARY offer (telnet.h says why) before any other output.
 void
     client_telnet_start (client_t *self);
+
+//  Log "client: connected id=N addr=HOST:PORT" (info; addr only with
+//  log_addresses, which also makes it read the peer's address).
+void
+    client_log_connected (client_t *self);
 
 #endif

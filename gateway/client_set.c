@@ -4,6 +4,7 @@
     Implements the client_set_* half of client.h. The set owns every
     client (from a slab) and moves it between intrusive lists: the idle
     list (open clients, oldest activity first, for the idle timeout), the
+    warned list (idle clients told they will be closed, same order), the
     closing list (for the linger deadline), the pending-write list, the
     held list (clients whose owner answered CLIENT_AGAIN) and the reap
     list. A late loop hook flushes every pending client once per pass,
@@ -21,8 +22,12 @@
 #define CLIENT_KEEP_MS          250         //  an empty queue is kept this long (at least)
 #define CLIENT_PASS_ROUNDS      16          //  flush/reap rounds in one pass
 #define CLIENT_MS_PER_SECOND    1000
+#define CLIENT_WARNING_SHARE    2           //  the idle warning comes at most 1/2
+                                            //  of the timeout before the close
 
 #define CLIENT_IDLE_FORMAT      "! idle for %" PRId64 " seconds, disconnecting\r\n"
+#define CLIENT_IDLE_WARNING     "* you will be disconnected in %" PRId64 " s for " \
+                                "inactivity; send any line (even an empty one) to stay\r\n"
 
 //  --- the doubly linked idle and closing lists -----------------------------
 
@@ -60,8 +65,27 @@ client_set_touch (client_t *self)
     self->last_active = loop_now (set->loop);
     if (self->closing || self->ending || set->idle.tail == self)
         return;
-    client_list_remove (&set->idle, self);
+    client_set_unlink_open (self);
     client_list_append (&set->idle, self);
+}
+
+void
+client_set_unlink_open (client_t *self)
+{
+    client_list_remove (self->warned? &self->set->warned: &self->set->idle, self);
+    self->warned = false;
+}
+
+//  Close every client not yet closing (warned and ending ones too) with reason.
+static void
+s_close_open (client_set_t *self, client_close_reason_t reason)
+{
+    while (self->idle.head)
+        client_close (self->idle.head, reason);
+    while (self->warned.head)
+        client_close (self->warned.head, reason);
+    while (self->ending.head)
+        client_close (self->ending.head, reason);
 }
 
 void
@@ -152,10 +176,26 @@ s_tick (loop_t *loop, int timer_id, void *arg)
     client_set_t *self = (client_set_t *) arg;
     int64_t now = loop_now (loop);
     int64_t idle_ms = self->limits.idle_timeout_ms;
+    int64_t warning_ms = self->limits.idle_warning_ms;
     if (idle_ms > 0) {
-        //  Oldest first: stop at the first client still inside the timeout
-        while (self->idle.head && now - self->idle.head->last_active >= idle_ms) {
+        //  Oldest first: stop at the first client still inside the
+        //  warning time; a warned client moves to the warned list, which
+        //  keeps the same order, so each list is looked at from its head
+        while (warning_ms > 0 && self->idle.head
+           &&  now - self->idle.head->last_active >= idle_ms - warning_ms) {
             client_t *client = self->idle.head;
+            char notice [CLIENT_NOTICE_MAX];
+            int size = snprintf (notice, sizeof (notice), CLIENT_IDLE_WARNING,
+                                 (idle_ms - (now - client->last_active) + CLIENT_MS_PER_SECOND - 1)
+                                 / CLIENT_MS_PER_SECOND);
+            client_notice (client, notice, size);
+            client_list_remove (&self->idle, client);
+            client_list_append (&self->warned, client);
+            client->warned = true;
+        }
+        client_list_t *oldest = warning_ms > 0? &self->warned: &self->idle;
+        while (oldest->head && now - oldest->head->last_active >= idle_ms) {
+            client_t *client = oldest->head;
             char notice [CLIENT_NOTICE_MAX];
             int size = snprintf (notice, sizeof (notice), CLIENT_IDLE_FORMAT,
                                  idle_ms / CLIENT_MS_PER_SECOND);
@@ -304,6 +344,9 @@ client_set_new (loop_t *loop, const client_limits_t *limits,
         free (self);
         return NULL;
     }
+    //  A warning as early as the connect itself would tell nothing
+    self->limits.idle_warning_ms = MIN (limits->idle_warning_ms,
+                                        limits->idle_timeout_ms / CLIENT_WARNING_SHARE);
     int64_t tick_ms = CLIENT_TICK_MS;
     if (limits->idle_timeout_ms > 0)
         tick_ms = MIN (tick_ms, limits->idle_timeout_ms / CLIENT_TICK_DIVISOR);
@@ -327,10 +370,7 @@ client_set_destroy (client_set_t **self_p)
     if (!self)
         return;
     //  No flush: close every socket now, tell the owner, free everything
-    while (self->idle.head)
-        client_close (self->idle.head, CLIENT_CLOSE_SHUTDOWN);
-    while (self->ending.head)
-        client_close (self->ending.head, CLIENT_CLOSE_SHUTDOWN);
+    s_close_open (self, CLIENT_CLOSE_SHUTDOWN);
     while (self->closing.head)
         client_finish (self->closing.head);
     for (client_t *client = self->pending.head; client; client = client->pending_next)
@@ -380,9 +420,8 @@ client_set_accept (client_set_t *self, int fd)
     client->last_active = loop_now (self->loop);
     client_list_append (&self->idle, client);
     self->size++;
+    client_log_connected (client);
     client_telnet_start (client);
-    if (self->limits.verbose)
-        zsys_debug ("client: opened id=%" PRIu64 " fd=%d", client->id, fd);
     if (self->events.on_opened)
         self->events.on_opened (self->owner, client);
     return client;
@@ -399,10 +438,7 @@ void
 client_set_close_all (client_set_t *self, client_close_reason_t reason)
 {
     assert (self);
-    while (self->idle.head)
-        client_close (self->idle.head, reason);
-    while (self->ending.head)
-        client_close (self->ending.head, reason);
+    s_close_open (self, reason);
 }
 
 void

@@ -26,6 +26,11 @@
 #define FORMAT_COMMANDS \
     "Commands: /join <room>, /nick <name>, /rooms, /who, /msg <nick> <text>, " \
     "/me <action>, /help, /quit"
+#define FORMAT_HELP_TITLE   "* Commands (/help <command> tells more):"
+#define FORMAT_HELP_CHAT    "* Any other line is said to your room; " \
+                            "start it with // to say a line that begins with /."
+#define FORMAT_LIST_INDENT  "*   "  //  a list item under its title line
+#define FORMAT_COLUMN_GAP   2       //  spaces between two columns of a list
 
 struct _format_t {
     char *data;             //  the line, NUL-terminated
@@ -263,51 +268,137 @@ format_private_sent (format_t *self, const char *nick, const char *text)
     return s_finish (self);
 }
 
-//  Lists are shown sorted by name, whatever order the router sent.
+//  Names compare as the router sorts them: ignoring case, then by bytes.
+static int
+s_compare_names (const wire_entry_t *left, const wire_entry_t *right)
+{
+    const char *left_name = left->name? left->name: "";
+    const char *right_name = right->name? right->name: "";
+    int order = strcasecmp (left_name, right_name);
+    return order? order: strcmp (left_name, right_name);
+}
+
 static int
 s_compare_entries (const void *left, const void *right)
 {
-    const char *left_name = ((const wire_entry_t *) left)->name;
-    const char *right_name = ((const wire_entry_t *) right)->name;
-    return strcmp (left_name? left_name: "", right_name? right_name: "");
+    return s_compare_names ((const wire_entry_t *) left, (const wire_entry_t *) right);
 }
 
-size_t
-format_room_list (format_t *self, wire_entry_t *entries, size_t count)
+//  Rooms: the most members first, then by name.
+static int
+s_compare_rooms (const void *left, const void *right)
 {
-    assert (self);
-    assert (entries || count == 0);
-    if (count > 1)
-        qsort (entries, count, sizeof (wire_entry_t), s_compare_entries);
-    s_start (self);
-    s_text (self, "* rooms (");
-    s_number (self, count);
-    s_text (self, "):");
-    for (size_t index = 0; index < count; index++) {
-        s_text (self, index? ", #": " #");
-        s_text (self, entries [index].name);
-        s_text (self, " ");
-        s_number (self, entries [index].count);
+    const wire_entry_t *left_room = (const wire_entry_t *) left;
+    const wire_entry_t *right_room = (const wire_entry_t *) right;
+    if (left_room->count != right_room->count)
+        return left_room->count > right_room->count? -1: 1;
+    return s_compare_names (left_room, right_room);
+}
+
+static void
+s_spaces (format_t *self, size_t count)
+{
+    while (count--)
+        s_append (self, " ", 1);
+}
+
+static size_t
+s_number_width (uint64_t number)
+{
+    char digits [FORMAT_NUMBER_MAX];
+    return (size_t) snprintf (digits, sizeof (digits), "%" PRIu64, number);
+}
+
+//  " matching \"filter\"" when there is a filter.
+static void
+s_filter (format_t *self, const char *filter)
+{
+    if (filter && *filter) {
+        s_text (self, " matching \"");
+        s_text (self, filter);
+        s_text (self, "\"");
     }
-    return s_finish (self);
+}
+
+//  "N thing" or "N things".
+static void
+s_counted (format_t *self, uint64_t count, const char *thing)
+{
+    s_number (self, count);
+    s_text (self, " ");
+    s_text (self, thing);
+    if (count != 1)
+        s_text (self, "s");
 }
 
 size_t
-format_who_list (format_t *self, const char *room, wire_entry_t *entries, size_t count)
+format_room_list (format_t *self, wire_entry_t *entries, size_t count,
+                  uint64_t total, const char *filter)
+{
+    assert (self);
+    assert (entries || count == 0);
+    if (count > 1)
+        qsort (entries, count, sizeof (wire_entry_t), s_compare_rooms);
+    total = MAX (total, (uint64_t) count);
+    s_start (self);
+    if (total == 0) {
+        s_text (self, "* no rooms");
+        s_filter (self, filter);
+        return s_finish (self);
+    }
+    s_text (self, "* rooms");
+    s_filter (self, filter);
+    s_text (self, " (");
+    s_number (self, total);
+    s_text (self, "):");
+    s_finish (self);
+    //  Columns: names padded to the longest, counts aligned on the right
+    size_t name_width = 0;
+    size_t count_width = 0;
+    for (size_t index = 0; index < count; index++) {
+        name_width = MAX (name_width, strlen (entries [index].name? entries [index].name: ""));
+        count_width = MAX (count_width, s_number_width (entries [index].count));
+    }
+    for (size_t index = 0; index < count; index++) {
+        const char *name = entries [index].name? entries [index].name: "";
+        s_text (self, FORMAT_LIST_INDENT "#");
+        s_text (self, name);
+        s_spaces (self, name_width - strlen (name) + FORMAT_COLUMN_GAP
+                        + count_width - s_number_width (entries [index].count));
+        s_counted (self, entries [index].count, "member");
+        s_finish (self);
+    }
+    if (total > count) {
+        s_text (self, "* ... and ");
+        s_counted (self, total - count, "more room");
+        s_finish (self);
+    }
+    return self->size;
+}
+
+size_t
+format_who_list (format_t *self, const char *room, wire_entry_t *entries, size_t count,
+                 uint64_t total)
 {
     assert (self);
     assert (entries || count == 0);
     if (count > 1)
         qsort (entries, count, sizeof (wire_entry_t), s_compare_entries);
+    total = MAX (total, (uint64_t) count);
     s_start (self);
     s_text (self, "* #");
     s_text (self, room);
     s_text (self, " (");
-    s_number (self, count);
+    s_number (self, total);
     s_text (self, "):");
     for (size_t index = 0; index < count; index++) {
         s_text (self, index? ", ": " ");
         s_text (self, entries [index].name);
+    }
+    if (total > count) {
+        s_text (self, count? ", ... and ": " ... and ");
+        s_number (self, total - count);
+        s_text (self, " more");
     }
     return s_finish (self);
 }
@@ -327,10 +418,46 @@ format_welcome (format_t *self, const char *nick, const char *room)
     return s_finish (self);
 }
 
-size_t
-format_help (format_t *self)
+//  The command list: usages padded to the longest, then the summaries.
+static size_t
+s_help_list (format_t *self)
 {
-    return format_notice (self, FORMAT_COMMANDS);
+    size_t width = 0;
+    for (size_t index = 0; command_help_at (index); index++)
+        width = MAX (width, strlen (command_help_at (index)->usage));
+    s_start (self);
+    s_text (self, FORMAT_HELP_TITLE);
+    s_finish (self);
+    const command_help_t *help;
+    for (size_t index = 0; (help = command_help_at (index)); index++) {
+        s_text (self, FORMAT_LIST_INDENT);
+        s_text (self, help->usage);
+        s_spaces (self, width - strlen (help->usage) + FORMAT_COLUMN_GAP);
+        s_text (self, help->summary);
+        s_finish (self);
+    }
+    s_text (self, FORMAT_HELP_CHAT);
+    return s_finish (self);
+}
+
+size_t
+format_help (format_t *self, const char *topic, size_t topic_size)
+{
+    assert (self);
+    if (topic_size == 0)
+        return s_help_list (self);
+    const command_help_t *help = command_help_find (topic, topic_size);
+    if (!help)
+        return format_unknown_command (self, topic, topic_size);
+    s_start (self);
+    s_text (self, "* ");
+    s_text (self, help->usage);
+    s_text (self, ": ");
+    s_text (self, help->detail);
+    s_finish (self);
+    s_text (self, "* example: ");
+    s_text (self, help->example);
+    return s_finish (self);
 }
 
 size_t

@@ -14,6 +14,7 @@
 
 #include "chat.h"
 #include "wire.h"
+#include "command.h"
 
 #define FORMAT_LINE_END     "\r\n"
 
@@ -64,22 +65,32 @@ size_t
 //  "[pm to nick] text"
 size_t
     format_private_sent (format_t *self, const char *nick, const char *text);
-//  "* rooms (N): #a 3, #b 1", sorted by name (sorts entries in place)
+//  The room list, several lines: "* rooms (TOTAL):" (or, for a filter,
+//  "* rooms matching \"rust\" (TOTAL):"), then one line per room,
+//  "*   #rust  12 members", biggest first, then by name (sorts entries in
+//  place), then "* ... and M more rooms" when total is more than count.
+//  No room at all: "* no rooms" / "* no rooms matching \"rust\"".
 size_t
-    format_room_list (format_t *self, wire_entry_t *entries, size_t count);
-//  "* #room (N): alice, bob", sorted by name (sorts entries in place)
+    format_room_list (format_t *self, wire_entry_t *entries, size_t count,
+                      uint64_t total, const char *filter);
+//  "* #room (TOTAL): alice, bob", sorted by name (sorts entries in place),
+//  ending ", ... and M more" when total is more than count.
 size_t
     format_who_list (format_t *self, const char *room, wire_entry_t *entries,
-                     size_t count);
+                     size_t count, uint64_t total);
 
 //  Gateway-made lines.
 //  The two welcome lines: "* Welcome to zchat, NICK! You are in #ROOM."
 //  then the command list.
 size_t
     format_welcome (format_t *self, const char *nick, const char *room);
-//  The command list (/help): "* Commands: /join <room>, ..."
+//  /help. Without a topic (topic_size 0): the commands, one line each
+//  ("*   /join <room>      leave your room and enter another"). With one
+//  ("join" or "/join", not NUL-terminated): that command's usage and what
+//  it does, then an example. An unknown topic gets
+//  "! unknown command: TOPIC (try /help)".
 size_t
-    format_help (format_t *self);
+    format_help (format_t *self, const char *topic, size_t topic_size);
 //  "! usage: /join <room>" for usage = "/join <room>"
 size_t
     format_usage (format_t *self, const char *usage);

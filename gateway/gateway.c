@@ -657,6 +657,7 @@ gateway_new (const gateway_config_t *config)
     self->ctx.format = self->format;
     self->ctx.loop = self->loop;
     self->ctx.join_timeout_ms = config->join_timeout_s * MSEC_PER_SEC;
+    self->ctx.list_max = (uint64_t) config->list_max;
     self->fanout.subs = self->subs;
     self->fanout.format = self->format;
     self->fanout.sessions = self->sessions;
@@ -667,11 +668,13 @@ gateway_new (const gateway_config_t *config)
         .outbuf_max = (size_t) config->outbuf_max,
         .sndbuf = (int) config->sndbuf,
         .idle_timeout_ms = config->idle_timeout_s * MSEC_PER_SEC,
+        .idle_warning_ms = config->idle_warning_s * MSEC_PER_SEC,
         .stuck_timeout_ms = config->stuck_timeout_s * MSEC_PER_SEC,
         .linger_ms = config->drain_linger_ms,
         .verbose = config->verbose,
         .telnet_offer = !config->no_telnet_offer,
-        .hold_max = (size_t) config->hold_max
+        .hold_max = (size_t) config->hold_max,
+        .log_addresses = config->log_addresses
     };
     client_events_t client_events = {
         s_on_line, s_on_closed, s_on_opened, s_on_held_line, s_on_eof
@@ -689,6 +692,7 @@ gateway_new (const gateway_config_t *config)
         gateway_destroy (&self);
         return NULL;
     }
+    listener_set_keepalive (self->listener, (int) MIN (config->keepalive_s, INT_MAX));
     if (config->health_listen && *config->health_listen) {
         self->health = health_new (self->loop, config->health_listen, s_client_count, self);
         if (!self->health) {

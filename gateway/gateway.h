@@ -22,6 +22,8 @@ typedef struct {
     const char *publish;            //  router's publish endpoint
     const char *name;               //  display name; the id adds a random suffix
     int64_t idle_timeout_s;         //  0 = never
+    int64_t idle_warning_s;         //  warn this long before the idle close; 0 = never
+    int64_t keepalive_s;            //  TCP keepalive idle time on client sockets; 0 = off
     int64_t max_clients;
     int64_t max_line;               //  bytes
     int64_t outbuf_max;             //  bytes per client, kernel send queue included
@@ -38,8 +40,10 @@ typedef struct {
                                     //  after theirs for their requests' answers
     int64_t join_timeout_s;         //  a login or /join gives up after this; 0 = never
     int64_t hold_max;               //  bytes of input queued while a request is in flight
+    int64_t list_max;               //  entries a /rooms or /who answer shows; 0 = all
     bool verbose;                   //  per-message traces
     bool no_telnet_offer;           //  do not ask for telnet BINARY at connect
+    bool log_addresses;             //  client connect/close log lines name the address
 } gateway_config_t;
 
 //  Create the gateway: binds the listener, connects to the router, sends

@@ -7,6 +7,8 @@
     cannot starve the clients already connected. Each socket goes to the
     owner's handler: for the client port (listener_new) that gives it
     TCP_NODELAY (output is already coalesced to one send per pass) and
+    TCP keepalive (a peer that vanished without a FIN or RST, a laptop
+    closed or a NAT entry dropped, is found even while it is quiet) and
     hands it to the client set; health.c has a handler of its own. When
     the process is out of file descriptors, the listener logs once and
     stops accepting for a moment instead of spinning on a readable socket
@@ -29,6 +31,7 @@ struct _listener_t {
     void *arg;                  //  its argument
     client_set_t *clients;      //  client port: where sockets go, else NULL
     size_t max_clients;         //  client port: connection limit
+    int keepalive_s;            //  client port: TCP_KEEPIDLE, 0 = no keepalive
     int fd;                     //  listening socket
     int port;                   //  port actually bound
     int pause_timer;            //  re-arms accepting, or 0
@@ -107,7 +110,23 @@ s_on_client (void *arg, int fd)
     self->full_logged = false;
     int on = 1;
     setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof (on));
+    if (self->keepalive_s > 0) {
+        int idle = self->keepalive_s;
+        int interval = MIN (idle, LISTENER_KEEPALIVE_INTERVAL_S);
+        int probes = LISTENER_KEEPALIVE_PROBES;
+        setsockopt (fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof (on));
+        setsockopt (fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof (idle));
+        setsockopt (fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof (interval));
+        setsockopt (fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof (probes));
+    }
     client_set_accept (self->clients, fd);
+}
+
+void
+listener_set_keepalive (listener_t *self, int idle_s)
+{
+    assert (self);
+    self->keepalive_s = MAX (idle_s, 0);
 }
 
 listener_t *

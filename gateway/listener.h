@@ -3,8 +3,8 @@
 
     Binds HOST:PORT (port 0 picks a free port), listens with a large
     backlog, and on readiness accepts in a loop until EAGAIN, making each
-    socket non-blocking (and TCP_NODELAY) before handing it to the client
-    set. Over the connection limit, a new connection gets one
+    socket non-blocking (and TCP_NODELAY, and TCP keepalive when set)
+    before handing it to the client set. Over the connection limit, a new connection gets one
     "! server full, try again later" line and is closed. With
     listener_new_with, accepted sockets go to a handler of the caller's
     instead (the health port, health.c).
@@ -27,6 +27,16 @@ listener_t *
 
 //  Takes each accepted socket (non-blocking, close-on-exec); owns fd.
 typedef void (listener_accept_fn) (void *arg, int fd);
+
+//  Turn on TCP keepalive for client sockets accepted from now on: after
+//  idle_s seconds without traffic the kernel probes the peer every
+//  LISTENER_KEEPALIVE_INTERVAL_S seconds (idle_s if smaller), and after
+//  LISTENER_KEEPALIVE_PROBES unanswered probes the connection fails, which
+//  closes the client (reason error). 0 turns it off (the default).
+#define LISTENER_KEEPALIVE_INTERVAL_S   10
+#define LISTENER_KEEPALIVE_PROBES       6
+void
+    listener_set_keepalive (listener_t *self, int idle_s);
 
 //  Same binding and accepting, but each socket goes to on_accept instead
 //  of a client set (health.c's port).

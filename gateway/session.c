@@ -289,14 +289,15 @@ s_handle_text (session_t *self, wire_id_t id, const command_t *command)
 }
 
 //  A request of verb id naming the command's nickname argument (/msg,
-//  /nick), or NULL when that name is not a valid nickname: the user is
-//  told why and nothing goes up.
+//  /nick), or NULL when that name is not a valid nickname (for /nick:
+//  one a user may pick): the user is told why and nothing goes up.
 static wire_msg_t *
 s_nick_request (session_t *self, wire_id_t id, const command_t *command)
 {
     char nick [CHAT_NICK_MAX + 1];
     names_status_t status = s_copy_name (command, nick, CHAT_NICK_MAX)?
-        names_check_nick (nick): NAMES_TOO_LONG;
+        (id == WIRE_NICK? names_check_chosen_nick (nick): names_check_nick (nick)):
+        NAMES_TOO_LONG;
     if (status != NAMES_OK) {
         format_invalid_nick (self->ctx->format, names_status_text (status));
         s_write_formatted (self);
@@ -325,20 +326,47 @@ s_handle_nick (session_t *self, const command_t *command)
     return msg? s_try_send_owed (self, &msg): 0;
 }
 
+//  The command's room name argument in canonical form, into room
+//  (CHAT_ROOM_MAX + 1 bytes); -1 when it is not a valid room name: the
+//  user is told why.
+static int
+s_room_argument (session_t *self, const command_t *command, char *room)
+{
+    char name [CHAT_ROOM_MAX + 2];      //  a leading '#' is allowed
+    names_status_t status = s_copy_name (command, name, CHAT_ROOM_MAX + 1)?
+        names_canonical_room (name, room): NAMES_TOO_LONG;
+    if (status == NAMES_OK)
+        return 0;
+    format_invalid_room (self->ctx->format, names_status_text (status));
+    s_write_formatted (self);
+    return -1;
+}
+
+//  /rooms [word] and /who: the router picks at most list_max entries (the
+//  biggest rooms, whose name contains the word) and says how many there
+//  were, so a reply stays small however many rooms or members there are.
+static int
+s_handle_list (session_t *self, const command_t *command)
+{
+    char room [CHAT_ROOM_MAX + 1] = "";
+    if (command->name_size > 0 && s_room_argument (self, command, room) == -1)
+        return 0;
+    wire_msg_t *msg = wire_msg_new (command->type == COMMAND_ROOMS? WIRE_ROOMS: WIRE_WHO);
+    msg->client = self->member.id;
+    msg->limit = self->ctx->list_max;
+    if (command->type == COMMAND_ROOMS)
+        wire_msg_set_text (msg, room);
+    return s_try_send_owed (self, &msg);
+}
+
 //  /join: stop the old room's delivery now, make sure the new room is
 //  subscribed and live, then JOIN; input is held until JOINED or ERROR.
 static int
 s_handle_join (session_t *self, const command_t *command)
 {
-    char name [CHAT_ROOM_MAX + 2];      //  a leading '#' is allowed
     char room [CHAT_ROOM_MAX + 1];
-    names_status_t status = s_copy_name (command, name, CHAT_ROOM_MAX + 1)?
-        names_canonical_room (name, room): NAMES_TOO_LONG;
-    if (status != NAMES_OK) {
-        format_invalid_room (self->ctx->format, names_status_text (status));
-        s_write_formatted (self);
+    if (s_room_argument (self, command, room) == -1)
         return 0;
-    }
     if (streq (room, subs_room_name (self->room))) {
         format_already_in (self->ctx->format, room);
         s_write_formatted (self);
@@ -400,13 +428,10 @@ session_on_line (session_t *self, const char *line, size_t size)
         case COMMAND_JOIN:
             return s_handle_join (self, &command);
         case COMMAND_ROOMS:
-        case COMMAND_WHO: {
-            wire_msg_t *msg = wire_msg_new (command.type == COMMAND_ROOMS? WIRE_ROOMS: WIRE_WHO);
-            msg->client = self->member.id;
-            return s_try_send_owed (self, &msg);
-        }
+        case COMMAND_WHO:
+            return s_handle_list (self, &command);
         case COMMAND_HELP:
-            format_help (format);
+            format_help (format, command.name, command.name_size);
             break;
         case COMMAND_QUIT:
             s_quit (self);
@@ -578,10 +603,10 @@ s_on_reply (session_t *self, wire_msg_t *msg, format_t *format)
             }
             return;
         case WIRE_ROOM_LIST:
-            format_room_list (format, msg->entries, msg->entry_count);
+            format_room_list (format, msg->entries, msg->entry_count, msg->total, msg->text);
             break;
         case WIRE_WHO_LIST:
-            format_who_list (format, msg->room, msg->entries, msg->entry_count);
+            format_who_list (format, msg->room, msg->entries, msg->entry_count, msg->total);
             break;
         case WIRE_PRIVATE:
             format_private (format, msg->nick, msg->text);

@@ -54,6 +54,7 @@ typedef struct {
     subs_t *subs;           //  room subscriptions and members
     format_t *format;       //  the line buffer
     slab_t *slab;           //  memory of the sessions (session_slab_new)
+    uint64_t list_max;      //  /rooms and /who show at most this many (0 = all)
     bool silent;            //  no LOGOUT on close (drain, shutdown: the router knows)
     loop_t *loop;           //  the clock of the deadlines (may be NULL: none)
     int64_t join_timeout_ms;    //  a login, /join or resync gives up after; 0 = never

@@ -9,6 +9,10 @@
 #include "settings.h"
 #include "config.h"
 #include "wire.h"
+#include "listener.h"
+
+#define SETTINGS_STRING(x)      #x
+#define SETTINGS_STRING_OF(x)   SETTINGS_STRING (x)     //  a macro's value as text
 
 #define SETTINGS_HOSTNAME_MAX   256
 #define SETTINGS_DRAIN_LINGER_MS 2000   //  wait for a client's EOF after our FIN
@@ -24,6 +28,9 @@
 #define SETTINGS_JOIN_TIMEOUT_S 10      //  a login or /join gives up after this
 #define SETTINGS_HOLD_MAX       (16 * 1024) //  input queued while a request is in flight
 #define SETTINGS_LINE_END       2       //  CR LF after a line
+#define SETTINGS_LIST_MAX       50      //  rooms or members a /rooms or /who answer shows
+#define SETTINGS_IDLE_WARNING_S 60      //  warn an idle client this long before closing it
+#define SETTINGS_KEEPALIVE_S    60      //  TCP keepalive: probe a client quiet for this long
 
 //  The default name is the host name; it must outlive the config.
 static char s_hostname [SETTINGS_HOSTNAME_MAX] = "gateway";
@@ -66,6 +73,8 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .publish = CHAT_DEFAULT_PUBLISH,
         .name = s_hostname,
         .idle_timeout_s = CHAT_IDLE_TIMEOUT_S,
+        .idle_warning_s = SETTINGS_IDLE_WARNING_S,
+        .keepalive_s = SETTINGS_KEEPALIVE_S,
         .max_clients = CHAT_MAX_CLIENTS,
         .max_line = CHAT_LINE_MAX,
         .outbuf_max = CHAT_OUTBUF_MAX,
@@ -78,10 +87,12 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .heartbeat_interval_ms = CHAT_HEARTBEAT_MS,
         .backlog = SETTINGS_BACKLOG,
         .drain_linger_ms = SETTINGS_DRAIN_LINGER_MS,
+        .list_max = SETTINGS_LIST_MAX,
         .no_telnet_offer = false,
         .join_timeout_s = SETTINGS_JOIN_TIMEOUT_S,
         .hold_max = SETTINGS_HOLD_MAX,
-        .verbose = false
+        .verbose = false,
+        .log_addresses = true
     };
     config_option_t options [] = {
         { "listen", "ZCHAT_LISTEN", CONFIG_STRING, &config->listen,
@@ -96,6 +107,13 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
           "NAME", "gateway name (the id adds a random suffix)" },
         { "idle-timeout", "ZCHAT_IDLE_TIMEOUT", CONFIG_INT, &config->idle_timeout_s,
           "SECONDS", "seconds without a line before a client is dropped (0 = never)" },
+        { "idle-warning", "ZCHAT_IDLE_WARNING", CONFIG_INT, &config->idle_warning_s,
+          "SECONDS", "seconds before that drop a client is told how to stay (at most "
+          "half the idle timeout; 0 = no warning)" },
+        { "keepalive", "ZCHAT_KEEPALIVE", CONFIG_INT, &config->keepalive_s,
+          "SECONDS", "TCP keepalive on client sockets: probe a peer quiet this long, "
+          "every " SETTINGS_STRING_OF (LISTENER_KEEPALIVE_INTERVAL_S) " s, and drop it after "
+          SETTINGS_STRING_OF (LISTENER_KEEPALIVE_PROBES) " unanswered probes (0 = off)" },
         { "max-clients", "ZCHAT_MAX_CLIENTS", CONFIG_INT, &config->max_clients,
           "N", "client connections at most" },
         { "max-line", "ZCHAT_MAX_LINE", CONFIG_INT, &config->max_line,
@@ -129,6 +147,12 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         { "hold-max", "ZCHAT_HOLD_MAX", CONFIG_INT, &config->hold_max,
           "BYTES", "bytes of input a client may queue while a request of its is in "
           "flight; past it, lines are dropped (0 = stop reading instead)" },
+        { "list-max", "ZCHAT_LIST_MAX", CONFIG_INT, &config->list_max,
+          "N", "rooms (the biggest) or members a /rooms or /who answer shows; "
+          "the rest are counted (0 = all)" },
+        { "log-addresses", "ZCHAT_LOG_ADDRESSES", CONFIG_FLAG, &config->log_addresses,
+          NULL, "name each client's address in its connect and close log lines "
+          "(--log-addresses=no for privacy)" },
         { "no-telnet-offer", "ZCHAT_NO_TELNET_OFFER", CONFIG_FLAG, &config->no_telnet_offer,
           NULL, "do not ask for telnet BINARY at connect: raw-socket clients see no IAC bytes, "
           "but a telnet client then garbles UTF-8 input (CJK cannot be typed)" },

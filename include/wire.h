@@ -39,6 +39,7 @@
 
 //  Message ids. The comment gives the picture: the fields, in order.
 //  g=gateway c=client s=seq e=epoch r=room n=nick t=target x=text l=entries
+//  m=limit (entries wanted at most, 0 = all) k=total (entries before the limit)
 typedef enum {
     WIRE_INVALID = 0,
     //  Gateway -> router (ingress)
@@ -54,8 +55,10 @@ typedef enum {
     WIRE_SAY,           //  c x     chat line to the session's room
     WIRE_ACTION,        //  c x     /me line to the session's room
     WIRE_PRIVMSG,       //  c n x   private line to nickname n
-    WIRE_ROOMS,         //  c       ask for the room list
-    WIRE_WHO,           //  c       ask for the members of the session's room
+    WIRE_ROOMS,         //  c m x   ask for the room list: the m biggest rooms whose
+                        //          name contains x ("" = every room)
+    WIRE_WHO,           //  c m     ask for the members of the session's room (the
+                        //          first m by name)
     WIRE_PROBE,         //  r c     publish a PROBE on room r, c = token
     WIRE_BYE,           //          gateway leaves: forget all its sessions now
     WIRE_DRAINED,       //          gateway finished draining, about to exit
@@ -65,8 +68,10 @@ typedef enum {
     WIRE_LOGGED_IN,     //  c n r   LOGIN accepted with nickname n, in room r
     WIRE_NICKED,        //  c n     session's nickname is now n
     WIRE_ERROR,         //  c x     request of session c failed, x = reason for people
-    WIRE_ROOM_LIST,     //  c l     entries: (room, member count)
-    WIRE_WHO_LIST,      //  c r l   entries: (nickname, 0) of room r
+    WIRE_ROOM_LIST,     //  c k x l entries: (room, member count), biggest first, of
+                        //          the k rooms that matched filter x
+    WIRE_WHO_LIST,      //  c r k l entries: (nickname, 0), by name, of the k members
+                        //          of room r
     WIRE_PRIVATE,       //  c n x   deliver to session c a private line from n
     WIRE_PRIVATE_SENT,  //  c n x   private line to n was delivered
     WIRE_JOIN_REFUSED,  //  c r x   JOIN of session c to room r failed, x = reason
@@ -101,6 +106,8 @@ typedef struct {
     uint64_t client;        //  gateway-local client id (c)
     uint64_t seq;           //  per-room sequence number, owned by the router (s)
     uint64_t epoch;         //  router start id; changes on restart (e)
+    uint64_t limit;         //  list request: entries wanted at most, 0 = all (m)
+    uint64_t total;         //  list reply: entries there were before the limit (k)
     char *room;             //  room name (r), or the topic's room when published
     char *nick;             //  nickname (n)
     char *target;           //  second nickname (t)

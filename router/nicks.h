@@ -15,10 +15,11 @@
 
 #include "chat.h"
 #include "sessions.h"
+#include "names.h"
 
 typedef struct _nicks_t nicks_t;
 
-#define NICKS_GUEST_PREFIX      "guest-"
+#define NICKS_GUEST_PREFIX      NAMES_GUEST_PREFIX
 #define NICKS_GUEST_DIGITS      4       //  guest-NNNN at first
 #define NICKS_GUEST_TRIES       32      //  random picks per width before widening
 

@@ -377,7 +377,7 @@ s_handle_nick (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     session_t *session = s_require_active_session (self, gateway, msg);
     if (!session)
         return;
-    names_status_t status = names_check_nick (msg->nick);
+    names_status_t status = names_check_chosen_nick (msg->nick);
     if (status != NAMES_OK) {
         s_reply_error (self, gateway, msg, "invalid nickname: %s",
                        names_status_text (status));
@@ -459,16 +459,55 @@ s_handle_privmsg (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     s_reply (self, gateway, &receipt);
 }
 
+//  Entries a list reply may carry: what the gateway asked for (0 = all),
+//  never more than the wire takes.
+static size_t
+s_list_limit (const wire_msg_t *request)
+{
+    if (request->limit == 0 || request->limit > WIRE_ENTRIES_MAX)
+        return WIRE_ENTRIES_MAX;
+    return (size_t) request->limit;
+}
+
+//  Rooms: the most members first, then by name.
+static int
+s_compare_rooms (const void *item1, const void *item2)
+{
+    room_t *room1 = *(room_t * const *) item1;
+    room_t *room2 = *(room_t * const *) item2;
+    size_t count1 = room_member_count (room1);
+    size_t count2 = room_member_count (room2);
+    if (count1 != count2)
+        return count1 > count2? -1: 1;
+    return strcmp (room_name (room1), room_name (room2));
+}
+
+//  ROOMS: the biggest rooms whose name contains the filter, at most the
+//  limit asked for, and how many matched; the reply stays small however
+//  many rooms there are.
 static void
 s_handle_rooms (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
+    char filter [CHAT_ROOM_MAX + 1] = "";
+    if (*msg->text && s_check_room (self, gateway, msg, msg->text, filter) == -1)
+        return;
+    size_t count = 0;
+    room_t **matches = (room_t **) calloc (rooms_size (self->rooms) + 1, sizeof (room_t *));
+    assert (matches);
+    for (room_t *room = rooms_first (self->rooms); room; room = rooms_next (self->rooms))
+        if (!*filter || strstr (room_name (room), filter))
+            matches [count++] = room;
+    qsort (matches, count, sizeof (room_t *), s_compare_rooms);
+
     wire_msg_t *reply = wire_msg_new (WIRE_ROOM_LIST);
     reply->client = msg->client;
-    zlistx_t *sorted = rooms_sorted (self->rooms);
-    for (room_t *room = (room_t *) zlistx_first (sorted); room;
-         room = (room_t *) zlistx_next (sorted))
-        wire_msg_add_entry (reply, room_name (room), room_member_count (room));
-    zlistx_destroy (&sorted);
+    reply->total = count;
+    wire_msg_set_text (reply, filter);
+    size_t shown = MIN (count, s_list_limit (msg));
+    for (size_t index = 0; index < shown; index++)
+        wire_msg_add_entry (reply, room_name (matches [index]),
+                            room_member_count (matches [index]));
+    free (matches);
     s_reply (self, gateway, &reply);
 }
 
@@ -481,6 +520,8 @@ s_compare_nicks (const void *item1, const void *item2)
     return order? order: strcmp (nick1, nick2);
 }
 
+//  WHO: the members of the session's room by name, at most the limit
+//  asked for, and how many there are.
 static void
 s_handle_who (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
@@ -500,8 +541,10 @@ s_handle_who (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 
     wire_msg_t *reply = wire_msg_new (WIRE_WHO_LIST);
     reply->client = msg->client;
+    reply->total = index;
     wire_msg_set_room (reply, room_name (room));
-    for (size_t entry = 0; entry < index; entry++)
+    size_t shown = MIN (index, s_list_limit (msg));
+    for (size_t entry = 0; entry < shown; entry++)
         wire_msg_add_entry (reply, nicks [entry], 0);
     free (nicks);
     s_reply (self, gateway, &reply);

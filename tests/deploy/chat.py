@@ -39,7 +39,6 @@ LINE_END = b"\r\n"
 READ_SIZE = 65536
 CONNECT_TIMEOUT_S = 5.0
 WELCOME_RE = re.compile(r"^\* Welcome to zchat, ([A-Za-z_][A-Za-z0-9_-]*)!")
-ROOM_COUNT_RE = re.compile(r"#([a-z0-9_-]+) (\d+)")
 GATEWAY_RE = re.compile(r"^gateway id=(\S+) name=(\S*) sessions=(\d+)")
 
 
@@ -205,12 +204,14 @@ def s_chat_round(scenario, room, members, tag):
 
 
 def s_check_rooms(scenario, asker, room, count):
-    scenario.send(asker, "/rooms")
-    match = scenario.expect(asker, r"^\* rooms \(\d+\): ", "/rooms answer")
-    counts = dict(ROOM_COUNT_RE.findall(match.string))
-    if counts.get(room) != str(count):
+    # "/rooms ROOM" lists the rooms whose name contains ROOM, one per line:
+    # "*   #ROOM  N members"
+    scenario.send(asker, "/rooms %s" % room)
+    match = scenario.expect(asker, r"^\*\s+#%s\s+(\d+) members?$" % re.escape(room),
+                            "/rooms answer")
+    if match.group(1) != str(count):
         raise Failure("/rooms says #%s %s, expected %d: %s"
-                      % (room, counts.get(room), count, match.string))
+                      % (room, match.group(1), count, match.string))
     scenario.log("check: /rooms counts #%s %d" % (room, count))
 
 

@@ -144,8 +144,8 @@ test_join_announcements (void **state)
     assert_int_equal (harness_received_count (carol, "* alice joined #rust"), 1);
 }
 
-//  /rooms lists every room with its member count, across gateways,
-//  sorted by name; empty rooms disappear.
+//  /rooms lists every room with its member count, across gateways, one
+//  per line, biggest first (then by name); empty rooms disappear.
 static void
 test_rooms_list (void **state)
 {
@@ -160,18 +160,18 @@ test_rooms_list (void **state)
     assert_true (harness_join (carol, "rust"));
     assert_true (harness_join (dave, "zig"));
 
+    const char *three [] = { "* rooms (3):", "*   #rust     2 members",
+                             "*   #general  1 member", "*   #zig      1 member" };
     assert_int_equal (harness_send (alice, "/rooms"), 0);
-    assert_non_null (harness_expect (alice, "* rooms (3): #general 1, #rust 2, #zig 1",
-                                     HARNESS_TIMEOUT_MS));
+    assert_true (harness_expect_block (alice, three, 4, HARNESS_TIMEOUT_MS));
     //  Same answer from the other gateway
     assert_int_equal (harness_send (bob, "/ROOMS"), 0);
-    assert_non_null (harness_expect (bob, "* rooms (3): #general 1, #rust 2, #zig 1",
-                                     HARNESS_TIMEOUT_MS));
+    assert_true (harness_expect_block (bob, three, 4, HARNESS_TIMEOUT_MS));
     //  Dave leaves zig: it is gone
     assert_true (harness_join (dave, "rust"));
+    const char *two [] = { "* rooms (2):", "*   #rust     3 members", "*   #general  1 member" };
     assert_int_equal (harness_send (alice, "/rooms"), 0);
-    assert_non_null (harness_expect (alice, "* rooms (2): #general 1, #rust 3",
-                                     HARNESS_TIMEOUT_MS));
+    assert_true (harness_expect_block (alice, two, 3, HARNESS_TIMEOUT_MS));
     //  The list is a reply, never broadcast
     assert_true (harness_marker (bob, "rust", &carol, 1));
     assert_int_equal (harness_received_count (carol, "* rooms"), 0);
@@ -198,6 +198,51 @@ test_who (void **state)
     assert_int_equal (harness_received_count (alice, "* #"), 0);
 }
 
+//  With --list-max 2, /rooms shows the two biggest rooms and counts the
+//  rest; /rooms WORD shows the rooms whose name contains it; /who on a
+//  room bigger than the limit counts the members it does not name.
+static void
+test_rooms_bounded_and_filtered (void **state)
+{
+    harness_t *harness = *state;
+    harness_proc_t *gateways [ROOMS_GATEWAYS];
+    const char *extra [] = { "--list-max", "2", NULL };
+    assert_non_null (harness_start_system (harness, NULL, gateways, ROOMS_GATEWAYS, extra));
+    const char *nicks [] = { "amy", "ben", "cat", "dan", "eve", "fay", "gil" };
+    const char *rooms [] = { "rust", "rust", "rust", "rustacean", "rustacean", "zig", NULL };
+    harness_client_t *users [7];
+    for (size_t index = 0; index < 7; index++) {
+        users [index] = s_user (harness, gateways [index % ROOMS_GATEWAYS], nicks [index]);
+        if (rooms [index])
+            assert_true (harness_join (users [index], rooms [index]));
+    }
+    harness_client_t *gil = users [6];      //  in #general, alone
+    const char *biggest [] = { "* rooms (4):", "*   #rust       3 members",
+                               "*   #rustacean  2 members", "* ... and 2 more rooms" };
+    assert_int_equal (harness_send (gil, "/rooms"), 0);
+    assert_true (harness_expect_block (gil, biggest, 4, HARNESS_TIMEOUT_MS));
+
+    const char *matching [] = { "* rooms matching \"rust\" (2):",
+                                "*   #rust       3 members", "*   #rustacean  2 members" };
+    assert_int_equal (harness_send (gil, "/rooms #Rust"), 0);
+    assert_true (harness_expect_block (gil, matching, 3, HARNESS_TIMEOUT_MS));
+    const char *zig [] = { "* rooms matching \"g\" (2):",
+                           "*   #general  1 member", "*   #zig      1 member" };
+    assert_int_equal (harness_send (gil, "/rooms g"), 0);
+    assert_true (harness_expect_block (gil, zig, 3, HARNESS_TIMEOUT_MS));
+    assert_int_equal (harness_send (gil, "/rooms zz"), 0);
+    assert_non_null (harness_expect (gil, "* no rooms matching \"zz\"", HARNESS_TIMEOUT_MS));
+    assert_int_equal (harness_send (gil, "/rooms no!"), 0);
+    assert_non_null (harness_expect (gil, "! invalid room name: bad character (allowed: "
+                                          "letters, digits, _ and -)", HARNESS_TIMEOUT_MS));
+
+    assert_int_equal (harness_send (users [0], "/who"), 0);
+    assert_non_null (harness_expect (users [0], "* #rust (3): amy, ben, ... and 1 more",
+                                     HARNESS_TIMEOUT_MS));
+    assert_int_equal (harness_send (gil, "/who"), 0);
+    assert_non_null (harness_expect (gil, "* #general (1): gil", HARNESS_TIMEOUT_MS));
+}
+
 int
 main (void)
 {
@@ -208,6 +253,8 @@ main (void)
                                          harness_teardown),
         cmocka_unit_test_setup_teardown (test_rooms_list, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown (test_who, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown (test_rooms_bounded_and_filtered, harness_setup,
+                                         harness_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

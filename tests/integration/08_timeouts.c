@@ -4,7 +4,8 @@
     With --idle-timeout 1, a client that completes no line for a second is
     told "! idle for 1 seconds, disconnecting" and closed cleanly; a client
     trickling a line that never ends is idle too (partial bytes are not
-    activity); a client that keeps sending lines stays.
+    activity); a client that keeps sending lines stays. Before the close a
+    client is told how to stay, and an empty line is enough.
     =========================================================================
 */
 #include "harness.h"
@@ -105,6 +106,31 @@ test_silent_connection (void **state)
     assert_int_equal (harness_received_exact (silent, IDLE_NOTICE), 1);
 }
 
+//  Half the idle timeout before the close (at most --idle-warning) the
+//  client is told how to stay; an empty line resets the clock, so what
+//  comes next is a second warning, not the close.
+static void
+test_idle_warning_empty_line (void **state)
+{
+    harness_t *harness = *state;
+    harness_proc_t *gateways [1];
+    const char *extra [] = { "--idle-timeout", "4", NULL };
+    assert_non_null (harness_start_system (harness, NULL, gateways, 1, extra));
+    harness_client_t *reader = harness_login (harness, gateways [0]);
+    assert_non_null (reader);
+    const char *warning = "* you will be disconnected in 2 s for inactivity; send any line "
+                          "(even an empty one) to stay";
+    assert_non_null (harness_expect (reader, warning, IDLE_CLOSE_MS * 2));
+    assert_int_equal (harness_send_raw (reader, "\r\n", 2), 0);
+    assert_non_null (harness_expect (reader, warning, IDLE_CLOSE_MS * 2));
+    assert_int_equal (harness_received_count (reader, "! idle for"), 0);
+    //  Nothing but the warnings came of it: no error for the empty line
+    assert_int_equal (harness_received_prefix (reader, "!"), 0);
+    assert_int_equal (harness_read_to_end (reader, IDLE_CLOSE_MS * 2), HARNESS_EOF);
+    assert_int_equal (harness_received_exact (reader, "! idle for 4 seconds, disconnecting"), 1);
+    assert_int_equal (harness_received_exact (reader, warning), 2);
+}
+
 int
 main (void)
 {
@@ -112,6 +138,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_idle, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown (test_slowloris, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown (test_silent_connection, harness_setup,
+                                         harness_teardown),
+        cmocka_unit_test_setup_teardown (test_idle_warning_empty_line, harness_setup,
                                          harness_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -271,6 +271,13 @@ const char *
 const char *
     harness_expect_sub (harness_client_t *client, const char *text, int timeout_ms);
 
+//  Wait for a line equal to lines [0], then require lines [1 .. count-1]
+//  to be the very next lines received (a multi-line reply, which arrives
+//  in one piece); consumes them all. Returns false (printing why) if not.
+bool
+    harness_expect_block (harness_client_t *client, const char **lines, size_t count,
+                          int timeout_ms);
+
 //  The next pending line in arrival order, or NULL at the deadline.
 const char *
     harness_next_line (harness_client_t *client, int timeout_ms);

@@ -262,6 +262,39 @@ harness_next_line (harness_client_t *client, int timeout_ms)
     return s_expect (client, NULL, false, timeout_ms);
 }
 
+bool
+harness_expect_block (harness_client_t *client, const char **lines, size_t count,
+                      int timeout_ms)
+{
+    int64_t deadline = harness_now () + timeout_ms;
+    const char *first = s_expect (client, lines [0], true, timeout_ms);
+    if (!first)
+        return false;
+    size_t start = 0;
+    while (client->lines [start].text != first)
+        start++;
+    for (size_t offset = 1; offset < count; offset++) {
+        while (start + offset >= client->line_count)
+            if (s_remaining (deadline) == 0
+            ||  harness_read_some (client, s_remaining (deadline)) < 0) {
+                fprintf (stderr, "harness: no line after '%s' (wanted '%s')\n",
+                         client->lines [start + offset - 1].text, lines [offset]);
+                return false;
+            }
+        s_line_t *line = &client->lines [start + offset];
+        if (line->consumed || strcmp (line->text, lines [offset]) != 0) {
+            fprintf (stderr, "harness: after '%s' came '%s', wanted '%s'\n",
+                     client->lines [start + offset - 1].text, line->text, lines [offset]);
+            return false;
+        }
+        line->consumed = true;
+    }
+    while (client->first_pending < client->line_count
+        && client->lines [client->first_pending].consumed)
+        client->first_pending++;
+    return true;
+}
+
 void
 harness_clear (harness_client_t *client)
 {

@@ -33,6 +33,29 @@ test_nicks (void **state)
     assert_int_equal (names_check_nick ("a23456789012345678901234567890123"), NAMES_TOO_LONG);
 }
 
+//  Guest names are the router's: valid, but a user cannot pick one
+static void
+test_chosen_nicks (void **state)
+{
+    (void) state;
+    assert_int_equal (names_check_chosen_nick ("alice"), NAMES_OK);
+    assert_int_equal (names_check_chosen_nick ("guest"), NAMES_OK);
+    assert_int_equal (names_check_chosen_nick ("guestbook"), NAMES_OK);
+    assert_int_equal (names_check_chosen_nick ("guest_1"), NAMES_OK);
+    assert_int_equal (names_check_chosen_nick ("my-guest-1"), NAMES_OK);
+    assert_int_equal (names_check_chosen_nick ("guest-1234"), NAMES_RESERVED);
+    assert_int_equal (names_check_chosen_nick ("GUEST-1"), NAMES_RESERVED);
+    assert_int_equal (names_check_chosen_nick ("Guest-x"), NAMES_RESERVED);
+    assert_int_equal (names_check_chosen_nick ("guest-"), NAMES_RESERVED);
+    //  The other rules come first
+    assert_int_equal (names_check_chosen_nick ("guest-a b"), NAMES_BAD_CHARACTER);
+    assert_int_equal (names_check_chosen_nick (""), NAMES_EMPTY);
+    //  Everyone may still name a guest (/msg guest-1234)
+    assert_int_equal (names_check_nick ("GUEST-1"), NAMES_OK);
+    assert_string_equal (names_status_text (NAMES_RESERVED),
+                         "names starting with guest- are given out by the server only");
+}
+
 static void
 test_rooms (void **state)
 {
@@ -139,6 +162,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_nicks),
+        cmocka_unit_test (test_chosen_nicks),
         cmocka_unit_test (test_rooms),
         cmocka_unit_test (test_no_invisible_characters),
         cmocka_unit_test (test_nick_key),

@@ -23,10 +23,10 @@ static const char *s_pictures [WIRE_ID_COUNT] = {
     [WIRE_HELLO] = "gx", [WIRE_HEARTBEAT] = "", [WIRE_LOGIN] = "cnrx",
     [WIRE_LOGOUT] = "cx", [WIRE_JOIN] = "cr", [WIRE_NICK] = "cn",
     [WIRE_SAY] = "cx", [WIRE_ACTION] = "cx", [WIRE_PRIVMSG] = "cnx",
-    [WIRE_ROOMS] = "c", [WIRE_WHO] = "c", [WIRE_PROBE] = "rc", [WIRE_BYE] = "",
+    [WIRE_ROOMS] = "cmx", [WIRE_WHO] = "cm", [WIRE_PROBE] = "rc", [WIRE_BYE] = "",
     [WIRE_DRAINED] = "", [WIRE_WELCOME] = "e", [WIRE_RESYNC] = "e",
     [WIRE_LOGGED_IN] = "cnr", [WIRE_NICKED] = "cn", [WIRE_ERROR] = "cx",
-    [WIRE_ROOM_LIST] = "cl", [WIRE_WHO_LIST] = "crl", [WIRE_PRIVATE] = "cnx",
+    [WIRE_ROOM_LIST] = "ckxl", [WIRE_WHO_LIST] = "crkl", [WIRE_PRIVATE] = "cnx",
     [WIRE_PRIVATE_SENT] = "cnx", [WIRE_JOIN_REFUSED] = "crx",
     [WIRE_HELLO_REFUSED] = "x",
     [WIRE_CHAT] = "sgcnx", [WIRE_EMOTE] = "sgcnx",
@@ -65,6 +65,8 @@ s_full_message (wire_id_t id)
     msg->client = 0x0102030405060708ULL;
     msg->seq = UINT64_MAX;
     msg->epoch = 1234567;
+    msg->limit = 50;
+    msg->total = 980;
     wire_msg_set_room (msg, "rust");
     wire_msg_set_nick (msg, "alice");
     wire_msg_set_target (msg, "bob");
@@ -100,6 +102,8 @@ s_check_copy (wire_msg_t *msg, wire_msg_t *copy, wire_id_t id)
     assert_true (copy->client == (s_has (id, 'c')? msg->client: 0));
     assert_true (copy->seq == (s_has (id, 's')? msg->seq: 0));
     assert_true (copy->epoch == (s_has (id, 'e')? msg->epoch: 0));
+    assert_true (copy->limit == (s_has (id, 'm')? msg->limit: 0));
+    assert_true (copy->total == (s_has (id, 'k')? msg->total: 0));
     //  Published room messages carry the room in their topic
     bool control = id == WIRE_BEAT || id == WIRE_DRAIN;
     if (s_has (id, 'r') || (wire_id_is_published (id) && !control))
@@ -185,11 +189,41 @@ test_exact_frames (void **state)
     zmsg_destroy (&frames);
     wire_msg_destroy (&msg);
 
-    //  Unset strings go out empty; ROOM_LIST with no entries
+    //  Unset strings go out empty; ROOM_LIST with no entries: verb, c,
+    //  k, x (the filter), entry count
     msg = wire_msg_new (WIRE_ROOM_LIST);
     frames = wire_msg_encode (msg);
-    assert_int_equal (zmsg_size (frames), 3);
+    assert_int_equal (zmsg_size (frames), 5);
     zmsg_destroy (&frames);
+    wire_msg_destroy (&msg);
+
+    //  ROOMS: verb, c, m (the limit), x (the filter)
+    msg = wire_msg_new (WIRE_ROOMS);
+    msg->client = 7;
+    msg->limit = 50;
+    wire_msg_set_text (msg, "rust");
+    frames = wire_msg_encode (msg);
+    assert_int_equal (zmsg_size (frames), 4);
+    assert_true (zframe_streq (zmsg_first (frames), "ROOMS"));
+    zmsg_next (frames);
+    frame = zmsg_next (frames);
+    assert_int_equal (zframe_size (frame), TEST_NUMBER_SIZE);
+    assert_memory_equal (zframe_data (frame), "\0\0\0\0\0\0\0\x32", TEST_NUMBER_SIZE);
+    assert_true (zframe_streq (zmsg_next (frames), "rust"));
+    zmsg_destroy (&frames);
+    wire_msg_destroy (&msg);
+
+    //  WHO_LIST: verb, c, r, k (members in all), count, then the pairs
+    msg = wire_msg_new (WIRE_WHO_LIST);
+    wire_msg_set_room (msg, "rust");
+    msg->total = 5000;
+    wire_msg_add_entry (msg, "alice", 0);
+    wire_msg_t *who = s_round_trip (msg);
+    assert_non_null (who);
+    assert_int_equal (who->total, 5000);
+    assert_int_equal (who->entry_count, 1);
+    assert_string_equal (who->room, "rust");
+    wire_msg_destroy (&who);
     wire_msg_destroy (&msg);
     msg = wire_msg_new (WIRE_LOGIN);
     wire_msg_t *copy = s_round_trip (msg);
@@ -382,11 +416,15 @@ test_reject_malformed (void **state)
     msg = s_frames ("ROOM_LIST", NULL);
     s_add_number (msg, 1, TEST_NUMBER_SIZE);
     s_add_number (msg, 2, TEST_NUMBER_SIZE);
+    zmsg_addstr (msg, "");
+    s_add_number (msg, 2, TEST_NUMBER_SIZE);
     zmsg_addstr (msg, "general");
     s_add_number (msg, 3, TEST_NUMBER_SIZE);
     s_expect_rejected (msg);
     msg = s_frames ("ROOM_LIST", NULL);
     s_add_number (msg, 1, TEST_NUMBER_SIZE);
+    s_add_number (msg, 1, TEST_NUMBER_SIZE);
+    zmsg_addstr (msg, "");
     s_add_number (msg, UINT64_MAX, TEST_NUMBER_SIZE);
     s_expect_rejected (msg);
 }
@@ -673,11 +711,15 @@ test_read_rejects_whole (void **state)
     msg = s_frames ("ROOM_LIST", NULL);
     s_add_number (msg, 1, TEST_NUMBER_SIZE);
     s_add_number (msg, 2, TEST_NUMBER_SIZE);
+    zmsg_addstr (msg, "");
+    s_add_number (msg, 2, TEST_NUMBER_SIZE);
     zmsg_addstr (msg, "general");
     s_add_number (msg, 3, TEST_NUMBER_SIZE);
     s_send_raw (dealer, msg);
     msg = s_frames ("ROOM_LIST", NULL);
     s_add_number (msg, 1, TEST_NUMBER_SIZE);
+    s_add_number (msg, 1, TEST_NUMBER_SIZE);
+    zmsg_addstr (msg, "");
     s_add_number (msg, UINT64_MAX, TEST_NUMBER_SIZE);
     zmsg_addstr (msg, "general");
     s_send_raw (dealer, msg);

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "client.h"
+#include "client_private.h"     //  the idle lists, to see where a client stands
 
 #define RUN_MAX_MS      5000    //  longest any wait may take (only reached on failure)
 #define POLL_MS         1       //  condition check period
@@ -624,6 +624,79 @@ test_idle_close (void **state)
     s_ctx_destroy (&ctx);
 }
 
+static bool s_received_warning (ctx_t *ctx) { return strstr (ctx->received, "* you will") != NULL; }
+static bool s_clock_moved (ctx_t *ctx)
+{
+    return loop_now (ctx->loop) > ctx->client->last_active;
+}
+
+//  An empty line (or one of spaces) is activity: it is not delivered, but
+//  it resets the idle clock and moves the client to the idle list's tail.
+static void
+test_empty_line_is_activity (void **state)
+{
+    (void) state;
+    ctx_t *ctx = s_ctx_new (64, 4096, 60000, 0, 100);
+    s_connect (ctx);
+    client_set_t *set = ctx->clients;
+    const char *lines [] = { "\n", "\r\n", "   \r\n" };
+    for (size_t index = 0; index < 3; index++) {
+        int64_t before = ctx->client->last_active;
+        assert_true (s_run (ctx, s_clock_moved, RUN_MAX_MS));
+        s_send (ctx, lines [index], strlen (lines [index]));
+        s_run (ctx, NULL, 20);
+        assert_true (ctx->client->last_active > before);
+        assert_ptr_equal (set->idle.tail, ctx->client);
+    }
+    assert_int_equal (ctx->line_count, 0);
+    assert_int_equal (ctx->received_size, 0);
+    s_ctx_destroy (&ctx);
+}
+
+//  Half way to the idle close (at most --idle-warning before it) a client
+//  is told how to stay; any line, an empty one too, takes it off the
+//  warned list, and it is warned again before it is ever closed.
+static void
+test_idle_warning (void **state)
+{
+    (void) state;
+    ctx_t *ctx = s_ctx_new (64, 4096, 2000, 0, 100);
+    client_set_destroy (&ctx->clients);
+    ctx->limits.idle_warning_ms = 60000;        //  capped at half the timeout
+    client_events_t events = { s_on_line, s_on_closed, s_on_opened, NULL, NULL };
+    ctx->clients = client_set_new (ctx->loop, &ctx->limits, &events, ctx);
+    s_connect (ctx);
+    client_set_t *set = ctx->clients;
+    const char *warning = "* you will be disconnected in 1 s for inactivity; send any line "
+                          "(even an empty one) to stay\r\n";
+    assert_true (s_run (ctx, s_received_warning, RUN_MAX_MS));
+    assert_string_equal (ctx->received, warning);
+    assert_true (ctx->client->warned);
+    assert_ptr_equal (set->warned.head, ctx->client);
+    assert_null (set->idle.head);
+    assert_int_equal (ctx->closed, 0);
+
+    SEND (ctx, "\r\n");
+    s_run (ctx, NULL, 20);
+    assert_false (ctx->client->warned);
+    assert_ptr_equal (set->idle.head, ctx->client);
+    assert_null (set->warned.head);
+    //  Warned again (not closed) a second later, then closed idle
+    ctx->received_size = 0;
+    ctx->received [0] = 0;
+    assert_true (s_run (ctx, s_received_warning, RUN_MAX_MS));
+    assert_string_equal (ctx->received, warning);
+    assert_int_equal (ctx->closed, 0);
+    assert_true (s_run (ctx, s_peer_eof, RUN_MAX_MS));
+    assert_int_equal (ctx->reason, CLIENT_CLOSE_IDLE);
+    assert_non_null (strstr (ctx->received, "! idle for 2 seconds, disconnecting\r\n"));
+    close (ctx->peer);
+    ctx->peer = -1;
+    assert_true (s_run (ctx, s_set_empty, RUN_MAX_MS));
+    ctx->client = NULL;
+    s_ctx_destroy (&ctx);
+}
+
 static void
 test_quit_flushes_then_fin (void **state)
 {
@@ -842,6 +915,13 @@ test_reason_texts (void **state)
     assert_string_equal (client_close_reason_text (CLIENT_CLOSE_SHUTDOWN), "gateway shut down");
     assert_string_equal (client_close_reason_text (CLIENT_CLOSE_REFUSED), "refused");
     assert_string_equal (client_close_reason_text (CLIENT_CLOSE_TIMEOUT), "timed out");
+    //  One word each for the log's reason=
+    assert_string_equal (client_close_reason_key (CLIENT_CLOSE_QUIT), "quit");
+    assert_string_equal (client_close_reason_key (CLIENT_CLOSE_EOF), "eof");
+    assert_string_equal (client_close_reason_key (CLIENT_CLOSE_ERROR), "error");
+    assert_string_equal (client_close_reason_key (CLIENT_CLOSE_DRAIN), "drain");
+    assert_string_equal (client_close_reason_key (CLIENT_CLOSE_SHUTDOWN), "shutdown");
+    assert_string_equal (client_close_reason_key ((client_close_reason_t) 99), "unknown");
 }
 
 int
@@ -862,6 +942,8 @@ main (void)
         cmocka_unit_test (test_stuck_without_more_output),
         cmocka_unit_test (test_drained_queue_not_stuck),
         cmocka_unit_test (test_idle_close),
+        cmocka_unit_test (test_empty_line_is_activity),
+        cmocka_unit_test (test_idle_warning),
         cmocka_unit_test (test_quit_flushes_then_fin),
         cmocka_unit_test (test_peer_eof),
         cmocka_unit_test (test_close_all_and_destroy),

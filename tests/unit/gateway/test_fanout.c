@@ -72,7 +72,7 @@ s_setup (void **state)
 {
     fixture_t *fixture = (fixture_t *) zmalloc (sizeof (fixture_t));
     fixture->loop = loop_new ();
-    client_limits_t limits = { 2048, 65536, 0, 0, 100, false, false, 0, 0 };
+    client_limits_t limits = { .max_line = 2048, .outbuf_max = 65536, .linger_ms = 100 };
     client_events_t events = { s_on_line, s_on_closed, NULL, NULL, NULL };
     fixture->clients = client_set_new (fixture->loop, &limits, &events, fixture);
     subs_events_t subs_events = { s_subscribe, NULL };

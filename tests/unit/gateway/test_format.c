@@ -73,15 +73,50 @@ static void
 test_lists_sorted (void **state)
 {
     format_t *format = (format_t *) *state;
-    wire_entry_t rooms [] = { { "rust", 1 }, { "general", 3 } };
-    s_assert_line (format, format_room_list (format, rooms, 2),
-                   "* rooms (2): #general 3, #rust 1\r\n");
-    wire_entry_t nicks [] = { { "bob", 0 }, { "alice", 0 } };
-    s_assert_line (format, format_who_list (format, "rust", nicks, 2),
-                   "* #rust (2): alice, bob\r\n");
+    //  Rooms: biggest first, then by name; one per line, counts aligned
+    wire_entry_t rooms [] = { { "rust", 1 }, { "general", 3 }, { "zig", 12 }, { "c", 3 } };
+    s_assert_line (format, format_room_list (format, rooms, 4, 4, ""),
+                   "* rooms (4):\r\n"
+                   "*   #zig      12 members\r\n"
+                   "*   #c         3 members\r\n"
+                   "*   #general   3 members\r\n"
+                   "*   #rust      1 member\r\n");
+    wire_entry_t nicks [] = { { "bob", 0 }, { "Carol", 0 }, { "alice", 0 } };
+    s_assert_line (format, format_who_list (format, "rust", nicks, 3, 3),
+                   "* #rust (3): alice, bob, Carol\r\n");
     wire_entry_t one [] = { { "general", 1 } };
-    s_assert_line (format, format_room_list (format, one, 1), "* rooms (1): #general 1\r\n");
-    s_assert_line (format, format_who_list (format, "x", NULL, 0), "* #x (0):\r\n");
+    s_assert_line (format, format_room_list (format, one, 1, 1, NULL),
+                   "* rooms (1):\r\n*   #general  1 member\r\n");
+    s_assert_line (format, format_who_list (format, "x", NULL, 0, 0), "* #x (0):\r\n");
+}
+
+//  Bounded lists say how many more there are; a filter is named
+static void
+test_lists_bounded (void **state)
+{
+    format_t *format = (format_t *) *state;
+    wire_entry_t rooms [] = { { "rust", 12 }, { "rustacean", 2 } };
+    s_assert_line (format, format_room_list (format, rooms, 2, 980, ""),
+                   "* rooms (980):\r\n"
+                   "*   #rust       12 members\r\n"
+                   "*   #rustacean   2 members\r\n"
+                   "* ... and 978 more rooms\r\n");
+    s_assert_line (format, format_room_list (format, rooms, 2, 3, "rust"),
+                   "* rooms matching \"rust\" (3):\r\n"
+                   "*   #rust       12 members\r\n"
+                   "*   #rustacean   2 members\r\n"
+                   "* ... and 1 more room\r\n");
+    s_assert_line (format, format_room_list (format, NULL, 0, 0, "zzz"),
+                   "* no rooms matching \"zzz\"\r\n");
+    s_assert_line (format, format_room_list (format, NULL, 0, 0, ""), "* no rooms\r\n");
+    //  A total below the entries shown is the entries' count
+    s_assert_line (format, format_room_list (format, rooms, 1, 0, ""),
+                   "* rooms (1):\r\n*   #rust  12 members\r\n");
+    wire_entry_t nicks [] = { { "bob", 0 }, { "alice", 0 } };
+    s_assert_line (format, format_who_list (format, "big", nicks, 2, 5000),
+                   "* #big (5000): alice, bob, ... and 4998 more\r\n");
+    s_assert_line (format, format_who_list (format, "big", NULL, 0, 7),
+                   "* #big (7): ... and 7 more\r\n");
 }
 
 static void
@@ -95,7 +130,7 @@ test_long_list_grows (void **state)
         snprintf (names [index], 16, "n%05d", COUNT - index);
         entries [index].name = names [index];
     }
-    size_t size = format_who_list (format, "big", entries, COUNT);
+    size_t size = format_who_list (format, "big", entries, COUNT, COUNT);
     //  "* #big (3000):" + 3000 * " nNNNNN" + 2999 commas + CRLF
     assert_int_equal (size, strlen ("* #big (3000):") + COUNT * 7 + (COUNT - 1) + 2);
     assert_memory_equal (format_data (format), "* #big (3000): n00001, n00002", 29);
@@ -112,9 +147,28 @@ test_gateway_lines (void **state)
         "* Welcome to zchat, guest-4821! You are in #general.\r\n"
         "* Commands: /join <room>, /nick <name>, /rooms, /who, /msg <nick> <text>, "
         "/me <action>, /help, /quit\r\n");
-    s_assert_line (format, format_help (format),
-        "* Commands: /join <room>, /nick <name>, /rooms, /who, /msg <nick> <text>, "
-        "/me <action>, /help, /quit\r\n");
+    s_assert_line (format, format_help (format, "", 0),
+        "* Commands (/help <command> tells more):\r\n"
+        "*   /join <room>        leave your room and enter another\r\n"
+        "*   /nick <name>        change your nickname\r\n"
+        "*   /rooms [word]       list the rooms, biggest first\r\n"
+        "*   /who                list who is in your room\r\n"
+        "*   /msg <nick> <text>  send a private line\r\n"
+        "*   /me <action>        act in your room\r\n"
+        "*   /help [command]     this list, or how to use one command\r\n"
+        "*   /quit               leave zchat\r\n"
+        "* Any other line is said to your room; start it with // to say a line "
+        "that begins with /.\r\n");
+    //  One command, named with or without '/' (not NUL-terminated)
+    const char *expected_join =
+        "* /join <room>: leave your room and enter <room>; a room is made by its "
+        "first member and goes with its last. Names are 1-32 letters, digits, _ or - "
+        "(a leading # is optional; case does not matter)\r\n"
+        "* example: /join rust\r\n";
+    s_assert_line (format, format_help (format, "join", 4), expected_join);
+    s_assert_line (format, format_help (format, "/JOIN me", 5), expected_join);
+    s_assert_line (format, format_help (format, "dance", 5),
+                   "! unknown command: dance (try /help)\r\n");
     s_assert_line (format, format_usage (format, "/join <room>"), "! usage: /join <room>\r\n");
     s_assert_line (format, format_unknown_command (format, "/foo bar", 4),
                    "! unknown command: /foo (try /help)\r\n");
@@ -168,6 +222,29 @@ s_safe (format_t *format)
     return true;
 }
 
+//  A reply of several lines: exactly lines CRLF-ended lines, each safe
+//  (so no field could add or split one).
+static bool
+s_safe_lines (format_t *format, size_t lines)
+{
+    const char *data = format_data (format);
+    size_t size = format_size (format);
+    size_t count = 0;
+    const char *start = data;
+    for (const char *end = strstr (start, "\r\n"); end; end = strstr (start, "\r\n")) {
+        for (size_t index = 0; start + index < end; ) {
+            size_t length;
+            if (text_char ((const uint8_t *) start + index, end - start - index, &length)
+                != TEXT_CHAR_PRINTABLE)
+                return false;
+            index += length;
+        }
+        count++;
+        start = end + 2;
+    }
+    return count == lines && start == data + size;
+}
+
 //  Each class of hostile bytes, in each field of each line that carries
 //  text from elsewhere: the line comes out safe.
 static void
@@ -198,8 +275,10 @@ test_sanitised_fields (void **state)
         format_error (format, bad);                     assert_true (s_safe (format));
         format_private (format, bad, bad);              assert_true (s_safe (format));
         format_private_sent (format, bad, bad);         assert_true (s_safe (format));
-        format_room_list (format, entries, 2);          assert_true (s_safe (format));
-        format_who_list (format, bad, entries, 2);      assert_true (s_safe (format));
+        //  Header, two rooms, "... and 1 more room"
+        format_room_list (format, entries, 2, 3, bad);  assert_true (s_safe_lines (format, 4));
+        format_who_list (format, bad, entries, 2, 3);   assert_true (s_safe (format));
+        format_help (format, bad, strlen (bad));        assert_true (s_safe (format));
         format_welcome (format, bad, bad);
         //  Two lines, so exactly two CRLFs: the second ends the data
         const char *data = format_data (format);
@@ -254,6 +333,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_room_traffic, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_replies, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_lists_bounded, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_lists_sorted, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_long_list_grows, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_gateway_lines, s_setup, s_teardown),

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <sys/resource.h>
+#include <netinet/tcp.h>
 #include "listener.h"
 
 #define RUN_MS      20
@@ -183,6 +184,83 @@ test_full_refuses (void **state)
     listener_destroy (&listener);
 }
 
+#define TEST_FD_SCAN_MAX    4096    //  descriptors to look through for the accepted one
+
+//  The gateway's end of the connection client made: the descriptor in this
+//  process whose local address is client's peer and whose peer is client.
+static int
+s_accepted_fd (int client)
+{
+    struct sockaddr_in mine, theirs, local, peer;
+    socklen_t size = sizeof (mine);
+    assert_int_equal (getsockname (client, (struct sockaddr *) &mine, &size), 0);
+    size = sizeof (theirs);
+    assert_int_equal (getpeername (client, (struct sockaddr *) &theirs, &size), 0);
+    for (int fd = 0; fd < TEST_FD_SCAN_MAX; fd++) {
+        size = sizeof (local);
+        if (fd == client || getsockname (fd, (struct sockaddr *) &local, &size) != 0
+        ||  local.sin_family != AF_INET || local.sin_port != theirs.sin_port)
+            continue;
+        size = sizeof (peer);
+        if (getpeername (fd, (struct sockaddr *) &peer, &size) == 0
+        &&  peer.sin_port == mine.sin_port && peer.sin_addr.s_addr == mine.sin_addr.s_addr)
+            return fd;
+    }
+    fail_msg ("accepted socket not found");
+    return -1;
+}
+
+static int
+s_socket_option (int fd, int level, int name)
+{
+    int value = -1;
+    socklen_t size = sizeof (value);
+    assert_int_equal (getsockopt (fd, level, name, &value, &size), 0);
+    return value;
+}
+
+//  Accepted client sockets get TCP keepalive as set: the idle time asked
+//  for, probes every LISTENER_KEEPALIVE_INTERVAL_S (or the idle time if
+//  shorter), LISTENER_KEEPALIVE_PROBES of them; 0 leaves it off.
+static void
+test_keepalive (void **state)
+{
+    s_fixture_t *fixture = (s_fixture_t *) *state;
+    listener_t *listener = listener_new (fixture->loop, "127.0.0.1:0", 16,
+                                         fixture->clients, 10);
+    assert_non_null (listener);
+    int port = listener_port (listener);
+
+    int plain = s_connect (port);
+    s_run (fixture->loop);
+    int accepted = s_accepted_fd (plain);
+    assert_int_equal (s_socket_option (accepted, SOL_SOCKET, SO_KEEPALIVE), 0);
+    assert_int_equal (s_socket_option (accepted, IPPROTO_TCP, TCP_NODELAY), 1);
+
+    const int idle [] = { 45, 3 };
+    for (size_t index = 0; index < 2; index++) {
+        listener_set_keepalive (listener, idle [index]);
+        int client = s_connect (port);
+        s_run (fixture->loop);
+        accepted = s_accepted_fd (client);
+        assert_int_equal (s_socket_option (accepted, SOL_SOCKET, SO_KEEPALIVE), 1);
+        assert_int_equal (s_socket_option (accepted, IPPROTO_TCP, TCP_KEEPIDLE), idle [index]);
+        assert_int_equal (s_socket_option (accepted, IPPROTO_TCP, TCP_KEEPINTVL),
+                          MIN (idle [index], LISTENER_KEEPALIVE_INTERVAL_S));
+        assert_int_equal (s_socket_option (accepted, IPPROTO_TCP, TCP_KEEPCNT),
+                          LISTENER_KEEPALIVE_PROBES);
+        close (client);
+    }
+    listener_set_keepalive (listener, 0);
+    int off = s_connect (port);
+    s_run (fixture->loop);
+    assert_int_equal (s_socket_option (s_accepted_fd (off), SOL_SOCKET, SO_KEEPALIVE), 0);
+    close (off);
+    close (plain);
+    s_run (fixture->loop);
+    listener_destroy (&listener);
+}
+
 static void
 s_count_pass (loop_t *loop, void *arg)
 {
@@ -231,6 +309,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_bad_addresses, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bind_port_zero_and_accept, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_keepalive, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_full_refuses, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_out_of_descriptors_pauses, s_setup, s_teardown),
     };

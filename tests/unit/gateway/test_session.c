@@ -201,9 +201,10 @@ s_setup (void **state)
     fixture->ctx.relay = fixture->relay;
     fixture->ctx.subs = fixture->subs;
     fixture->ctx.format = fixture->format;
+    fixture->ctx.list_max = 50;
     fixture->ctx.slab = session_slab_new ();
     assert_non_null (fixture->ctx.slab);
-    client_limits_t limits = { 2048, 65536, 0, 0, 100, false, false, 0, 0 };
+    client_limits_t limits = { .max_line = 2048, .outbuf_max = 65536, .linger_ms = 100 };
     client_events_t client_events = { s_on_line, s_on_closed, NULL, NULL, NULL };
     fixture->clients = client_set_new (fixture->loop, &limits, &client_events, fixture);
     int pair [2];
@@ -287,7 +288,8 @@ test_lines_become_requests (void **state)
 {
     fixture_t *fixture = (fixture_t *) *state;
     s_log_in (fixture, "alice");
-    s_user_types (fixture, "hello\n/ME waves\n//etc\n/msg bob hi there\n/nick Al\n/who\n/rooms\n");
+    s_user_types (fixture, "hello\n/ME waves\n//etc\n/msg bob hi there\n/nick Al\n/who\n/rooms\n"
+                           "/rooms #Rust\n");
     wire_msg_t *msg = s_expect_uplink (fixture, WIRE_SAY);
     assert_string_equal (msg->text, "hello");
     wire_msg_destroy (&msg);
@@ -305,8 +307,15 @@ test_lines_become_requests (void **state)
     assert_string_equal (msg->nick, "Al");
     wire_msg_destroy (&msg);
     msg = s_expect_uplink (fixture, WIRE_WHO);
+    assert_int_equal (msg->limit, 50);
     wire_msg_destroy (&msg);
     msg = s_expect_uplink (fixture, WIRE_ROOMS);
+    assert_int_equal (msg->limit, 50);
+    assert_string_equal (msg->text, "");
+    wire_msg_destroy (&msg);
+    //  The filter goes up in canonical form
+    msg = s_expect_uplink (fixture, WIRE_ROOMS);
+    assert_string_equal (msg->text, "rust");
     wire_msg_destroy (&msg);
     s_expect_quiet (fixture);
     s_reply (fixture, WIRE_NICKED, "Al", NULL, NULL);
@@ -319,7 +328,8 @@ test_local_answers (void **state)
     fixture_t *fixture = (fixture_t *) *state;
     s_log_in (fixture, "alice");
     s_user_types (fixture, "/join\n/join #General\n/join bad!room\n/nick 1abc\n"
-                           "/msg toolongtoolongtoolongtoolongtoolo x\n/me\n/bogus x\n/HELP\n");
+                           "/msg toolongtoolongtoolongtoolongtoolo x\n/me\n/bogus x\n/HELP quit\n"
+                           "/help bogus\n/nick a b\n/who x\n/rooms bad!room\n");
     char buffer [TEST_BUFFER];
     assert_string_equal (s_user_reads (fixture, buffer),
         "! usage: /join <room>\r\n"
@@ -329,8 +339,12 @@ test_local_answers (void **state)
         "! invalid nickname: too long (max 32 characters)\r\n"
         "! usage: /me <action>\r\n"
         "! unknown command: /bogus (try /help)\r\n"
-        "* Commands: /join <room>, /nick <name>, /rooms, /who, /msg <nick> <text>, "
-        "/me <action>, /help, /quit\r\n");
+        "* /quit: say goodbye and close the connection; your room sees you leave\r\n"
+        "* example: /quit\r\n"
+        "! unknown command: bogus (try /help)\r\n"
+        "! usage: /nick <name>\r\n"
+        "! usage: /who\r\n"
+        "! invalid room name: bad character (allowed: letters, digits, _ and -)\r\n");
     s_expect_quiet (fixture);
 }
 
@@ -347,12 +361,21 @@ test_replies_for_the_user (void **state)
     wire_msg_set_room (msg, "general");
     wire_msg_add_entry (msg, "bob", 0);
     wire_msg_add_entry (msg, "alice", 0);
+    msg->total = 3;
+    session_on_reply (fixture->session, msg);
+    wire_msg_destroy (&msg);
+    msg = wire_msg_new (WIRE_ROOM_LIST);
+    msg->client = session_id (fixture->session);
+    msg->total = 7;
+    wire_msg_set_text (msg, "ru");
+    wire_msg_add_entry (msg, "rust", 2);
     session_on_reply (fixture->session, msg);
     wire_msg_destroy (&msg);
     char buffer [TEST_BUFFER];
     assert_string_equal (s_user_reads (fixture, buffer),
         "! nickname taken: bob\r\n[pm from bob] psst\r\n[pm to bob] hi\r\n"
-        "* #general (2): alice, bob\r\n");
+        "* #general (3): alice, bob, ... and 1 more\r\n"
+        "* rooms matching \"ru\" (7):\r\n*   #rust  2 members\r\n* ... and 6 more rooms\r\n");
 }
 
 static void

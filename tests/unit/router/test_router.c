@@ -224,6 +224,10 @@ test_nick (void **state)
     s_expect_error (self->gw1, 1, "invalid nickname: empty");
     s_send_text (self->gw1, WIRE_NICK, 1, "BOB", NULL);
     s_expect_error (self->gw1, 1, "nickname taken: BOB");
+    //  Guest names are the router's own, in any case
+    s_send_text (self->gw1, WIRE_NICK, 1, "GUEST-1", NULL);
+    s_expect_error (self->gw1, 1, "invalid nickname: names starting with guest- are "
+                                  "given out by the server only");
 
     //  Own case variant is allowed and announced
     s_send_text (self->gw1, WIRE_NICK, 1, "Alice", NULL);
@@ -260,6 +264,82 @@ test_nick (void **state)
     assert_string_equal (who->entries [1].name, "bert");
     assert_string_equal (who->entries [2].name, "carol");
     assert_int_equal (who->entries [2].count, 0);
+    wire_msg_destroy (&who);
+}
+
+//  A list request names a limit and the room list a filter; the reply
+//  carries at most the limit (the biggest rooms, the first members by
+//  name) and how many there were.
+static void
+s_send_list_request (zsock_t *gateway, wire_id_t id, uint64_t limit, const char *filter)
+{
+    wire_msg_t *msg = wire_msg_new (id);
+    msg->client = 1;
+    msg->limit = limit;
+    if (id == WIRE_ROOMS)
+        wire_msg_set_text (msg, filter);
+    s_send (gateway, msg);
+}
+
+static void
+test_lists_bounded (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    s_hello (self->gw1, "gw1", "first", router_epoch (self->router));
+    //  rust 3, rustacean 2, zig 2, general 1
+    const char *rooms [] = { "general", "rust", "rust", "rust", "rustacean", "rustacean",
+                             "zig", "zig" };
+    const char *nicks [] = { "dave", "Carol", "alice", "bob", "erin", "frank", "gus", "hal" };
+    for (size_t index = 0; index < 8; index++)
+        s_login_quietly (self->gw1, index + 1, nicks [index], rooms [index]);
+
+    s_send_list_request (self->gw1, WIRE_ROOMS, 2, "");
+    wire_msg_t *list = s_expect_reply (self->gw1, WIRE_ROOM_LIST);
+    assert_int_equal (list->total, 4);
+    assert_string_equal (list->text, "");
+    assert_int_equal (list->entry_count, 2);
+    assert_string_equal (list->entries [0].name, "rust");
+    assert_int_equal (list->entries [0].count, 3);
+    assert_string_equal (list->entries [1].name, "rustacean");   //  before zig: by name
+    wire_msg_destroy (&list);
+
+    //  Filter: canonical, a substring of the name
+    s_send_list_request (self->gw1, WIRE_ROOMS, 0, "#RUST");
+    list = s_expect_reply (self->gw1, WIRE_ROOM_LIST);
+    assert_int_equal (list->total, 2);
+    assert_string_equal (list->text, "rust");
+    assert_int_equal (list->entry_count, 2);
+    wire_msg_destroy (&list);
+    s_send_list_request (self->gw1, WIRE_ROOMS, 10, "ace");
+    list = s_expect_reply (self->gw1, WIRE_ROOM_LIST);
+    assert_int_equal (list->total, 1);
+    assert_string_equal (list->entries [0].name, "rustacean");
+    wire_msg_destroy (&list);
+    s_send_list_request (self->gw1, WIRE_ROOMS, 10, "nothing");
+    list = s_expect_reply (self->gw1, WIRE_ROOM_LIST);
+    assert_int_equal (list->total, 0);
+    assert_int_equal (list->entry_count, 0);
+    wire_msg_destroy (&list);
+    s_send_list_request (self->gw1, WIRE_ROOMS, 10, "bad room");
+    s_expect_error (self->gw1, 1,
+                    "invalid room name: bad character (allowed: letters, digits, _ and -)");
+
+    //  WHO: the first members by name, and how many there are
+    s_send_list_request (self->gw1, WIRE_WHO, 2, NULL);
+    wire_msg_t *who = s_expect_reply (self->gw1, WIRE_WHO_LIST);
+    assert_string_equal (who->room, "general");
+    assert_int_equal (who->total, 1);
+    wire_msg_destroy (&who);
+    wire_msg_t *msg = wire_msg_new (WIRE_WHO);
+    msg->client = 2;
+    msg->limit = 2;
+    s_send (self->gw1, msg);
+    who = s_expect_reply (self->gw1, WIRE_WHO_LIST);
+    assert_string_equal (who->room, "rust");
+    assert_int_equal (who->total, 3);
+    assert_int_equal (who->entry_count, 2);
+    assert_string_equal (who->entries [0].name, "alice");
+    assert_string_equal (who->entries [1].name, "bob");
     wire_msg_destroy (&who);
 }
 
@@ -407,6 +487,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_join, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_nick, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_privmsg, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_lists_bounded, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_probe, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_status_hostile_names, s_setup, s_teardown),
     };
