@@ -36,6 +36,8 @@ import sys
 import time
 
 LINE_END = b"\r\n"
+TELNET_IAC = 0xFF
+TELNET_COMMAND = 3          # IAC, verb, option: the gateway's BINARY offer at connect
 READ_SIZE = 65536
 CONNECT_TIMEOUT_S = 5.0
 WELCOME_RE = re.compile(r"^\* Welcome to zchat, ([A-Za-z_][A-Za-z0-9_-]*)!")
@@ -107,6 +109,7 @@ class Scenario:
             client.pending += data
             while b"\n" in client.pending:
                 raw, client.pending = client.pending.split(b"\n", 1)
+                raw = strip_telnet(raw)
                 line = raw.rstrip(b"\r").decode("utf-8", "replace")
                 client.lines.append(line)
                 self.log("%s < %s" % (client.nick or client.label, line))
@@ -169,6 +172,13 @@ class Scenario:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             self.pump(deadline - time.monotonic())
+
+
+def strip_telnet(raw):
+    """Drop leading telnet commands (the gateway asks for BINARY at connect)."""
+    while len(raw) >= TELNET_COMMAND and raw[0] == TELNET_IAC:
+        raw = raw[TELNET_COMMAND:]
+    return raw
 
 
 def s_login(scenario, label, nick, room):
