@@ -18,19 +18,7 @@
 
 #define FUZZ_FRAMES_MAX     64      //  frames per input; more only repeats
 
-static zsock_t *s_writer;           //  the pair, made once per process
-static zsock_t *s_reader;
-
-static void
-s_setup (void)
-{
-    if (s_reader)
-        return;
-    zsys_set_logstream (NULL);
-    s_reader = zsock_new_pair ("@inproc://fuzz-wire-decode");
-    s_writer = zsock_new_pair (">inproc://fuzz-wire-decode");
-    assert (s_reader && s_writer);
-}
+static wire_pair_t s_pair;             //  made once per process
 
 //  Split the input into frames, as a zmsg.
 static zmsg_t *
@@ -55,15 +43,15 @@ s_read_from_socket (zmsg_t *msg)
         zmsg_destroy (&copy);
         return NULL;            //  a message has at least one frame
     }
-    int rc = zmsg_send (&copy, s_writer);
+    int rc = zmsg_send (&copy, s_pair.writer);
     assert (rc == 0);
-    return wire_msg_read (zsock_resolve (s_reader), NULL, 0);
+    return wire_msg_read (zsock_resolve (s_pair.reader), NULL, 0);
 }
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    s_setup ();
+    wire_pair_setup (&s_pair, "inproc://fuzz-wire-decode");
     zmsg_t *msg = s_frames (data, size);
     wire_msg_t *from_socket = s_read_from_socket (msg);
     wire_msg_t *decoded = wire_msg_decode (&msg);

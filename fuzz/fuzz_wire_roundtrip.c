@@ -17,19 +17,7 @@
 
 #define FUZZ_ENTRIES_MAX    16      //  list entries built per message
 
-static zsock_t *s_writer;
-static zsock_t *s_reader;
-
-static void
-s_setup (void)
-{
-    if (s_reader)
-        return;
-    zsys_set_logstream (NULL);
-    s_reader = zsock_new_pair ("@inproc://fuzz-wire-roundtrip");
-    s_writer = zsock_new_pair (">inproc://fuzz-wire-roundtrip");
-    assert (s_reader && s_writer);
-}
+static wire_pair_t s_pair;             //  made once per process
 
 //  A string of at most max bytes, with no NUL (NUL bytes become 'x'),
 //  at least min bytes long (padded with 'a'). Caller frees.
@@ -112,7 +100,7 @@ s_build (fuzz_input_t *input)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    s_setup ();
+    wire_pair_setup (&s_pair, "inproc://fuzz-wire-roundtrip");
     fuzz_input_t input = { data, size };
     wire_msg_t *built = s_build (&input);
 
@@ -121,8 +109,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     FUZZ_CHECK (decoded);
     FUZZ_CHECK (wire_compare (built, decoded));
 
-    FUZZ_CHECK (wire_msg_write (built, zsock_resolve (s_writer), NULL, 0) == 0);
-    wire_msg_t *read = wire_msg_read (zsock_resolve (s_reader), NULL, 0);
+    FUZZ_CHECK (wire_msg_write (built, zsock_resolve (s_pair.writer), NULL, 0) == 0);
+    wire_msg_t *read = wire_msg_read (zsock_resolve (s_pair.reader), NULL, 0);
     FUZZ_CHECK (read);
     FUZZ_CHECK (wire_compare (built, read));
 

@@ -1,8 +1,9 @@
 /*  =========================================================================
-    wire_compare.h - equality of two decoded wire messages, for fuzz targets
+    wire_compare.h - what the wire fuzz targets share
 
-    Two messages are equal when every field a verb carries is equal;
-    NULL and "" count as the same string, as they do on the wire.
+    Equality of two decoded wire messages (every field a verb carries;
+    NULL and "" count as the same string, as they do on the wire), and
+    the inproc PAIR both targets send frames through.
     =========================================================================
 */
 #ifndef WIRE_COMPARE_H_INCLUDED
@@ -35,6 +36,28 @@ wire_compare (const wire_msg_t *first, const wire_msg_t *second)
         ||  !wire_compare_strings (first->entries [index].name, second->entries [index].name))
             return false;
     return true;
+}
+
+//  The pair of a target, made at its first input and kept for the
+//  process: the socket decoder reads what the writer sends.
+typedef struct {
+    zsock_t *reader;
+    zsock_t *writer;
+} wire_pair_t;
+
+static inline void
+wire_pair_setup (wire_pair_t *self, const char *endpoint)
+{
+    if (self->reader)
+        return;
+    zsys_set_logstream (NULL);
+    self->reader = zsock_new (ZMQ_PAIR);
+    self->writer = zsock_new (ZMQ_PAIR);
+    assert (self->reader && self->writer);
+    int rc = zsock_bind (self->reader, "%s", endpoint);
+    assert (rc == 0);
+    rc = zsock_connect (self->writer, "%s", endpoint);
+    assert (rc == 0);
 }
 
 #endif
