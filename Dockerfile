@@ -42,7 +42,7 @@ CMD ["haproxy", "-W", "-db", "-f", "/etc/haproxy/haproxy.cfg"]
 FROM ${BASE_IMAGE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        build-essential pkg-config libzmq3-dev libczmq-dev \
+        build-essential pkg-config libzmq3-dev libczmq-dev libsqlite3-dev \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 WORKDIR /src
 COPY Makefile ./
@@ -51,17 +51,16 @@ COPY common common
 COPY gateway gateway
 COPY router router
 COPY ctl ctl
-# The stamp tells the Makefile the build dependencies are installed (the
-# test-only ones, cmocka and docker-compose, are not needed here).
-RUN mkdir -p build && touch build/.deps-ok \
- && make -j"$(nproc)" all \
+# NO_DEPS: the build dependencies are the apt line above (the test-only
+# ones, cmocka, docker-compose, prometheus, are not needed here).
+RUN make NO_DEPS=1 -j"$(nproc)" all \
  && strip --strip-unneeded bin/*
 
 # --- runtime: router, gateway and ctl (default target) --------------------
 FROM runtime-base AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libczmq4 libzmq5 \
+        libczmq4 libzmq5 libsqlite3-0 \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && useradd --system --uid 10001 --user-group --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin zchat

@@ -29,10 +29,13 @@ endif
 # The dependency stamp: install-deps.sh runs once per machine, before any
 # pkg-config call can be trusted, and again whenever its package list
 # changes (the stamp is named after the script's checksum).
-DEPS_STAMP := build/.deps-ok-$(firstword $(shell cksum < scripts/install-deps.sh))
+# NO_DEPS=1 skips it where the packages come another way (the Dockerfile).
+DEPS_STAMP := build/.deps-ok-$(firstword $(shell cksum < scripts/install-deps.sh 2>/dev/null))
 ifneq ($(MAKECMDGOALS),clean)
+ifeq ($(NO_DEPS),)
 ifeq ($(wildcard $(DEPS_STAMP)),)
 $(shell mkdir -p build && sh scripts/install-deps.sh >&2 && touch $(DEPS_STAMP))
+endif
 endif
 endif
 
