@@ -32,6 +32,7 @@
 #include "sessions.h"
 #include "fanout.h"
 #include "gateway_metrics.h"
+#include "address.h"
 #include <sys/signalfd.h>
 #include <sys/random.h>
 #include <signal.h>
@@ -41,7 +42,6 @@
 #define GATEWAY_ID_SUFFIX_HEX       8       //  random hex digits after the name
 #define GATEWAY_CLOSE_MARGIN_MS     2000    //  drain/shutdown bound beyond the linger
 #define MSEC_PER_SEC                1000
-#define GATEWAY_HOST_MAX            256     //  bytes of the listen host, for the log
 #define GATEWAY_ROUTE_MAX           32      //  hex digits of the uplink's routing id (a UUID)
 
 typedef enum {
@@ -590,19 +590,6 @@ s_make_route (gateway_t *self)
     zuuid_destroy (&uuid);
 }
 
-//  "HOST:PORT" -> HOST for the ready line ("[::1]:80" -> "::1").
-static void
-s_listen_host (const char *listen, char *host, size_t size)
-{
-    const char *colon = strrchr (listen, ':');
-    size_t length = colon? (size_t) (colon - listen): strlen (listen);
-    if (length >= 2 && listen [0] == '[' && listen [length - 1] == ']') {
-        listen++;
-        length -= 2;
-    }
-    snprintf (host, size, "%.*s", (int) length, listen);
-}
-
 //  The health endpoint's answer: clients connected now.
 static size_t
 s_client_count (void *arg)
@@ -719,11 +706,7 @@ gateway_new (const gateway_config_t *config)
         health_set_ready (self->health, config->health_ignore_router);
     }
     if (config->metrics_listen && *config->metrics_listen) {
-        metrics_server_config_t metrics_config;
-        metrics_server_config_defaults (&metrics_config);
-        metrics_config.address = config->metrics_listen;
-        self->metrics_server = metrics_server_new (&metrics_config, gateway_metrics_defs (),
-                                                   GATEWAY_METRIC_COUNT, "gateway");
+        self->metrics_server = gateway_metrics_server_new (config->metrics_listen);
         if (!self->metrics_server) {
             gateway_destroy (&self);
             return NULL;
@@ -735,10 +718,13 @@ gateway_new (const gateway_config_t *config)
                                             true, s_on_heartbeat, self);
     self->tick_timer = loop_timer_add (self->loop, GATEWAY_PROBE_INTERVAL_MS,
                                        true, s_on_tick, self);
-    char host [GATEWAY_HOST_MAX];
-    s_listen_host (config->listen, host, sizeof (host));
+    //  The host for the ready line ("[::1]:80" -> "::1", "" -> "*"); the
+    //  listener checked the address
+    char host [ADDRESS_HOST_MAX] = "";
+    int port = 0;
+    address_parse (config->listen, host, &port);
     zsys_info ("gateway: listening address=%s port=%d id=%s metrics=%d",
-               host, listener_port (self->listener), self->id,
+               *host? host: "*", listener_port (self->listener), self->id,
                self->metrics_server? metrics_server_port (self->metrics_server): 0);
     return self;
 }

@@ -48,6 +48,15 @@ gateway_metrics_start (void)
     gateway_metrics.start_time_ms = zclock_time ();
 }
 
+metrics_server_t *
+gateway_metrics_server_new (const char *address)
+{
+    metrics_server_config_t config;
+    metrics_server_config_defaults (&config);
+    config.address = address;
+    return metrics_server_new (&config, s_defs, GATEWAY_METRIC_COUNT, "gateway");
+}
+
 void
 gateway_metrics_publish (metrics_server_t *server, const gateway_gauges_t *gauges, int64_t now)
 {

@@ -122,6 +122,11 @@ typedef struct {
 void
     gateway_metrics_start (void);
 
+//  Start a metrics server for the gateway's table on address; NULL
+//  (logged) if the bind fails.
+metrics_server_t *
+    gateway_metrics_server_new (const char *address);
+
 //  Set the gauges and hand server (NULL: none) a copy of the values, if
 //  GATEWAY_METRICS_PUBLISH_MS have passed since the last (now is the
 //  loop's clock, ms).
