@@ -40,6 +40,7 @@ READ_SIZE = 65536
 CONNECT_TIMEOUT_S = 5.0
 WELCOME_RE = re.compile(r"^\* Welcome to zchat, ([A-Za-z_][A-Za-z0-9_-]*)!")
 GATEWAY_RE = re.compile(r"^gateway id=(\S+) name=(\S*) sessions=(\d+)")
+TELNET_RE = re.compile(rb"\xff[\xfb-\xfe].", re.DOTALL)   # IAC WILL/WONT/DO/DONT option
 
 
 class Failure(Exception):
@@ -107,6 +108,9 @@ class Scenario:
             client.pending += data
             while b"\n" in client.pending:
                 raw, client.pending = client.pending.split(b"\n", 1)
+                # The gateway offers telnet BINARY at connect (IAC WILL/DO
+                # BINARY before the first line); a raw client ignores it
+                raw = TELNET_RE.sub(b"", raw)
                 line = raw.rstrip(b"\r").decode("utf-8", "replace")
                 client.lines.append(line)
                 self.log("%s < %s" % (client.nick or client.label, line))

@@ -269,6 +269,8 @@ test_idle_close (void **state)
                                       "{reason=\"quit\"}"), 0);
     assert_int_equal (harness_metric (body, "zchat_gateway_clients_connected{transport=\"tcp\"}"),
                       0);
+    //  Everything queued for dave was written or dropped with him
+    assert_int_equal (harness_metric (body, "zchat_gateway_output_queued_bytes"), 0);
     free (body);
 }
 
