@@ -3,12 +3,14 @@
 # Multi-stage. "build" compiles the three binaries with the project's
 # Makefile; "runtime" (the default target, image zchat) ships them with
 # only the runtime libraries, tini as PID 1 and a non-root user; "balancer"
-# is HAProxy from Debian with deploy/haproxy.cfg baked in. Nothing is
+# is HAProxy from Debian with deploy/haproxy.cfg baked in; "prometheus" is
+# Debian's Prometheus with deploy/prometheus/ baked in. Nothing is
 # configured at build time: the servers read ZCHAT_* environment variables
 # (see deploy/README-deploy.md and docker-compose.yml).
 #
 #   docker build -t zchat .
 #   docker build --target balancer -t zchat-balancer .
+#   docker build --target prometheus -t zchat-prometheus .
 #   docker build --build-arg BASE_IMAGE=zchat-base:bookworm ...   (offline:
 #       a base made locally, e.g. debootstrap + docker import; see
 #       tests/deploy/base-image.sh)
@@ -37,6 +39,21 @@ EXPOSE 8080
 STOPSIGNAL SIGUSR1
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["haproxy", "-W", "-db", "-f", "/etc/haproxy/haproxy.cfg"]
+
+# --- prometheus: Debian's Prometheus, scraping both tiers ------------------
+# Its config (deploy/prometheus/prometheus.yml) finds the router and every
+# gateway replica through Docker's DNS; alerts.yml holds the alerting rules.
+FROM runtime-base AS prometheus
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        prometheus \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
+COPY deploy/prometheus/prometheus.yml deploy/prometheus/alerts.yml /etc/prometheus/
+USER prometheus
+EXPOSE 9090
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["prometheus", "--config.file=/etc/prometheus/prometheus.yml", \
+     "--storage.tsdb.path=/var/lib/prometheus/metrics2", "--web.listen-address=:9090"]
 
 # --- build: compile with the same Makefile and flags as CI -----------------
 FROM ${BASE_IMAGE} AS build

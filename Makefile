@@ -134,6 +134,8 @@ $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARNESS_OBJ) $(CO
 # The real telnet client in a pty (inetutils-telnet, python3): CJK and
 # editing; its transcript goes to $(BUILD)/telnet-cjk-transcript.txt.
 TEST_EXTRA_PROGRAMS += tests/telnet/telnet_cjk.py
+# promtool on the deployment's alerting rules and Prometheus config
+TEST_EXTRA_PROGRAMS += tests/prometheus/check.sh
 export ZCHAT_BIN_DIR := $(abspath $(BIN))
 export ZCHAT_BUILD_DIR := $(abspath $(BUILD))
 export ASAN_OPTIONS  := abort_on_error=1:detect_leaks=1:halt_on_error=1

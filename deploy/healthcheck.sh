@@ -5,7 +5,7 @@
 # Usage: zchat-healthcheck router | gateway | listening PORT
 # (run by docker's HEALTHCHECK). The router must answer STATUS on its
 # control socket. A gateway with a health port (ZCHAT_HEALTH_LISTEN) must
-# answer "ok clients=N" there; one without must be listening on its client
+# answer there ("ok clients=N", or "not-ready ..." while the router is away); one without must be listening on its client
 # port, which this reads from /proc/net/tcp{,6} instead of connecting,
 # because every connection to the client port becomes a chat session (a
 # guest joining and leaving #general). The balancer is checked the same
@@ -13,7 +13,9 @@
 set -eu
 
 # Exit 0 if the gateway's health endpoint at $1 (HOST:PORT, as in
-# ZCHAT_HEALTH_LISTEN) answers "ok ...". bash for /dev/tcp (Debian's bash
+# ZCHAT_HEALTH_LISTEN) answers "ok ..." (ready) or "not-ready ..." (alive,
+# router unreachable: HAProxy sends it no new clients, but the container
+# is healthy and must not be replaced for it). bash for /dev/tcp (Debian's bash
 # is essential, so it is in every image).
 s_health_ok () {
     port=${1##*:}
@@ -25,7 +27,7 @@ s_health_ok () {
     esac
     exec bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
         IFS= read -r -t 2 line <&3 || exit 1
-        case "$line" in "ok "*) exit 0 ;; esac
+        case "$line" in "ok "*|"not-ready "*) exit 0 ;; esac
         exit 1' "$host" "$port"
 }
 

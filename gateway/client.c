@@ -34,6 +34,7 @@
 */
 #include "client_private.h"
 #include "text.h"
+#include "gateway_metrics.h"
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 
@@ -64,6 +65,7 @@ s_output_append (client_t *self, const char *data, size_t size)
 {
     if (outbuf_append (&self->output, self->set->outbufs, data, size))
         return -1;
+    GATEWAY_ADD (GATEWAY_METRIC_OUTPUT_BYTES, size);
     client_set_pending_add (self);
     return 0;
 }
@@ -71,6 +73,7 @@ s_output_append (client_t *self, const char *data, size_t size)
 void
 client_output_free (client_t *self)
 {
+    GATEWAY_SUB (GATEWAY_METRIC_OUTPUT_BYTES, outbuf_used (&self->output));
     outbuf_free (&self->output, self->set->outbufs);
 }
 
@@ -84,6 +87,7 @@ client_write (client_t *self, const char *data, size_t size)
     if (used + size > self->set->limits.outbuf_max
     ||  s_output_append (self, data, size)) {
         self->skipped++;
+        GATEWAY_COUNT (GATEWAY_METRIC_SKIPPED);
         int64_t now = loop_now (self->set->loop);
         if (self->stuck_since == 0) {
             self->stuck_since = now;
@@ -138,6 +142,7 @@ client_flush (client_t *self)
                 char notice [CLIENT_NOTICE_MAX];
                 int size = snprintf (notice, sizeof (notice), CLIENT_LAGGED_FORMAT, self->skipped);
                 self->skipped = 0;
+                GATEWAY_COUNT (GATEWAY_METRIC_LAGGED);
                 client_notice (self, notice, size);
                 continue;
             }
@@ -157,6 +162,8 @@ client_flush (client_t *self)
         ssize_t sent = send (self->fd, outbuf_head (&self->output), used, MSG_NOSIGNAL);
         if (sent > 0) {
             self->bytes_out += (uint64_t) sent;
+            GATEWAY_ADD (GATEWAY_METRIC_BYTES_OUT, (uint64_t) sent);
+            GATEWAY_SUB (GATEWAY_METRIC_OUTPUT_BYTES, (uint64_t) sent);
             outbuf_consume (&self->output, (size_t) sent);
             if ((size_t) sent == used)
                 continue;
@@ -264,6 +271,7 @@ s_on_line (void *arg, char *line, size_t size, int status)
     int rc = set->events.on_line (set->owner, self, line, size);
     if (rc == CLIENT_AGAIN)
         return LINEBUF_AGAIN;
+    GATEWAY_COUNT (GATEWAY_METRIC_LINES_RECEIVED);
     return self->closing? LINEBUF_STOP: LINEBUF_CONTINUE;
 }
 
@@ -387,6 +395,7 @@ s_read (client_t *self)
 
     if (size > 0) {
         self->bytes_in += (uint64_t) size;
+        GATEWAY_ADD (GATEWAY_METRIC_BYTES_IN, (uint64_t) size);
         if (self->closing)
             return;             //  discarded: we only wait for EOF
         size_t kept = telnet_filter (&self->telnet, (uint8_t *) set->scratch, size,
@@ -604,6 +613,7 @@ client_close (client_t *self, client_close_reason_t reason)
     client_set_t *set = self->set;
     self->closing = true;
     self->reason = reason;
+    GATEWAY_COUNT (GATEWAY_METRIC_CLOSED_QUIT + (reason - CLIENT_CLOSE_QUIT));
     client_set_stuck_remove (self);
     if (self->ending) {
         self->ending = false;

@@ -15,6 +15,7 @@
     =========================================================================
 */
 #include "client_private.h"
+#include "gateway_metrics.h"
 
 #define CLIENT_TICK_MS          1000        //  idle / stuck / linger check period
 #define CLIENT_TICK_MIN_MS      10          //  fastest check period (tests)
@@ -420,6 +421,7 @@ client_set_accept (client_set_t *self, int fd)
     client->last_active = loop_now (self->loop);
     client_list_append (&self->idle, client);
     self->size++;
+    GATEWAY_COUNT (GATEWAY_METRIC_ACCEPTED);
     client_log_connected (client);
     client_telnet_start (client);
     if (self->events.on_opened)

@@ -9,6 +9,7 @@
 */
 #include "fanout.h"
 #include "client.h"
+#include "gateway_metrics.h"
 
 //  Write the formatted line to every member of room, except the member
 //  with skip_id when skip is true (a sender does not get its own line).
@@ -21,8 +22,9 @@ s_write_members (fanout_t *self, subs_room_t *room, bool skip, uint64_t skip_id)
     size_t size = format_size (self->format);
     for (size_t index = 0; index < count; index++) {
         subs_member_t *member = members [index];
-        if (!skip || member->id != skip_id)
-            client_write ((client_t *) member->data, data, size);
+        if ((!skip || member->id != skip_id)
+        &&  client_write ((client_t *) member->data, data, size) == 0)
+            GATEWAY_COUNT (GATEWAY_METRIC_LINES_DELIVERED);
     }
 }
 
@@ -36,6 +38,8 @@ fanout_room_message (fanout_t *self, wire_msg_t *msg)
         return;
     uint64_t missed = subs_room_sequence (room, msg->seq);
     if (missed) {
+        GATEWAY_COUNT (GATEWAY_METRIC_GAPS);
+        GATEWAY_ADD (GATEWAY_METRIC_MISSED, missed);
         format_missed (self->format, missed, msg->room);
         s_write_members (self, room, false, 0);
     }

@@ -31,6 +31,8 @@
 #include "format.h"
 #include "sessions.h"
 #include "fanout.h"
+#include "gateway_metrics.h"
+#include "address.h"
 #include <sys/signalfd.h>
 #include <sys/random.h>
 #include <signal.h>
@@ -40,7 +42,6 @@
 #define GATEWAY_ID_SUFFIX_HEX       8       //  random hex digits after the name
 #define GATEWAY_CLOSE_MARGIN_MS     2000    //  drain/shutdown bound beyond the linger
 #define MSEC_PER_SEC                1000
-#define GATEWAY_HOST_MAX            256     //  bytes of the listen host, for the log
 #define GATEWAY_ROUTE_MAX           32      //  hex digits of the uplink's routing id (a UUID)
 
 typedef enum {
@@ -61,6 +62,7 @@ struct _gateway_t {
     client_set_t *clients;
     listener_t *listener;
     health_t *health;               //  health endpoint, or NULL
+    metrics_server_t *metrics_server;   //  GET /metrics, or NULL
     sessions_t *sessions;           //  client id -> session_t
     fanout_t fanout;                //  room traffic delivery
     session_ctx_t ctx;              //  what sessions share
@@ -101,6 +103,7 @@ s_on_opened (void *owner, client_t *client)
 {
     gateway_t *self = (gateway_t *) owner;
     if (self->state != GATEWAY_RUNNING) {
+        GATEWAY_COUNT (GATEWAY_METRIC_REFUSED_CLOSING);
         client_close (client, self->state == GATEWAY_DRAINING?
                       CLIENT_CLOSE_DRAIN: CLIENT_CLOSE_SHUTDOWN);
         return;
@@ -115,6 +118,7 @@ s_on_opened (void *owner, client_t *client)
             zsys_warning ("gateway: busy, refusing clients queued=%zu", queued);
             self->busy_logged = true;
         }
+        GATEWAY_COUNT (GATEWAY_METRIC_REFUSED_BUSY);
         format_error (self->format, FORMAT_BUSY);
         client_write (client, format_data (self->format), format_size (self->format));
         client_close (client, CLIENT_CLOSE_REFUSED);
@@ -255,6 +259,7 @@ s_start_resync (gateway_t *self, uint64_t epoch)
         return;
     }
     zsys_info ("gateway: resync old_epoch=%" PRIu64 " new_epoch=%" PRIu64, self->epoch, epoch);
+    GATEWAY_COUNT (GATEWAY_METRIC_RESYNCS);
     self->resyncing = true;
     s_send_hello (self);
 }
@@ -276,6 +281,7 @@ s_renew (gateway_t *self, const char *reason)
     zsys_warning ("gateway: re-registering under a fresh id reason=%s old_id=%s new_id=%s"
                   " sessions=%zu", reason, old_id, self->id, sessions_size (self->sessions));
     self->renewed_at = loop_now (self->loop);
+    GATEWAY_COUNT (GATEWAY_METRIC_RESYNCS);
     if (relay_renew (self->relay, self->route))
         return;                 //  logged; the next deadline tries again
     self->resyncing = true;
@@ -421,6 +427,7 @@ s_on_late_hook (loop_t *loop, void *arg)
 {
     (void) loop;
     gateway_t *self = (gateway_t *) arg;
+    gateway_metrics_batch_done ();
     if (self->state != GATEWAY_RUNNING && self->close_timer
     &&  client_set_size (self->clients) == 0) {
         loop_timer_cancel (self->loop, self->close_timer);
@@ -547,6 +554,15 @@ s_on_tick (loop_t *loop, int timer_id, void *arg)
     &&  self->beat_epoch && self->beat_epoch == self->hello_epoch
     &&  unanswered_ms > self->config.router_timeout_s * MSEC_PER_SEC)
         s_renew (self, "hello-unanswered");
+    //  Ready: the router beats and knows us (HAProxy sends no new clients else)
+    bool router_up = self->welcomed && !self->router_lost && !self->resyncing;
+    if (self->health)
+        health_set_ready (self->health, router_up || self->config.health_ignore_router);
+    gateway_gauges_t gauges = {
+        client_set_size (self->clients), relay_queued (self->relay),
+        subs_size (self->subs), router_up
+    };
+    gateway_metrics_publish (self->metrics_server, &gauges, loop_now (loop));
     return 0;
 }
 
@@ -572,19 +588,6 @@ s_make_route (gateway_t *self)
     assert (uuid);
     snprintf (self->route, sizeof (self->route), "%s", zuuid_str (uuid));
     zuuid_destroy (&uuid);
-}
-
-//  "HOST:PORT" -> HOST for the ready line ("[::1]:80" -> "::1").
-static void
-s_listen_host (const char *listen, char *host, size_t size)
-{
-    const char *colon = strrchr (listen, ':');
-    size_t length = colon? (size_t) (colon - listen): strlen (listen);
-    if (length >= 2 && listen [0] == '[' && listen [length - 1] == ']') {
-        listen++;
-        length -= 2;
-    }
-    snprintf (host, size, "%.*s", (int) length, listen);
 }
 
 //  The health endpoint's answer: clients connected now.
@@ -615,6 +618,7 @@ gateway_new (const gateway_config_t *config)
     assert (self);
     self->config = *config;
     self->state = GATEWAY_RUNNING;
+    gateway_metrics_start ();
     self->signal_fd = -1;
     s_make_id (self);
     s_make_route (self);
@@ -699,6 +703,14 @@ gateway_new (const gateway_config_t *config)
             gateway_destroy (&self);
             return NULL;
         }
+        health_set_ready (self->health, config->health_ignore_router);
+    }
+    if (config->metrics_listen && *config->metrics_listen) {
+        self->metrics_server = gateway_metrics_server_new (config->metrics_listen);
+        if (!self->metrics_server) {
+            gateway_destroy (&self);
+            return NULL;
+        }
     }
     self->last_beat = loop_now (self->loop);
     s_send_hello (self);
@@ -706,10 +718,14 @@ gateway_new (const gateway_config_t *config)
                                             true, s_on_heartbeat, self);
     self->tick_timer = loop_timer_add (self->loop, GATEWAY_PROBE_INTERVAL_MS,
                                        true, s_on_tick, self);
-    char host [GATEWAY_HOST_MAX];
-    s_listen_host (config->listen, host, sizeof (host));
-    zsys_info ("gateway: listening address=%s port=%d id=%s",
-               host, listener_port (self->listener), self->id);
+    //  The host for the ready line ("[::1]:80" -> "::1", "" -> "*"); the
+    //  listener checked the address
+    char host [ADDRESS_HOST_MAX] = "";
+    int port = 0;
+    address_parse (config->listen, host, &port);
+    zsys_info ("gateway: listening address=%s port=%d id=%s metrics=%d",
+               *host? host: "*", listener_port (self->listener), self->id,
+               self->metrics_server? metrics_server_port (self->metrics_server): 0);
     return self;
 }
 
@@ -721,6 +737,7 @@ gateway_destroy (gateway_t **self_p)
     if (!self)
         return;
     health_destroy (&self->health);
+    metrics_server_destroy (&self->metrics_server);
     listener_destroy (&self->listener);
     client_set_destroy (&self->clients);    //  closes sessions via on_closed
     if (self->sessions)

@@ -18,6 +18,7 @@ typedef struct _gateway_t gateway_t;
 typedef struct {
     const char *listen;             //  HOST:PORT for clients
     const char *health_listen;      //  HOST:PORT for health checks; NULL or "" = none
+    const char *metrics_listen;     //  HOST:PORT for GET /metrics; NULL or "" = none
     const char *ingress;            //  router's ingress endpoint
     const char *publish;            //  router's publish endpoint
     const char *name;               //  display name; the id adds a random suffix
@@ -44,6 +45,7 @@ typedef struct {
     bool verbose;                   //  per-message traces
     bool no_telnet_offer;           //  do not ask for telnet BINARY at connect
     bool log_addresses;             //  client connect/close log lines name the address
+    bool health_ignore_router;      //  health says ok while the router is unreachable
 } gateway_config_t;
 
 //  Create the gateway: binds the listener, connects to the router, sends

@@ -16,11 +16,14 @@
 #define HEALTH_LINE_MAX         64      //  bytes of the answer line
 #define HEALTH_DRAIN_SIZE       512     //  bytes of checker input read away
 #define HEALTH_LINE_FORMAT      "ok clients=%zu\r\n"
+//  No "ok" anywhere in it: HAProxy's check looks for that string
+#define HEALTH_NOT_READY_FORMAT "not-ready router=unreachable clients=%zu\r\n"
 
 struct _health_t {
     listener_t *listener;       //  the health port
     health_count_fn *count;     //  current client count
     void *arg;                  //  its argument
+    bool ready;                 //  can serve new clients (router reachable)
 };
 
 static void
@@ -28,7 +31,9 @@ s_answer (void *arg, int fd)
 {
     health_t *self = (health_t *) arg;
     char line [HEALTH_LINE_MAX];
-    int size = snprintf (line, sizeof (line), HEALTH_LINE_FORMAT, self->count (self->arg));
+    int size = snprintf (line, sizeof (line),
+                         self->ready? HEALTH_LINE_FORMAT: HEALTH_NOT_READY_FORMAT,
+                         self->count (self->arg));
     ssize_t rc = send (fd, line, (size_t) size, MSG_NOSIGNAL | MSG_DONTWAIT);
     char drain [HEALTH_DRAIN_SIZE];
     while (rc >= 0 && (rc = recv (fd, drain, sizeof (drain), MSG_DONTWAIT)) > 0)
@@ -46,6 +51,7 @@ health_new (loop_t *loop, const char *address, health_count_fn *count, void *arg
     assert (self);
     self->count = count;
     self->arg = arg;
+    self->ready = true;
     self->listener = listener_new_with (loop, address, HEALTH_BACKLOG, s_answer, self);
     if (!self->listener) {
         free (self);
@@ -64,6 +70,13 @@ health_destroy (health_t **self_p)
     listener_destroy (&self->listener);
     free (self);
     *self_p = NULL;
+}
+
+void
+health_set_ready (health_t *self, bool ready)
+{
+    assert (self);
+    self->ready = ready;
 }
 
 int

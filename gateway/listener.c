@@ -16,6 +16,7 @@
     =========================================================================
 */
 #include "listener.h"
+#include "gateway_metrics.h"
 #include "address.h"
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -54,6 +55,7 @@ s_resume_accepting (loop_t *loop, int timer_id, void *arg)
 static void
 s_refuse (listener_t *self, int fd)
 {
+    GATEWAY_COUNT (GATEWAY_METRIC_REFUSED_FULL);
     if (!self->full_logged) {
         zsys_warning ("listener: full clients=%zu max=%zu", client_set_size (self->clients),
                       self->max_clients);

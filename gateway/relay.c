@@ -19,6 +19,7 @@
     =========================================================================
 */
 #include "relay.h"
+#include "gateway_metrics.h"
 
 #define RELAY_BATCH         1000    //  messages per socket per pass
 
@@ -88,6 +89,8 @@ s_backlog_add (relay_t *self, wire_msg_t **msg_p, void **ticket_p)
     item->msg = *msg_p;
     item->ticket_p = ticket_p;
     *msg_p = NULL;
+    if (zlistx_size (self->backlog) == 0)
+        GATEWAY_COUNT (GATEWAY_METRIC_UPLINK_FULL);
     void *handle = zlistx_add_end (self->backlog, item);
     if (ticket_p)
         *ticket_p = handle;
@@ -357,8 +360,10 @@ s_drain (relay_t *self, zsock_t *sock, bool published)
         if (self->muted)
             wire_msg_destroy (&msg);
         else
-        if (published)
+        if (published) {
+            gateway_metrics_batch_read ();
             self->events.on_publish (self->owner, &msg);
+        }
         else
             self->events.on_reply (self->owner, &msg);
         wire_msg_destroy (&msg);

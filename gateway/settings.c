@@ -69,6 +69,7 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
     *config = (gateway_config_t) {
         .listen = CHAT_DEFAULT_LISTEN,
         .health_listen = "",
+        .metrics_listen = "",
         .ingress = CHAT_DEFAULT_INGRESS,
         .publish = CHAT_DEFAULT_PUBLISH,
         .name = s_hostname,
@@ -98,7 +99,13 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         { "listen", "ZCHAT_LISTEN", CONFIG_STRING, &config->listen,
           "HOST:PORT", "client address (port 0 = any free port)" },
         { "health-listen", "ZCHAT_HEALTH_LISTEN", CONFIG_STRING, &config->health_listen,
-          "HOST:PORT", "health check address HOST:PORT: answers \"ok clients=N\" and closes (empty = off)" },
+          "HOST:PORT", "health check address HOST:PORT: answers \"ok clients=N\" (ready) or "
+          "\"not-ready ...\" (router unreachable) and closes (empty = off)" },
+        { "health-ignore-router", "ZCHAT_HEALTH_IGNORE_ROUTER", CONFIG_FLAG,
+          &config->health_ignore_router, NULL, "health port says ok while the router is "
+          "unreachable too (alive only, the behaviour before readiness)" },
+        { "metrics-listen", "ZCHAT_METRICS_LISTEN", CONFIG_STRING, &config->metrics_listen,
+          "HOST:PORT", "serve Prometheus GET /metrics on this address (empty = off)" },
         { "ingress", "ZCHAT_INGRESS", CONFIG_STRING, &config->ingress,
           "EP", "router ingress endpoint (requests)" },
         { "publish", "ZCHAT_PUBLISH", CONFIG_STRING, &config->publish,

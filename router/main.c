@@ -34,6 +34,8 @@ main (int argc, char **argv)
           "EP", "bind endpoint for room traffic (PUB)" },
         { "control", "ZCHAT_CONTROL", CONFIG_STRING, &config.control,
           "EP", "bind endpoint for zchat-ctl" },
+        { "metrics-listen", "ZCHAT_METRICS_LISTEN", CONFIG_STRING, &config.metrics_listen,
+          "HOST:PORT", "serve Prometheus GET /metrics on this address (empty = off)" },
         { "gateway-timeout", "ZCHAT_GATEWAY_TIMEOUT", CONFIG_INT, &config.gateway_timeout_s,
           "SECONDS", "seconds of silence before a gateway is dropped" },
         { "drain-timeout", "ZCHAT_DRAIN_TIMEOUT", CONFIG_INT, &config.drain_timeout_s,

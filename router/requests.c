@@ -154,6 +154,7 @@ router_gateway_drop (router_t *self, gateway_t *gateway, const char *event, cons
         s_session_drop (self, sessions [index], reason);
     free (sessions);
     zsys_info ("router: gateway %s id=%s sessions=%zu", event, gateway_id (gateway), count);
+    ROUTER_COUNT (self, router_metrics_drop (event));
     gateways_remove (self->gateways, gateway_id (gateway));
 }
 
@@ -166,6 +167,7 @@ s_check_room (router_t *self, gateway_t *gateway, const wire_msg_t *request,
     names_status_t status = names_canonical_room (name, room);
     if (status == NAMES_OK)
         return 0;
+    ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_ROOM_NAME);
     s_reply_error (self, gateway, request, "invalid room name: %s", names_status_text (status));
     return -1;
 }
@@ -174,8 +176,10 @@ s_check_room (router_t *self, gateway_t *gateway, const wire_msg_t *request,
 static bool
 s_refuse_if_draining (router_t *self, gateway_t *gateway, const wire_msg_t *request)
 {
-    if (self->draining)
+    if (self->draining) {
+        ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_DRAINING);
         s_reply_error (self, gateway, request, ROUTER_ERROR_DRAINING);
+    }
     return self->draining;
 }
 
@@ -184,8 +188,10 @@ static session_t *
 s_require_session (router_t *self, gateway_t *gateway, const wire_msg_t *request)
 {
     session_t *session = s_session_of (self, gateway, request->client);
-    if (!session)
+    if (!session) {
+        ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_NO_SESSION);
         s_reply_error (self, gateway, request, ROUTER_ERROR_NO_SESSION);
+    }
     return session;
 }
 
@@ -219,6 +225,7 @@ s_printable (const char *text)
 static void
 s_refuse_hello (router_t *self, const char *route, const char *id)
 {
+    ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_HELLO);
     if (!zhashx_lookup (self->refused, route)) {
         if (zhashx_size (self->refused) >= ROUTER_REFUSED_MAX)
             zhashx_purge (self->refused);
@@ -239,10 +246,12 @@ s_handle_hello (router_t *self, const char *route, wire_msg_t *msg)
     //  log names neither.
     if (!s_printable (msg->gateway) || !s_printable (msg->text)) {
         zsys_warning ("router: hello refused reason=unprintable-id-or-name");
+        ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_HELLO);
         return;
     }
     if (!*msg->gateway) {
         zsys_warning ("router: hello refused reason=empty-id");
+        ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_HELLO);
         return;
     }
     //  An id belongs to the connection that registered it, and one that
@@ -304,11 +313,13 @@ s_handle_login (router_t *self, gateway_t *gateway, wire_msg_t *msg)
         s_session_drop (self, session, resync? NULL: ROUTER_REASON_REPLACED);
 
     if (sessions_full (self->sessions)) {
+        ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_SESSIONS_FULL);
         s_reply_error (self, gateway, msg, ROUTER_ERROR_SESSIONS);
         return;
     }
     room_t *room = rooms_ensure (self->rooms, name);
     if (!room) {
+        ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_ROOMS_FULL);
         s_reply_error (self, gateway, msg, ROUTER_ERROR_ROOMS);
         return;
     }
@@ -352,6 +363,7 @@ s_handle_join (router_t *self, gateway_t *gateway, wire_msg_t *msg)
         return;
     room_t *old_room = session->room;
     if (old_room && streq (name, room_name (old_room))) {
+        ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_SAME_ROOM);
         s_reply_error (self, gateway, msg, "you are already in #%s", name);
         return;
     }
@@ -359,6 +371,7 @@ s_handle_join (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     //  since the old room disappears as the new one appears.
     bool frees_one = old_room && room_member_count (old_room) == 1;
     if (!rooms_lookup (self->rooms, name) && rooms_full (self->rooms) && !frees_one) {
+        ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_ROOMS_FULL);
         s_reply_error (self, gateway, msg, ROUTER_ERROR_ROOMS);
         return;
     }
@@ -379,6 +392,7 @@ s_handle_nick (router_t *self, gateway_t *gateway, wire_msg_t *msg)
         return;
     names_status_t status = names_check_chosen_nick (msg->nick);
     if (status != NAMES_OK) {
+        ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_NICK_INVALID);
         s_reply_error (self, gateway, msg, "invalid nickname: %s",
                        names_status_text (status));
         return;
@@ -386,6 +400,7 @@ s_handle_nick (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     char old_nick [CHAT_NICK_MAX + 1];
     snprintf (old_nick, sizeof (old_nick), "%s", session->nick);
     if (nicks_rename (self->nicks, session, msg->nick) == -1) {
+        ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_NICK_TAKEN);
         s_reply_error (self, gateway, msg, "nickname taken: %s", msg->nick);
         return;
     }
@@ -428,6 +443,7 @@ s_handle_say (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     if (self->config.verbose)
         zsys_debug ("router: %s room=%s seq=%" PRIu64 " nick=%s", wire_id_name (event.id),
                     room_name (room), event.seq, session->nick);
+    ROUTER_COUNT (self, ROUTER_METRIC_LINES);
     router_publish_borrowed (self, &event);
 }
 
@@ -439,6 +455,7 @@ s_handle_privmsg (router_t *self, gateway_t *gateway, wire_msg_t *msg)
         return;
     session_t *target = nicks_lookup (self->nicks, msg->nick);
     if (!target) {
+        ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_NO_SUCH_NICK);
         s_reply_error (self, gateway, msg, "no such nickname: %s", msg->nick);
         return;
     }
@@ -594,6 +611,7 @@ s_send_resync (router_t *self, const char *route)
     zhashx_update (self->unknown, route, (void *) (intptr_t) (self->now? self->now: 1));
     if (self->config.verbose)
         zsys_debug ("router: resync sent");
+    ROUTER_COUNT (self, ROUTER_METRIC_RESYNCS);
     wire_msg_t *reply = wire_msg_new (WIRE_RESYNC);
     reply->epoch = self->epoch;
     s_reply_route (self, route, &reply);
@@ -607,10 +625,12 @@ router_handle_ingress (router_t *self)
     if (!msg) {
         if (errno != EPROTO)
             return -1;          //  nothing waiting (or the socket is closing)
+        ROUTER_COUNT (self, ROUTER_METRIC_MALFORMED);
         if (self->config.verbose)
             zsys_debug ("router: dropped malformed request");
         return 0;
     }
+    ROUTER_COUNT (self, router_metrics_request (msg->id));
     gateway_t *gateway = gateways_by_route (self->gateways, route);
     if (msg->id == WIRE_HELLO)
         s_handle_hello (self, route, msg);

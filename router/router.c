@@ -123,6 +123,7 @@ router_new (const router_config_t *config)
     zhashx_set_destructor (self->lost, s_string_free);
     self->refused = zhashx_new ();
     assert (self->refused);
+    self->metrics = metrics_new (router_metrics_defs (), ROUTER_METRIC_COUNT);
 
     self->ingress = s_bind (ZMQ_ROUTER, config->ingress, CHAT_UPLINK_HWM,
                             &self->ingress_endpoint);
@@ -131,6 +132,15 @@ router_new (const router_config_t *config)
                                 &self->publish_endpoint);
     if (self->publish)
         self->control = control_new (config->control);
+    if (self->control && config->metrics_listen && *config->metrics_listen) {
+        metrics_server_config_t metrics_config;
+        metrics_server_config_defaults (&metrics_config);
+        metrics_config.address = config->metrics_listen;
+        self->metrics_server = metrics_server_new (&metrics_config, router_metrics_defs (),
+                                                   ROUTER_METRIC_COUNT, "router");
+        if (!self->metrics_server)
+            control_destroy (&self->control);
+    }
     if (!self->control) {
         router_destroy (&self);
         return NULL;
@@ -138,9 +148,10 @@ router_new (const router_config_t *config)
     self->now = zclock_mono ();
     self->next_beat = self->now;
     self->next_check = self->now + ROUTER_CHECK_MS;
-    zsys_info ("router: ready ingress=%s publish=%s control=%s",
+    self->next_metrics = self->now;
+    zsys_info ("router: ready ingress=%s publish=%s control=%s metrics=%d",
                self->ingress_endpoint, self->publish_endpoint,
-               control_endpoint (self->control));
+               control_endpoint (self->control), router_metrics_port (self));
     return self;
 }
 
@@ -151,6 +162,8 @@ router_destroy (router_t **self_p)
     router_t *self = *self_p;
     if (!self)
         return;
+    metrics_server_destroy (&self->metrics_server);
+    metrics_destroy (&self->metrics);
     control_destroy (&self->control);
     zsock_destroy (&self->publish);
     zsock_destroy (&self->ingress);
@@ -188,6 +201,13 @@ router_control_endpoint (router_t *self)
     return control_endpoint (self->control);
 }
 
+int
+router_metrics_port (router_t *self)
+{
+    assert (self);
+    return self->metrics_server? metrics_server_port (self->metrics_server): 0;
+}
+
 uint64_t
 router_epoch (router_t *self)
 {
@@ -201,12 +221,14 @@ router_epoch (router_t *self)
 void
 router_publish (router_t *self, wire_msg_t **msg_p)
 {
+    ROUTER_COUNT (self, ROUTER_METRIC_PUBLISHED);
     wire_msg_send (msg_p, self->publish, 0);
 }
 
 void
 router_publish_borrowed (router_t *self, const wire_msg_t *msg)
 {
+    ROUTER_COUNT (self, ROUTER_METRIC_PUBLISHED);
     wire_msg_write (msg, self->publish, NULL, 0);
 }
 
@@ -279,6 +301,25 @@ s_handle_control (router_t *self)
 
 //  ---------------------------------------------------------------------
 //  The loop
+
+//  Hand the metrics server a copy of the values, the gauges set from the
+//  registries first, at most once per ROUTER_METRICS_PUBLISH_MS; returns
+//  ms until the next copy is due (or INT64_MAX with no server).
+static int64_t
+s_publish_metrics (router_t *self)
+{
+    if (!self->metrics_server)
+        return INT64_MAX;
+    if (self->now >= self->next_metrics) {
+        metrics_set (self->metrics, ROUTER_METRIC_SESSIONS, sessions_size (self->sessions));
+        metrics_set (self->metrics, ROUTER_METRIC_ROOMS, rooms_size (self->rooms));
+        metrics_set (self->metrics, ROUTER_METRIC_GATEWAYS, gateways_size (self->gateways));
+        metrics_set (self->metrics, ROUTER_METRIC_DRAINING, self->draining);
+        metrics_server_publish (self->metrics_server, self->metrics);
+        self->next_metrics = self->now + ROUTER_METRICS_PUBLISH_MS;
+    }
+    return self->next_metrics - self->now;
+}
 
 //  What the loop waits on, by ZMQ_FD
 typedef enum {
@@ -369,6 +410,7 @@ router_run (router_t *self, zsock_t *pipe)
             readable [ROUTER_WAIT_CONTROL] = count == ROUTER_INGRESS_BATCH;
         }
         wait_ms = router_run_timers (self);
+        wait_ms = MIN (wait_ms, s_publish_metrics (self));
     }
     zsys_info ("router: stopped gateways=%zu sessions=%zu", gateways_size (self->gateways),
                sessions_size (self->sessions));

@@ -20,6 +20,7 @@ typedef struct {
     const char *ingress;            //  bind endpoint for gateway requests
     const char *publish;            //  bind endpoint for room traffic
     const char *control;            //  bind endpoint for zchat-ctl
+    const char *metrics_listen;     //  HOST:PORT for GET /metrics; NULL or "" = off
     int64_t gateway_timeout_s;      //  drop a gateway silent this long
     int64_t drain_timeout_s;        //  give up waiting for DRAINED after this
     int64_t heartbeat_ms;           //  BEAT interval
@@ -51,6 +52,10 @@ const char *
     router_publish_endpoint (router_t *self);
 const char *
     router_control_endpoint (router_t *self);
+
+//  The port /metrics is served on, or 0 when --metrics-listen is off.
+int
+    router_metrics_port (router_t *self);
 
 //  This run's epoch (random, 63 bits, never 0).
 uint64_t

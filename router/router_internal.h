@@ -18,8 +18,11 @@
 #include "sessions.h"
 #include "rooms.h"
 #include "nicks.h"
+#include "router_metrics.h"
+#include "metrics_server.h"
 
 #define ROUTER_CHECK_MS         100     //  how often gateway timeouts are checked
+#define ROUTER_METRICS_PUBLISH_MS 500   //  how often /metrics gets fresh values
 
 struct _router_t {
     router_config_t config;         //  settings (strings borrowed from caller)
@@ -42,7 +45,13 @@ struct _router_t {
     int64_t next_beat;              //  when to publish the next BEAT
     int64_t next_check;             //  when to check gateway timeouts
     int64_t drain_deadline;         //  when to stop waiting for DRAINED
+    metrics_t *metrics;             //  counted here, in the loop thread
+    metrics_server_t *metrics_server;   //  serves /metrics, or NULL when off
+    int64_t next_metrics;           //  when to publish the next copy
 };
+
+//  Count one event in a router metric (router_metrics.h).
+#define ROUTER_COUNT(self, id)  metrics_add ((self)->metrics, (id), 1)
 
 //  router.c: publish a message (takes it). PUB never blocks; past the HWM
 //  a slow subscriber loses messages and counts the gap from sequence

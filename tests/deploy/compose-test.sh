@@ -9,7 +9,9 @@
 # three gateways on a free loopback port and drives tests/deploy/chat.py
 # through the balancer: spread over gateways, chat across them, /rooms,
 # kill a gateway, newcomers chat, crash and restart the router (the
-# gateways stay and re-register everyone), `stop` drains. Last it checks exit codes
+# gateways stay and re-register everyone), `stop` drains. Before that,
+# Prometheus (the compose service) must report up == 1 for the router and
+# every gateway, and the delivered-lines counter must rise after a chat. Last it checks exit codes
 # and logs and runs `down`. Everything it started is removed on exit, on
 # failure too. Logs and the chat transcript are kept in DEPLOY_OUT.
 set -euo pipefail
@@ -129,9 +131,10 @@ s_free_port () {
 # --- images ---------------------------------------------------------------
 dockerd_start "$work/docker"
 sh tests/deploy/base-image.sh "$DEPLOY_CACHE" zchat-base:bookworm
-for target in runtime balancer; do
+for target in runtime balancer prometheus; do
     tag=zchat:latest
     [ "$target" = balancer ] && tag=zchat-balancer:latest
+    [ "$target" = prometheus ] && tag=zchat-prometheus:latest
     DOCKER_BUILDKIT=1 "$DOCKER" build --network host --target "$target" \
         --build-arg BASE_IMAGE=zchat-base:bookworm -t "$tag" . \
         >"$DEPLOY_OUT/build-$target.log" 2>&1 \
@@ -141,7 +144,8 @@ s_elapsed "images built: $("$DOCKER" images --format '{{.Repository}}:{{.Tag}} {
 
 # --- up -------------------------------------------------------------------
 ZCHAT_PORT=$(s_free_port)
-export ZCHAT_PORT ZCHAT_BIND=127.0.0.1
+ZCHAT_PROMETHEUS_PORT=$(s_free_port)
+export ZCHAT_PORT ZCHAT_PROMETHEUS_PORT ZCHAT_BIND=127.0.0.1
 compose_up=1
 s_compose up -d --no-build --scale gateway="$GATEWAYS" 2>&1 | sed 's/^/  /'
 s_wait_for "router answers status" s_status
@@ -149,6 +153,30 @@ s_wait_for "$GATEWAYS gateways registered" s_gateways_registered
 s_wait_for "balancer sees $GATEWAYS gateways" s_balancer_sees_gateways
 s_wait_for "$GATEWAYS gateways healthy" s_gateways_healthy
 s_status | sed 's/^/  /'
+
+# --- metrics: Prometheus scrapes every tier for real ------------------------
+# It finds the router and each gateway replica by DNS (dns_sd_configs);
+# every target must be up, and the gateways' delivered-lines counter must
+# rise once clients have chatted through the balancer.
+s_query () {
+    python3 tests/deploy/prometheus_query.py "$ZCHAT_PROMETHEUS_PORT" "$@"
+}
+s_wait_for "prometheus: router up" s_query 'sum(up{job="zchat-router"} == 1)' --at-least 1
+s_wait_for "prometheus: $GATEWAYS gateways up" \
+    s_query 'count(up{job="zchat-gateway"} == 1)' --at-least "$GATEWAYS"
+delivered='sum(zchat_gateway_lines_delivered_total)'
+s_wait_for "prometheus: gateways scraped" s_query "$delivered" --at-least 0
+before=$(s_query "$delivered")
+python3 tests/deploy/chat.py 127.0.0.1 "$ZCHAT_PORT" --tag prom --room prom --clients 3 --late-clients 0 \
+    >"$DEPLOY_OUT/prometheus-chat.txt"
+s_wait_for "prometheus: delivered lines rose above $before" \
+    s_query "$delivered" --at-least "$((before + 1))"
+{
+    echo "  up{job=\"zchat-router\"} == 1: $(s_query 'count(up{job="zchat-router"} == 1)')"
+    echo "  up{job=\"zchat-gateway\"} == 1: $(s_query 'count(up{job="zchat-gateway"} == 1)')" \
+         "of $GATEWAYS"
+    echo "  $delivered: $before before the chat, $(s_query "$delivered") after"
+} | tee "$DEPLOY_OUT/prometheus-result.txt"
 
 # --- chat -----------------------------------------------------------------
 victim=$(s_container gateway 2)

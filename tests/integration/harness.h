@@ -212,6 +212,36 @@ bool
     harness_wait_status (harness_t *self, harness_proc_t *router, const char *key,
                          long value, int timeout_ms);
 
+//  --- metrics (harness_metrics.c) ------------------------------------------
+
+//  The /metrics port from a tier's ready line (metrics=N), 0 if none.
+int
+    harness_metrics_port (harness_proc_t *proc);
+
+//  GET /metrics from the tier; the body of a 200 answer (caller frees),
+//  or NULL.
+char *
+    harness_scrape (harness_proc_t *proc);
+
+//  The value of one series ("name" or "name{labels}") in a body, -1 if absent.
+int64_t
+    harness_metric (const char *body, const char *series);
+
+//  Scrape and read one series; -1 if the scrape failed or it is absent.
+int64_t
+    harness_scrape_metric (harness_proc_t *proc, const char *series);
+
+//  Scrape until series equals value or timeout_ms pass; returns the last
+//  value seen (printed when it is not value), for the test to assert.
+int64_t
+    harness_wait_metric (harness_proc_t *proc, const char *series, int64_t value,
+                         int timeout_ms);
+
+//  Feed body to promtool check metrics; its exit code (0 clean, 1 error,
+//  3 lint warnings).
+int
+    harness_promtool (const char *body);
+
 //  --- clients ------------------------------------------------------------
 
 //  Connect a TCP client to a gateway. Returns NULL on failure.

@@ -127,6 +127,32 @@ test_answers_count_and_closes (void **state)
     health_destroy (&health);
 }
 
+//  Alive but not ready (the router is unreachable): the answer says so,
+//  without the "ok" HAProxy's check looks for, until ready again.
+static void
+test_not_ready_answer (void **state)
+{
+    s_fixture_t *fixture = (s_fixture_t *) *state;
+    fixture->clients = 3;
+    health_t *health = health_new (fixture->loop, "127.0.0.1:0", s_count, fixture);
+    assert_non_null (health);
+    health_set_ready (health, false);
+    int fd = s_connect (health_port (health));
+    s_run (fixture->loop);
+    char answer [ANSWER_MAX];
+    s_read_all (fd, answer, sizeof (answer));
+    assert_string_equal (answer, "not-ready router=unreachable clients=3\r\n");
+    assert_null (strstr (answer, "ok"));
+    close (fd);
+    health_set_ready (health, true);
+    fd = s_connect (health_port (health));
+    s_run (fixture->loop);
+    s_read_all (fd, answer, sizeof (answer));
+    assert_string_equal (answer, "ok clients=3\r\n");
+    close (fd);
+    health_destroy (&health);
+}
+
 //  A checker that writes first (a telnet, a probe that says hello) still
 //  gets its line and a FIN: its input is read away before close ().
 static void
@@ -216,6 +242,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_answers_count_and_closes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_not_ready_answer, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_input_does_not_cause_reset, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_queued_checks, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_destroy_closes_port, s_setup, s_teardown),
