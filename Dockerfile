@@ -42,7 +42,7 @@ CMD ["haproxy", "-W", "-db", "-f", "/etc/haproxy/haproxy.cfg"]
 FROM ${BASE_IMAGE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        build-essential pkg-config libzmq3-dev libczmq-dev \
+        build-essential pkg-config libzmq3-dev libczmq-dev libsqlite3-dev \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 WORKDIR /src
 COPY Makefile ./
@@ -61,14 +61,17 @@ RUN mkdir -p build && touch build/.deps-ok \
 FROM runtime-base AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libczmq4 libzmq5 \
+        libczmq4 libzmq5 libsqlite3-0 \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && useradd --system --uid 10001 --user-group --no-create-home \
-        --home-dir /nonexistent --shell /usr/sbin/nologin zchat
+        --home-dir /nonexistent --shell /usr/sbin/nologin zchat \
+ && install -d -o zchat -g zchat /var/lib/zchat
 COPY --from=build /src/bin/zchat-router /src/bin/zchat-gateway /src/bin/zchat-ctl \
      /usr/local/bin/
 COPY deploy/healthcheck.sh /usr/local/bin/zchat-healthcheck
 USER zchat
+# /var/lib/zchat: the router's history store (docker-compose.yml mounts a
+# named volume there, which starts with this directory's owner)
 EXPOSE 5555 5556 5557 8080
 # tini is PID 1: it forwards SIGTERM to the server (which drains) and
 # reaps health-check children.

@@ -9,6 +9,7 @@
 */
 #include "fanout.h"
 #include "client.h"
+#include "replay.h"
 
 //  Write the formatted line to every member of room, except the member
 //  with skip_id when skip is true (a sender does not get its own line).
@@ -21,7 +22,13 @@ s_write_members (fanout_t *self, subs_room_t *room, bool skip, uint64_t skip_id)
     size_t size = format_size (self->format);
     for (size_t index = 0; index < count; index++) {
         subs_member_t *member = members [index];
-        if (!skip || member->id != skip_id)
+        if (skip && member->id == skip_id)
+            continue;
+        //  A member whose join replay is on its way keeps its live lines
+        //  until the replay is out (replay.h)
+        if (member->hold)
+            replay_hold ((replay_t *) member->hold, data, size);
+        else
             client_write ((client_t *) member->data, data, size);
     }
 }

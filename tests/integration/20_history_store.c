@@ -6,7 +6,8 @@
     and a database another router holds each give one error line and
     exit 1. With --store sqlite:PATH a room's sequence numbers continue
     after a restart (SIGKILL, once the lines are committed) from where
-    its history ends, so a seq names the same line before and after.
+    its history ends, so a seq names the same line before and after, and
+    a client who joins after the restart is shown the lines from before.
     =========================================================================
 */
 #include "harness.h"
@@ -22,6 +23,7 @@
 #define STORE_TEST_EXIT_FAILED  1       //  zchat-router: could not start
 #define STORE_TEST_LINES        3       //  chat lines said before the restart
 #define STORE_TEST_RESYNC_MS    15000   //  gateway finds the new router
+#define STORE_TEST_END          "* end of history (/history more for older lines)"
 
 //  Count the lines of log that start with prefix.
 static int
@@ -169,6 +171,19 @@ test_seq_continues_after_restart (void **state)
     assert_true (s_general_seq_is (harness, router, 1 + STORE_TEST_LINES));
     assert_int_equal (harness_send (alice, "after the restart"), 0);
     assert_true (s_general_seq_is (harness, router, 2 + STORE_TEST_LINES));
+
+    //  A newcomer's replay holds the lines from before the restart and
+    //  the one after, each once, then the end of history
+    harness_client_t *bob = harness_login (harness, gateway);
+    assert_non_null (bob);
+    assert_non_null (harness_expect (bob, STORE_TEST_END, HARNESS_TIMEOUT_MS));
+    for (int line = 1; line <= STORE_TEST_LINES; line++) {
+        char text [64];
+        snprintf (text, sizeof text, "] %s: line %d", harness_client_nick (alice), line);
+        assert_int_equal (harness_received_count (bob, text), 1);
+    }
+    assert_int_equal (harness_received_count (bob, ": after the restart"), 1);
+    assert_int_equal (harness_received_prefix (bob, "[general "), 1 + STORE_TEST_LINES);
 
     harness_proc_signal (gateway, SIGTERM);
     assert_int_equal (harness_proc_wait (gateway, HARNESS_STOP_MS), 0);
