@@ -32,6 +32,7 @@ static const wire_verb_t s_verbs [WIRE_ID_COUNT] = {
     [WIRE_WHO]          = { "WHO", "cm" },
     [WIRE_PROBE]        = { "PROBE", "rc" },
     [WIRE_HISTORY]      = { "HISTORY", "csm" },
+    [WIRE_RECOVER]      = { "RECOVER", "rsm" },
     [WIRE_BYE]          = { "BYE", "" },
     [WIRE_DRAINED]      = { "DRAINED", "" },
     [WIRE_WELCOME]      = { "WELCOME", "e" },

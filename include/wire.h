@@ -64,6 +64,9 @@ typedef enum {
     WIRE_HISTORY,       //  c s m   the m newest history lines of the session's room
                         //          with seq < s (s = 0: the newest); answered by
                         //          HISTORY_LINE/HISTORY_ACTION lines, then HISTORY_END
+    WIRE_RECOVER,       //  r s m   the history lines of room r with seq s .. s+m-1
+                        //          (a range this gateway missed), the oldest 1000;
+                        //          answered with c = 0, then HISTORY_END "recover"
     WIRE_BYE,           //          gateway leaves: forget all its sessions now
     WIRE_DRAINED,       //          gateway finished draining, about to exit
     //  Router -> one gateway (ingress replies)
@@ -89,7 +92,9 @@ typedef enum {
                         //          x = "join": the replay after a JOIN or LOGIN,
                         //          s = that JOINED's seq (live traffic starts
                         //          there); x = "page": a HISTORY answer, s = the
-                        //          oldest seq sent (page back from it; 0 if none)
+                        //          oldest seq sent (page back from it; 0 if none);
+                        //          x = "recover" (c = 0): a RECOVER answer, s = the
+                        //          last seq sent (0: none; ask again after it)
     //  Router -> every gateway (publish, room topic)
     WIRE_CHAT,          //  s g c n x   chat line by n (session g/c)
     WIRE_EMOTE,         //  s g c n x   /me line by n

@@ -18,6 +18,9 @@
 
 #define ROUTER_HISTORY_JOIN     "join"  //  HISTORY_END after a join's replay
 #define ROUTER_HISTORY_PAGE     "page"  //  HISTORY_END after a HISTORY answer
+#define ROUTER_HISTORY_RECOVER  "recover"   //  HISTORY_END after a RECOVER answer
+#define ROUTER_RECOVER_LINES    1000    //  lines per RECOVER answer (well below the
+                                        //  uplink HWM: the gateway asks again)
 
 //  One answer being sent: where to, and what went.
 typedef struct {
@@ -26,6 +29,7 @@ typedef struct {
     uint64_t client;                //  the session, on that gateway
     size_t sent;                    //  lines sent
     uint64_t first_seq;             //  oldest seq sent (0: none)
+    uint64_t last_seq;              //  newest seq sent (0: none)
     bool failed;                    //  a send failed (peer full or gone): stop
 } router_history_t;
 
@@ -51,6 +55,7 @@ s_send_record (const store_record_t *record, void *arg)
     }
     if (answer->sent++ == 0)
         answer->first_seq = record->seq;
+    answer->last_seq = record->seq;
     return 0;
 }
 
@@ -104,4 +109,33 @@ router_send_page (router_t *self, gateway_t *gateway, uint64_t client, const cha
     if (count == 0 || count > most)
         count = most;
     s_send_history (self, gateway, client, room, before, (size_t) count, false);
+}
+
+void
+router_send_range (router_t *self, gateway_t *gateway, const char *room, uint64_t from,
+                   uint64_t count)
+{
+    assert (self);
+    if (from == 0)
+        from = 1;
+    if (count == 0)
+        count = 1;
+    uint64_t to = from + count - 1 < from? UINT64_MAX: from + count - 1;
+    router_history_t answer = {
+        .router = self,
+        .route = gateway_route (gateway),
+        .client = 0
+    };
+    store_range (self->store, room, from, to, ROUTER_RECOVER_LINES, s_send_record, &answer);
+    wire_msg_t end = {
+        .id = WIRE_HISTORY_END,
+        .room = (char *) room,
+        .seq = answer.last_seq,
+        .total = answer.sent,
+        .text = ROUTER_HISTORY_RECOVER
+    };
+    if (wire_msg_write (&end, zsock_resolve (self->ingress), answer.route, ZMQ_DONTWAIT) == -1
+    &&  self->config.verbose)
+        zsys_debug ("router: recovery answer dropped room=%s error=%s", room,
+                    zmq_strerror (errno));
 }

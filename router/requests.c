@@ -596,6 +596,15 @@ s_handle_history (router_t *self, gateway_t *gateway, wire_msg_t *msg)
                           msg->limit);
 }
 
+//  A gateway missed part of a room's stream: send what history holds of it.
+static void
+s_handle_recover (router_t *self, gateway_t *gateway, wire_msg_t *msg)
+{
+    char name [CHAT_ROOM_MAX + 1];
+    if (names_canonical_room (msg->room, name) == NAMES_OK)
+        router_send_range (self, gateway, name, msg->seq, msg->limit);
+}
+
 static void
 s_handle_probe (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
@@ -678,6 +687,7 @@ router_handle_ingress (router_t *self)
             case WIRE_WHO:      s_handle_who (self, gateway, msg);         break;
             case WIRE_PROBE:    s_handle_probe (self, gateway, msg);       break;
             case WIRE_HISTORY:  s_handle_history (self, gateway, msg);     break;
+            case WIRE_RECOVER:  s_handle_recover (self, gateway, msg);     break;
             case WIRE_BYE:      s_handle_bye (self, gateway);              break;
             case WIRE_DRAINED:  s_handle_drained (self, gateway);          break;
             default:

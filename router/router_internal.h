@@ -84,6 +84,14 @@ void
     router_send_page (router_t *self, gateway_t *gateway, uint64_t client,
                       const char *room, uint64_t before, uint64_t count);
 
+//  history.c: answer a RECOVER: the history lines of room with seq from
+//  .. from + count - 1 (the oldest 1000 of them), to client 0 of gateway,
+//  then HISTORY_END "recover" naming the last seq sent (0: none; the
+//  gateway asks again from after it until an answer is empty).
+void
+    router_send_range (router_t *self, gateway_t *gateway, const char *room,
+                       uint64_t from, uint64_t count);
+
 //  liveness.c: start the drain (once; later calls do nothing). reason
 //  goes to the log.
 void

@@ -40,6 +40,7 @@ LINE_END = b"\r\n"
 READ_SIZE = 65536
 CONNECT_TIMEOUT_S = 5.0
 WELCOME_RE = re.compile(r"^\* Welcome to zchat, ([A-Za-z_][A-Za-z0-9_-]*)!")
+TELNET_NEGOTIATION = re.compile(rb"\xff[\xfb-\xfe].", re.DOTALL)
 GATEWAY_RE = re.compile(r"^gateway id=(\S+) name=(\S*) sessions=(\d+)")
 
 
@@ -105,7 +106,9 @@ class Scenario:
                 client.closed = True
                 self.log("%s closed by server" % (client.nick or client.label))
                 continue
-            client.pending += data
+            # The gateway's telnet offer (IAC WILL/DO option triples) comes
+            # before the welcome; a script skips it (docs/PROTOCOL.md)
+            client.pending += TELNET_NEGOTIATION.sub(b"", data)
             while b"\n" in client.pending:
                 raw, client.pending = client.pending.split(b"\n", 1)
                 line = raw.rstrip(b"\r").decode("utf-8", "replace")
