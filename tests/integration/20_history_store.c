@@ -24,6 +24,9 @@
 #define STORE_TEST_LINES        3       //  chat lines said before the restart
 #define STORE_TEST_RESYNC_MS    15000   //  gateway finds the new router
 #define STORE_TEST_END          "* end of history (/history more for older lines)"
+#define STORE_TEST_PAGE_END     "* end of history page (/history more for older lines)"
+#define STORE_TEST_COMMITTED    1000    //  lines known to be on disk before the kill
+#define STORE_TEST_BURST        4000    //  lines said in all
 
 //  Count the lines of log that start with prefix.
 static int
@@ -192,6 +195,77 @@ test_seq_continues_after_restart (void **state)
     s_remove_db (path);
 }
 
+//  The router is killed (SIGKILL) in the middle of a burst: after the
+//  restart the history holds every line committed before (all of the
+//  first part, which was), in order, nothing twice, and goes on.
+static void
+test_kill_mid_burst (void **state)
+{
+    harness_t *harness = *state;
+    char path [STORE_TEST_PATH_MAX], spec [STORE_TEST_PATH_MAX + STORE_TEST_SPEC_EXTRA];
+    s_db (harness, "burst.db", path, spec);
+    const char *extra [] = { "--store", spec, "--history-max", "10000",
+                             "--history-size", "10000", NULL };
+    harness_endpoints_t at;
+    harness_free_endpoints (&at);
+    harness_proc_t *router = harness_router_start_at (harness, at.ingress, at.publish,
+                                                      at.control, extra);
+    assert_non_null (router);
+    harness_proc_t *gateway = harness_gateway_start (harness, router, "gw1", NULL);
+    assert_non_null (gateway);
+    harness_client_t *alice = harness_login (harness, gateway);
+    assert_non_null (alice);
+    assert_true (harness_set_nick (alice, "alice"));
+    long number = 0;
+    while (number < STORE_TEST_COMMITTED)
+        assert_int_equal (harness_send (alice, "k %ld", ++number), 0);
+    assert_true (harness_wait_status (harness, router, "history_written", STORE_TEST_COMMITTED,
+                                      STORE_TEST_RESYNC_MS));
+    while (number < STORE_TEST_BURST)
+        assert_int_equal (harness_send (alice, "k %ld", ++number), 0);
+    harness_proc_kill (router);
+
+    router = harness_router_start_at (harness, at.ingress, at.publish, at.control, extra);
+    assert_non_null (router);
+    assert_true (harness_wait_status (harness, router, "sessions", 1, STORE_TEST_RESYNC_MS));
+    assert_int_equal (harness_send (alice, "after"), 0);
+    harness_client_t *bob = harness_login (harness, gateway);
+    assert_non_null (bob);
+    assert_non_null (harness_expect (bob, STORE_TEST_END, HARNESS_TIMEOUT_MS));
+    assert_non_null (harness_expect_sub (bob, "] alice: after", HARNESS_TIMEOUT_MS));
+    harness_clear (bob);
+    assert_int_equal (harness_send (bob, "/history 10000"), 0);
+    assert_non_null (harness_expect (bob, STORE_TEST_PAGE_END, HARNESS_TIMEOUT_MS));
+    long previous = 0, lines = 0;
+    bool after_last = false;
+    size_t start = (size_t) harness_line_index (bob, "* end of history (/history more for older lines)");
+    for (size_t index = start; index < harness_line_count (bob); index++) {
+        const char *line = harness_line_at (bob, index);
+        const char *mark = strstr (line, "] alice: k ");
+        if (strstr (line, "] alice: after"))
+            after_last = true;
+        if (!mark)
+            continue;
+        long seen = atol (mark + strlen ("] alice: k "));
+        if (seen <= previous || after_last)
+            fail_msg ("history out of order or twice: %ld after %ld", seen, previous);
+        //  The committed part is whole
+        if (previous < STORE_TEST_COMMITTED && seen != previous + 1)
+            fail_msg ("committed line %ld missing", previous + 1);
+        previous = seen;
+        lines++;
+    }
+    fprintf (stderr, "kill mid-burst: %ld of %d lines in the history after the restart, "
+             "in order, none twice\n", lines, STORE_TEST_BURST);
+    assert_true (lines >= STORE_TEST_COMMITTED);
+    assert_true (after_last);
+    harness_proc_signal (gateway, SIGTERM);
+    assert_int_equal (harness_proc_wait (gateway, HARNESS_STOP_MS), 0);
+    harness_proc_signal (router, SIGTERM);
+    assert_int_equal (harness_proc_wait (router, HARNESS_STOP_MS), 0);
+    s_remove_db (path);
+}
+
 int
 main (void)
 {
@@ -201,6 +275,7 @@ main (void)
                                          harness_teardown),
         cmocka_unit_test_setup_teardown (test_seq_continues_after_restart, harness_setup,
                                          harness_teardown),
+        cmocka_unit_test_setup_teardown (test_kill_mid_burst, harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
