@@ -80,11 +80,14 @@ RUN apt-get update \
         libczmq4 libzmq5 libsqlite3-0 \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && useradd --system --uid 10001 --user-group --no-create-home \
-        --home-dir /nonexistent --shell /usr/sbin/nologin zchat
+        --home-dir /nonexistent --shell /usr/sbin/nologin zchat \
+ && install -d -o zchat -g zchat /var/lib/zchat
 COPY --from=build /src/bin/zchat-router /src/bin/zchat-gateway /src/bin/zchat-ctl \
      /usr/local/bin/
 COPY deploy/healthcheck.sh /usr/local/bin/zchat-healthcheck
 USER zchat
+# /var/lib/zchat: the router's history store (docker-compose.yml mounts a
+# named volume there, which starts with this directory's owner)
 EXPOSE 5555 5556 5557 8080
 # tini is PID 1: it forwards SIGTERM to the server (which drains) and
 # reaps health-check children.

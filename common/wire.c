@@ -31,6 +31,8 @@ static const wire_verb_t s_verbs [WIRE_ID_COUNT] = {
     [WIRE_ROOMS]        = { "ROOMS", "cmx" },
     [WIRE_WHO]          = { "WHO", "cm" },
     [WIRE_PROBE]        = { "PROBE", "rc" },
+    [WIRE_HISTORY]      = { "HISTORY", "csm" },
+    [WIRE_RECOVER]      = { "RECOVER", "rsm" },
     [WIRE_BYE]          = { "BYE", "" },
     [WIRE_DRAINED]      = { "DRAINED", "" },
     [WIRE_WELCOME]      = { "WELCOME", "e" },
@@ -44,6 +46,9 @@ static const wire_verb_t s_verbs [WIRE_ID_COUNT] = {
     [WIRE_PRIVATE_SENT] = { "PRIVATE_SENT", "cnx" },
     [WIRE_JOIN_REFUSED] = { "JOIN_REFUSED", "crx" },
     [WIRE_HELLO_REFUSED] = { "HELLO_REFUSED", "x" },
+    [WIRE_HISTORY_LINE] = { "HISTORY_LINE", "crswnx" },
+    [WIRE_HISTORY_ACTION] = { "HISTORY_ACTION", "crswnx" },
+    [WIRE_HISTORY_END]  = { "HISTORY_END", "crskx" },
     [WIRE_CHAT]         = { "CHAT", "sgcnx" },
     [WIRE_EMOTE]        = { "EMOTE", "sgcnx" },
     [WIRE_JOINED]       = { "JOINED", "sgcn" },
@@ -230,6 +235,7 @@ wire_msg_encode (wire_msg_t *self)
             case 'e': s_add_number (msg, self->epoch); break;
             case 'm': s_add_number (msg, self->limit); break;
             case 'k': s_add_number (msg, self->total); break;
+            case 'w': s_add_number (msg, self->time); break;
             case 'r': s_add_string (msg, self->room); break;
             case 'n': s_add_string (msg, self->nick); break;
             case 't': s_add_string (msg, self->target); break;
@@ -325,6 +331,7 @@ wire_msg_write (const wire_msg_t *self, void *sock, const char *routing_id, int 
             case 'e': s_write_number (&writer, self->epoch); break;
             case 'm': s_write_number (&writer, self->limit); break;
             case 'k': s_write_number (&writer, self->total); break;
+            case 'w': s_write_number (&writer, self->time); break;
             case 'r': s_write_string (&writer, self->room); break;
             case 'n': s_write_string (&writer, self->nick); break;
             case 't': s_write_string (&writer, self->target); break;
@@ -528,6 +535,7 @@ s_read_field (wire_reader_t *reader, wire_msg_t *self, char field)
         case 'e': self->epoch = s_read_number (reader); break;
         case 'm': self->limit = s_read_number (reader); break;
         case 'k': self->total = s_read_number (reader); break;
+        case 'w': self->time = s_read_number (reader); break;
         case 'r':
             zstr_free (&self->room);
             self->room = s_read_string (reader, CHAT_ROOM_MAX);

@@ -28,7 +28,7 @@
 static const wire_id_t s_verbs [] = {
     WIRE_HELLO, WIRE_HEARTBEAT, WIRE_LOGIN, WIRE_LOGOUT, WIRE_JOIN, WIRE_NICK,
     WIRE_SAY, WIRE_ACTION, WIRE_PRIVMSG, WIRE_ROOMS, WIRE_WHO, WIRE_PROBE,
-    WIRE_BYE, WIRE_DRAINED
+    WIRE_BYE, WIRE_DRAINED, WIRE_HISTORY, WIRE_RECOVER
 };
 #define FUZZ_VERB_COUNT (sizeof (s_verbs) / sizeof (s_verbs [0]))
 
@@ -73,6 +73,7 @@ s_request (fuzz_input_t *input, const char *gateway_id)
                 break;
             case 'c': self->client = 1 + fuzz_byte (input) % FUZZ_CLIENTS; break;
             case 'm': self->limit = fuzz_byte (input); break;
+            case 's': self->seq = fuzz_byte (input); break;
             case 'n': s_string_field (input, s_nicks, CHAT_NICK_MAX, text);
                       wire_msg_set_nick (self, text); break;
             case 'r': s_string_field (input, s_rooms, CHAT_ROOM_MAX, text);

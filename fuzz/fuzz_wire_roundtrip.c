@@ -56,6 +56,7 @@ s_fill_field (wire_msg_t *self, char field, fuzz_input_t *input)
         case 'e': self->epoch = s_number (input); break;
         case 'm': self->limit = s_number (input); break;
         case 'k': self->total = s_number (input); break;
+        case 'w': self->time = s_number (input); break;
         case 'r': text = s_string (input, 0, CHAT_ROOM_MAX);
                   wire_msg_set_room (self, text); break;
         case 'n': text = s_string (input, 0, CHAT_NICK_MAX);

@@ -23,6 +23,7 @@ wire_compare (const wire_msg_t *first, const wire_msg_t *second)
     if (first->id != second->id || first->client != second->client
     ||  first->seq != second->seq || first->epoch != second->epoch
     ||  first->limit != second->limit || first->total != second->total
+    ||  first->time != second->time
     ||  first->entry_count != second->entry_count)
         return false;
     if (!wire_compare_strings (first->gateway, second->gateway)

@@ -53,6 +53,12 @@ static const command_verb_t s_verbs [] = {
         "list the members of your room, on every gateway, by name; a long list shows "
         "the first and how many more there are",
         "/who" } },
+    { COMMAND_HISTORY, COMMAND_ARGS_OPTIONAL_WORD, {
+        "/history", "/history [n|more]", "show your room's earlier lines",
+        "show the last lines said in your room (20, or as many as you ask, up to the "
+        "server's cap), each with its UTC time; /history more shows the page before "
+        "the last one you saw",
+        "/history 50" } },
     { COMMAND_MSG, COMMAND_ARGS_WORD_TEXT, {
         "/msg", "/msg <nick> <text>", "send a private line",
         "send <text> to <nick> alone, on any gateway; you see [pm to nick] when it "

@@ -21,6 +21,7 @@ typedef enum {
     COMMAND_NICK,           //  name = nickname
     COMMAND_ROOMS,          //  name = filter word, or empty
     COMMAND_WHO,
+    COMMAND_HISTORY,        //  name = line count, "more", or empty
     COMMAND_MSG,            //  name = nickname, text = the private line
     COMMAND_ME,             //  text = the action
     COMMAND_HELP,           //  name = topic (a verb, '/' optional), or empty

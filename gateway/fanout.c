@@ -10,6 +10,10 @@
 #include "fanout.h"
 #include "client.h"
 #include "gateway_metrics.h"
+#include "replay.h"
+#include "recovery.h"
+
+#define FANOUT_RECOVER_TAG      "recover"   //  HISTORY_END of a recovery
 
 //  Write the formatted line to every member of room, except the member
 //  with skip_id when skip is true (a sender does not get its own line).
@@ -22,27 +26,169 @@ s_write_members (fanout_t *self, subs_room_t *room, bool skip, uint64_t skip_id)
     size_t size = format_size (self->format);
     for (size_t index = 0; index < count; index++) {
         subs_member_t *member = members [index];
-        if ((!skip || member->id != skip_id)
-        &&  client_write ((client_t *) member->data, data, size) == 0)
+        if (skip && member->id == skip_id)
+            continue;
+        //  A member whose join replay is on its way keeps its live lines
+        //  until the replay is out (replay.h)
+        if (member->hold)
+            replay_hold ((replay_t *) member->hold, data, size);
+        else
+        if (client_write ((client_t *) member->data, data, size) == 0)
             GATEWAY_COUNT (GATEWAY_METRIC_LINES_DELIVERED);
     }
 }
 
+static void s_deliver (fanout_t *self, subs_room_t *room, wire_msg_t *msg);
+
+//  Ask the router for the part of the range still to come.
+static void
+s_ask (fanout_t *self, const char *room, recovery_t *recovery)
+{
+    wire_msg_t *request = wire_msg_new (WIRE_RECOVER);
+    wire_msg_set_room (request, room);
+    request->seq = recovery_from (recovery);
+    request->limit = recovery_to (recovery) - recovery_from (recovery) + 1;
+    relay_send (self->relay, &request);
+}
+
+//  Ask the router for seqs from .. to of room, and hold the room's
+//  traffic from now on.
+static void
+s_start_recovery (fanout_t *self, const char *room, uint64_t from, uint64_t to)
+{
+    if (!self->recoveries) {
+        self->recoveries = zhashx_new ();
+        assert (self->recoveries);
+    }
+    recovery_t *recovery = recovery_new (from, to, self->now + RECOVERY_TIMEOUT_MS);
+    zhashx_insert (self->recoveries, room, recovery);
+    s_ask (self, room, recovery);
+}
+
+//  The recovery of room is over: report what stayed missed, then deliver
+//  what it held, in order (a new gap among them starts a new recovery,
+//  which holds the rest).
+static void
+s_end_recovery (fanout_t *self, const char *room_name, recovery_t *recovery)
+{
+    uint64_t missed = recovery_missed (recovery);
+    zsys_info ("fanout: recovery room=%s seqs=%" PRIu64 "..%" PRIu64 " missed=%" PRIu64,
+               room_name, recovery_first (recovery), recovery_to (recovery), missed);
+    zhashx_delete (self->recoveries, room_name);
+    subs_room_t *room = subs_lookup (self->subs, room_name);
+    if (room && missed) {
+        format_missed (self->format, missed, room_name);
+        s_write_members (self, room, false, 0);
+    }
+    wire_msg_t *msg;
+    while ((msg = recovery_next (recovery))) {
+        fanout_room_message (self, &msg);
+        wire_msg_destroy (&msg);
+    }
+    recovery_destroy (&recovery);
+}
+
 void
-fanout_room_message (fanout_t *self, wire_msg_t *msg)
+fanout_room_message (fanout_t *self, wire_msg_t **msg_p)
 {
     assert (self);
-    assert (msg);
+    assert (msg_p && *msg_p);
+    wire_msg_t *msg = *msg_p;
     subs_room_t *room = subs_lookup (self->subs, msg->room);
     if (!room || subs_room_state (room) != SUBS_LIVE)
         return;
+    recovery_t *recovery = self->recoveries && zhashx_size (self->recoveries)
+                         ? (recovery_t *) zhashx_lookup (self->recoveries, msg->room): NULL;
+    if (recovery) {
+        //  Behind a recovery in flight: in order, after it
+        if (!recovery_hold (recovery, msg_p))
+            s_end_recovery (self, msg->room, recovery);
+        return;
+    }
     uint64_t missed = subs_room_sequence (room, msg->seq);
+    if (missed && self->relay) {
+        s_start_recovery (self, msg->room, msg->seq - missed, msg->seq - 1);
+        recovery = (recovery_t *) zhashx_lookup (self->recoveries, msg->room);
+        recovery_hold (recovery, msg_p);
+        return;
+    }
     if (missed) {
         GATEWAY_COUNT (GATEWAY_METRIC_GAPS);
         GATEWAY_ADD (GATEWAY_METRIC_MISSED, missed);
         format_missed (self->format, missed, msg->room);
         s_write_members (self, room, false, 0);
     }
+    s_deliver (self, room, msg);
+}
+
+void
+fanout_on_recovered (fanout_t *self, wire_msg_t *msg)
+{
+    assert (self);
+    assert (msg);
+    recovery_t *recovery = self->recoveries && msg->room
+                         ? (recovery_t *) zhashx_lookup (self->recoveries, msg->room): NULL;
+    if (!recovery)
+        return;                 //  given up already, or not ours
+    if (msg->id == WIRE_HISTORY_END) {
+        if (!msg->text || !streq (msg->text, FANOUT_RECOVER_TAG))
+            return;
+        //  Answers come in parts: ask for the next, or deliver what waited
+        if (recovery_answered (recovery, msg->seq))
+            s_ask (self, msg->room, recovery);
+        else
+            s_end_recovery (self, msg->room, recovery);
+        return;
+    }
+    subs_room_t *room = subs_lookup (self->subs, msg->room);
+    if (!room)
+        return;
+    recovery_got (recovery);
+    if (msg->id == WIRE_HISTORY_ACTION)
+        format_emote (self->format, msg->room, msg->nick, msg->text);
+    else
+        format_chat (self->format, msg->room, msg->nick, msg->text);
+    s_write_members (self, room, false, 0);
+}
+
+void
+fanout_tick (fanout_t *self, int64_t now)
+{
+    assert (self);
+    self->now = now;
+    if (!self->recoveries || zhashx_size (self->recoveries) == 0)
+        return;
+    zlistx_t *late = zlistx_new ();
+    for (recovery_t *recovery = (recovery_t *) zhashx_first (self->recoveries); recovery;
+         recovery = (recovery_t *) zhashx_next (self->recoveries))
+        if (recovery_late (recovery, now))
+            zlistx_add_end (late, (void *) zhashx_cursor (self->recoveries));
+    for (const char *name = (const char *) zlistx_first (late); name;
+         name = (const char *) zlistx_next (late)) {
+        char room [CHAT_ROOM_MAX + 1];
+        snprintf (room, sizeof (room), "%s", name);
+        recovery_t *recovery = (recovery_t *) zhashx_lookup (self->recoveries, room);
+        s_end_recovery (self, room, recovery);
+    }
+    zlistx_destroy (&late);
+}
+
+void
+fanout_fini (fanout_t *self)
+{
+    assert (self);
+    if (!self->recoveries)
+        return;
+    for (recovery_t *recovery = (recovery_t *) zhashx_first (self->recoveries); recovery;
+         recovery = (recovery_t *) zhashx_next (self->recoveries))
+        recovery_destroy (&recovery);
+    zhashx_destroy (&self->recoveries);
+}
+
+//  One room event for the room's members, in order.
+static void
+s_deliver (fanout_t *self, subs_room_t *room, wire_msg_t *msg)
+{
     bool ours = msg->gateway && streq (msg->gateway, self->gateway_id);
     //  Only JOINED and LEFT change one of our sessions; chat lines, the
     //  hot path, need no lookup

@@ -15,18 +15,37 @@
 #include "subs.h"
 #include "format.h"
 #include "sessions.h"
+#include "relay.h"
 
 typedef struct {
     subs_t *subs;               //  rooms and their members
     format_t *format;           //  the line buffer
     sessions_t *sessions;       //  to find sessions named by JOINED / LEFT
     const char *gateway_id;     //  ours: tells our sessions from others'
+    relay_t *relay;             //  asks for missed ranges (NULL: just report them)
+    zhashx_t *recoveries;       //  room -> recovery_t (recovery.h), made when needed
+    int64_t now;                //  the owner's clock (ms), for recovery deadlines
 } fanout_t;
 
 //  Deliver one published room event (CHAT, EMOTE, JOINED, LEFT, RENAMED,
 //  NOTICE). Rooms we are not subscribed to, or not live yet, are ignored.
-//  Borrows msg.
+//  A jump in the room's seq starts a recovery of the missed range: the
+//  message (and the room's traffic after it) is then held, and *msg_p
+//  becomes NULL. Otherwise msg stays the caller's.
 void
-    fanout_room_message (fanout_t *self, wire_msg_t *msg);
+    fanout_room_message (fanout_t *self, wire_msg_t **msg_p);
+
+//  A router reply for client 0 (HISTORY_LINE/ACTION, HISTORY_END
+//  "recover"): the answer to a recovery. Borrows msg.
+void
+    fanout_on_recovered (fanout_t *self, wire_msg_t *msg);
+
+//  Give up recoveries past their deadline (now: the owner's clock, ms).
+void
+    fanout_tick (fanout_t *self, int64_t now);
+
+//  Free what recoveries still hold (at exit).
+void
+    fanout_fini (fanout_t *self);
 
 #endif

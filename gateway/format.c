@@ -17,9 +17,12 @@
 */
 #include "format.h"
 #include "text.h"
+#include <time.h>
 
 #define FORMAT_INITIAL_SIZE     8192    //  fits any single chat line
 #define FORMAT_NUMBER_MAX       24      //  digits of a uint64_t, with room to spare
+#define FORMAT_MS_PER_S         1000
+#define FORMAT_STAMP_MAX        32      //  "YYYY-MM-DD HH:MM" and its NUL, with room
 #define FORMAT_REPLACEMENT      "\xef\xbf\xbd"   //  U+FFFD, for what may not be shown
 #define FORMAT_SPACE            ' '
 #define FORMAT_ASCII_END        0x7F    //  DEL: printable ASCII is space .. '~'
@@ -180,6 +183,58 @@ format_emote (format_t *self, const char *room, const char *nick, const char *te
     s_text (self, nick);
     s_text (self, " ");
     s_text (self, text);
+    return s_finish (self);
+}
+
+//  "[room HH:MM] " for a time of today (UTC), "[room YYYY-MM-DD HH:MM] "
+//  for an older one.
+static void
+s_history_prefix (format_t *self, const char *room, int64_t time_ms, int64_t now_ms)
+{
+    time_t when = (time_t) (time_ms / FORMAT_MS_PER_S);
+    time_t now = (time_t) (now_ms / FORMAT_MS_PER_S);
+    struct tm said, today;
+    gmtime_r (&when, &said);
+    gmtime_r (&now, &today);
+    bool same_day = said.tm_year == today.tm_year && said.tm_yday == today.tm_yday;
+    char stamp [FORMAT_STAMP_MAX];
+    strftime (stamp, sizeof (stamp), same_day? "%H:%M": "%Y-%m-%d %H:%M", &said);
+    s_text (self, "[");
+    s_text (self, room);
+    s_text (self, " ");
+    s_text (self, stamp);
+    s_text (self, "] ");
+}
+
+size_t
+format_history (format_t *self, const char *room, int64_t time_ms, int64_t now_ms,
+                bool action, const char *nick, const char *text)
+{
+    assert (self);
+    s_start (self);
+    s_history_prefix (self, room, time_ms, now_ms);
+    if (action)
+        s_text (self, "* ");
+    s_text (self, nick);
+    s_text (self, action? " ": ": ");
+    s_text (self, text);
+    return s_finish (self);
+}
+
+size_t
+format_history_end (format_t *self, const char *room, uint64_t count, bool join)
+{
+    assert (self);
+    s_start (self);
+    if (join)
+        s_text (self, "* end of history (/history more for older lines)");
+    else
+    if (count > 0)
+        s_text (self, "* end of history page (/history more for older lines)");
+    else {
+        s_text (self, "* no older history in #");
+        s_text (self, room);
+    }
     return s_finish (self);
 }
 

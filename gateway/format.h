@@ -42,6 +42,17 @@ size_t
 //  "[room] * nick text"
 size_t
     format_emote (format_t *self, const char *room, const char *nick, const char *text);
+//  History (docs/PROTOCOL.md): "[room HH:MM] nick: text", or for an
+//  action "[room HH:MM] * nick text"; the time is UTC, with the date in
+//  front ("[room 2026-11-30 14:02] ...") when it is not today's (now_ms).
+size_t
+    format_history (format_t *self, const char *room, int64_t time_ms, int64_t now_ms,
+                    bool action, const char *nick, const char *text);
+//  The end of a join's replay, "* end of history (/history more for older
+//  lines)"; of a /history page, "* end of history page (...)" or, for an
+//  empty one, "* no older history in #room".
+size_t
+    format_history_end (format_t *self, const char *room, uint64_t count, bool join);
 //  "* nick joined #room"
 size_t
     format_joined (format_t *self, const char *room, const char *nick);

@@ -456,6 +456,15 @@ s_on_reply (void *owner, wire_msg_t **msg_p)
         case WIRE_HELLO_REFUSED:
             s_on_hello_refused (self);
             break;
+        case WIRE_HISTORY_LINE:
+        case WIRE_HISTORY_ACTION:
+        case WIRE_HISTORY_END:
+            //  Client 0: the answer to a recovery of missed room traffic
+            if (msg->client == 0) {
+                fanout_on_recovered (&self->fanout, msg);
+                break;
+            }
+            //  fall through
         default: {
             session_t *session = sessions_lookup (self->sessions, msg->client);
             if (session)
@@ -504,7 +513,8 @@ s_on_publish (void *owner, wire_msg_t **msg_p)
             s_on_probed (self, msg);
             break;
         default:
-            fanout_room_message (&self->fanout, msg);
+            //  May keep it (held behind a recovery of missed lines)
+            fanout_room_message (&self->fanout, msg_p);
     }
     wire_msg_destroy (msg_p);
 }
@@ -538,6 +548,7 @@ s_on_tick (loop_t *loop, int timer_id, void *arg)
     gateway_t *self = (gateway_t *) arg;
     subs_probe_due (self->subs, s_probe_due, self);
     session_expire (&self->ctx);
+    fanout_tick (&self->fanout, loop_now (loop));
     int64_t silent_ms = loop_now (loop) - self->last_beat;
     if (!self->router_lost && self->state == GATEWAY_RUNNING
     &&  silent_ms > self->config.router_timeout_s * MSEC_PER_SEC) {
@@ -666,6 +677,8 @@ gateway_new (const gateway_config_t *config)
     self->fanout.format = self->format;
     self->fanout.sessions = self->sessions;
     self->fanout.gateway_id = self->id;
+    self->fanout.relay = self->relay;
+    self->fanout.now = loop_now (self->loop);
 
     client_limits_t limits = {
         .max_line = (size_t) config->max_line,
@@ -744,6 +757,7 @@ gateway_destroy (gateway_t **self_p)
         assert (sessions_size (self->sessions) == 0);
     sessions_destroy (&self->sessions);
     slab_destroy (&self->ctx.slab);
+    fanout_fini (&self->fanout);
     subs_destroy (&self->subs);
     relay_destroy (&self->relay);
     if (self->signal_fd != -1) {

@@ -1,16 +1,15 @@
 /*  =========================================================================
     session.c - one user of the gateway: the per-session state machine
 
-    Requests that come straight from a client line (chat, /nick, /msg,
-    lists) go up with relay_try_send: if the uplink is full the line is
-    held by the client layer and offered again later, so parsing must
-    have no side effect before that send. Requests the session makes on
-    its own behalf (LOGIN, JOIN, LOGOUT) use relay_send, which queues
-    instead of failing.
+    Requests that come straight from a client line are session_line.c's
+    (relay_try_send, held by the client layer when the uplink is full).
+    Requests the session makes on its own behalf (LOGIN, JOIN, LOGOUT)
+    use relay_send, which queues instead of failing.
 
     Input is held (client paused, lines answered CLIENT_AGAIN) while the
-    login or a /join is in flight, so every line reaches the router after
-    the request that put the session in its room. A refused /join comes
+    login or a /join is in flight, and until the join's replay is out
+    (replay.c), so every line reaches the router after the request that
+    put the session in its room. A refused /join comes
     back as JOIN_REFUSED naming the room, so the ERROR of a line sent just
     before the /join is not taken for it.
 
@@ -20,41 +19,17 @@
     already in") is not shown.
     =========================================================================
 */
-#include "session.h"
-#include "command.h"
-#include "names.h"
+#include "session_private.h"
 
 #define SESSION_RESYNC      "resync"    //  LOGIN text after a router restart
-#define SESSION_UTF8_MASK   0xC0        //  top bits of a UTF-8 byte...
-#define SESSION_UTF8_NEXT   0x80        //  ...that continue a character
 
-struct _session_t {
-    session_ctx_t *ctx;                 //  shared services (not owned)
-    client_t *client;                   //  our connection (not owned)
-    session_state_t state;
-    char nick [CHAT_NICK_MAX + 1];      //  current nickname, "" until logged in
-    subs_room_t *room;                  //  current room (ref held)
-    subs_room_t *joining;               //  room of a /join in flight (ref held), or NULL
-    bool join_sent;                     //  JOIN went up for joining
-    bool resyncing;                     //  resyncing: input held until LOGGED_IN
-    bool resync_wait;                   //  resync LOGIN held until our room is live
-    bool refused;                       //  the router refused our LOGIN: no LOGOUT
-    void *login_ticket;                 //  our LOGIN while it waits in the relay's queue
-    bool returning;                     //  a JOIN back to our room is in flight
-    bool wait_listed;                   //  on the context's waiting list
-    uint32_t owed;                      //  replies owed: WHO, ROOMS, PRIVMSG, NICK
-    int64_t wait_deadline;              //  when the request in flight is given up
-    session_t *wait_prev;               //  the context's waiting list
-    session_t *wait_next;
-    subs_member_t member;               //  our place in a room's member array;
-                                        //  its id is the client id, our key on the wire
-};
 
 //  A request is in flight: login, /join or resync (input is held).
-static bool
-s_busy (session_t *self)
+bool
+session_busy (session_t *self)
 {
-    return self->state != SESSION_CHATTING || self->joining || self->resyncing;
+    return self->state != SESSION_CHATTING || self->joining || self->resyncing
+        || replay_waiting (&self->replay);
 }
 
 static void
@@ -79,11 +54,11 @@ s_wait_remove (session_t *self)
 //  waiting list (its deadline starts now; one already on it keeps its
 //  place), one that is no longer busy leaves it; a settled session whose
 //  peer has closed may now end.
-static void
-s_update (session_t *self)
+void
+session_update (session_t *self)
 {
     session_ctx_t *ctx = self->ctx;
-    bool busy = s_busy (self);
+    bool busy = session_busy (self);
     if (busy && !self->wait_listed && ctx->loop && ctx->join_timeout_ms > 0) {
         self->wait_deadline = loop_now (ctx->loop) + ctx->join_timeout_ms;
         self->wait_listed = true;
@@ -110,19 +85,23 @@ s_send_login (session_t *self, const char *text)
     wire_msg_set_nick (msg, self->state == SESSION_CHATTING? self->nick: "");
     wire_msg_set_room (msg, subs_room_name (self->room));
     wire_msg_set_text (msg, text);
+    //  A first LOGIN is answered with the room's replay; a resync is not
+    if (!*text)
+        replay_begin (&self->replay);
     //  A LOGIN still queued (resync before it left) is replaced, not doubled
     relay_retract (self->ctx->relay, &self->login_ticket);
     relay_send_tracked (self->ctx->relay, &msg, &self->login_ticket);
 }
 
-static void
-s_send_join (session_t *self)
+void
+session_send_join (session_t *self)
 {
     wire_msg_t *msg = wire_msg_new (WIRE_JOIN);
     msg->client = self->member.id;
     wire_msg_set_room (msg, subs_room_name (self->joining));
     relay_send (self->ctx->relay, &msg);
     self->join_sent = true;
+    replay_begin (&self->replay);
 }
 
 slab_t *
@@ -143,6 +122,7 @@ session_new (session_ctx_t *ctx, client_t *client)
     self->state = SESSION_WAITING;
     self->member.data = client;
     self->member.id = client_id (client);
+    replay_init (&self->replay, client, &self->member);
     client_pause (client);
     self->room = subs_ref (ctx->subs, CHAT_DEFAULT_ROOM);
     if (subs_room_state (self->room) == SUBS_LIVE) {
@@ -151,7 +131,7 @@ session_new (session_ctx_t *ctx, client_t *client)
     }
     else
         subs_room_wait (self->room, self->member.id);
-    s_update (self);
+    session_update (self);
     return self;
 }
 
@@ -163,6 +143,7 @@ session_destroy (session_t **self_p, const char *reason)
     if (!self)
         return;
     subs_member_remove (&self->member);
+    replay_fini (&self->replay);
     s_wait_remove (self);
     //  A LOGIN that never left the relay's queue is taken back: the router
     //  never heard of us, so no LOGOUT either (churn while the router is
@@ -231,220 +212,11 @@ session_write (session_t *self, const char *data, size_t size)
 }
 
 //  Write the line just formatted into the shared buffer.
-static void
-s_write_formatted (session_t *self)
+void
+session_write_formatted (session_t *self)
 {
     format_t *format = self->ctx->format;
     client_write (self->client, format_data (format), format_size (format));
-}
-
-//  Copy a name argument into buffer (size max + 1); false if it is longer.
-static bool
-s_copy_name (const command_t *command, char *buffer, size_t max)
-{
-    if (command->name_size > max)
-        return false;
-    memcpy (buffer, command->name, command->name_size);
-    buffer [command->name_size] = 0;
-    return true;
-}
-
-//  Cap text at the wire's limit without cutting a UTF-8 character.
-static size_t
-s_text_size (const char *text, size_t size)
-{
-    if (size <= WIRE_TEXT_MAX)
-        return size;
-    size = WIRE_TEXT_MAX;
-    while (size > 0 && ((unsigned char) text [size] & SESSION_UTF8_MASK) == SESSION_UTF8_NEXT)
-        size--;
-    return size;
-}
-
-//  Send a request made from a client line. Returns 0 or CLIENT_AGAIN.
-static int
-s_try_send (session_t *self, wire_msg_t **msg_p)
-{
-    return relay_try_send (self->ctx->relay, msg_p)? CLIENT_AGAIN: 0;
-}
-
-//  s_try_send for a request the router always answers, once, on our
-//  uplink (WHO, ROOMS, PRIVMSG, NICK): the reply is owed.
-static int
-s_try_send_owed (session_t *self, wire_msg_t **msg_p)
-{
-    int rc = s_try_send (self, msg_p);
-    if (rc == 0)
-        self->owed++;
-    return rc;
-}
-
-static int
-s_handle_text (session_t *self, wire_id_t id, const command_t *command)
-{
-    wire_msg_t *msg = wire_msg_new (id);
-    msg->client = self->member.id;
-    wire_msg_set_textn (msg, command->text, s_text_size (command->text, command->text_size));
-    return s_try_send (self, &msg);
-}
-
-//  A request of verb id naming the command's nickname argument (/msg,
-//  /nick), or NULL when that name is not a valid nickname (for /nick:
-//  one a user may pick): the user is told why and nothing goes up.
-static wire_msg_t *
-s_nick_request (session_t *self, wire_id_t id, const command_t *command)
-{
-    char nick [CHAT_NICK_MAX + 1];
-    names_status_t status = s_copy_name (command, nick, CHAT_NICK_MAX)?
-        (id == WIRE_NICK? names_check_chosen_nick (nick): names_check_nick (nick)):
-        NAMES_TOO_LONG;
-    if (status != NAMES_OK) {
-        format_invalid_nick (self->ctx->format, names_status_text (status));
-        s_write_formatted (self);
-        return NULL;
-    }
-    wire_msg_t *msg = wire_msg_new (id);
-    msg->client = self->member.id;
-    wire_msg_set_nick (msg, nick);
-    return msg;
-}
-
-static int
-s_handle_msg (session_t *self, const command_t *command)
-{
-    wire_msg_t *msg = s_nick_request (self, WIRE_PRIVMSG, command);
-    if (!msg)
-        return 0;
-    wire_msg_set_textn (msg, command->text, s_text_size (command->text, command->text_size));
-    return s_try_send_owed (self, &msg);
-}
-
-static int
-s_handle_nick (session_t *self, const command_t *command)
-{
-    wire_msg_t *msg = s_nick_request (self, WIRE_NICK, command);
-    return msg? s_try_send_owed (self, &msg): 0;
-}
-
-//  The command's room name argument in canonical form, into room
-//  (CHAT_ROOM_MAX + 1 bytes); -1 when it is not a valid room name: the
-//  user is told why.
-static int
-s_room_argument (session_t *self, const command_t *command, char *room)
-{
-    char name [CHAT_ROOM_MAX + 2];      //  a leading '#' is allowed
-    names_status_t status = s_copy_name (command, name, CHAT_ROOM_MAX + 1)?
-        names_canonical_room (name, room): NAMES_TOO_LONG;
-    if (status == NAMES_OK)
-        return 0;
-    format_invalid_room (self->ctx->format, names_status_text (status));
-    s_write_formatted (self);
-    return -1;
-}
-
-//  /rooms [word] and /who: the router picks at most list_max entries (the
-//  biggest rooms, whose name contains the word) and says how many there
-//  were, so a reply stays small however many rooms or members there are.
-static int
-s_handle_list (session_t *self, const command_t *command)
-{
-    char room [CHAT_ROOM_MAX + 1] = "";
-    if (command->name_size > 0 && s_room_argument (self, command, room) == -1)
-        return 0;
-    wire_msg_t *msg = wire_msg_new (command->type == COMMAND_ROOMS? WIRE_ROOMS: WIRE_WHO);
-    msg->client = self->member.id;
-    msg->limit = self->ctx->list_max;
-    if (command->type == COMMAND_ROOMS)
-        wire_msg_set_text (msg, room);
-    return s_try_send_owed (self, &msg);
-}
-
-//  /join: stop the old room's delivery now, make sure the new room is
-//  subscribed and live, then JOIN; input is held until JOINED or ERROR.
-static int
-s_handle_join (session_t *self, const command_t *command)
-{
-    char room [CHAT_ROOM_MAX + 1];
-    if (s_room_argument (self, command, room) == -1)
-        return 0;
-    if (streq (room, subs_room_name (self->room))) {
-        format_already_in (self->ctx->format, room);
-        s_write_formatted (self);
-        return 0;
-    }
-    subs_member_remove (&self->member);
-    self->joining = subs_ref (self->ctx->subs, room);
-    self->join_sent = false;
-    client_pause (self->client);
-    if (subs_room_state (self->joining) == SUBS_LIVE)
-        s_send_join (self);
-    else
-        subs_room_wait (self->joining, self->member.id);
-    s_update (self);
-    return 0;
-}
-
-//  /quit: it is local, so it never waits for the router.
-static void
-s_quit (session_t *self)
-{
-    format_notice (self->ctx->format, FORMAT_BYE);
-    s_write_formatted (self);
-    client_close (self->client, CLIENT_CLOSE_QUIT);
-}
-
-bool
-session_on_held_line (session_t *self, const char *line, size_t size)
-{
-    assert (self);
-    command_t command;
-    command_parse (line, size, &command);
-    if (command.type != COMMAND_QUIT)
-        return false;
-    s_quit (self);
-    return true;
-}
-
-int
-session_on_line (session_t *self, const char *line, size_t size)
-{
-    assert (self);
-    if (self->state != SESSION_CHATTING || self->joining || self->resyncing) {
-        client_pause (self->client);
-        return CLIENT_AGAIN;
-    }
-    command_t command;
-    command_parse (line, size, &command);
-    format_t *format = self->ctx->format;
-    switch (command.type) {
-        case COMMAND_SAY:
-            return s_handle_text (self, WIRE_SAY, &command);
-        case COMMAND_ME:
-            return s_handle_text (self, WIRE_ACTION, &command);
-        case COMMAND_MSG:
-            return s_handle_msg (self, &command);
-        case COMMAND_NICK:
-            return s_handle_nick (self, &command);
-        case COMMAND_JOIN:
-            return s_handle_join (self, &command);
-        case COMMAND_ROOMS:
-        case COMMAND_WHO:
-            return s_handle_list (self, &command);
-        case COMMAND_HELP:
-            format_help (format, command.name, command.name_size);
-            break;
-        case COMMAND_QUIT:
-            s_quit (self);
-            return 0;
-        case COMMAND_USAGE:
-            format_usage (format, command.usage);
-            break;
-        case COMMAND_UNKNOWN:
-            format_unknown_command (format, command.name, command.name_size);
-            break;
-    }
-    s_write_formatted (self);
-    return 0;
 }
 
 //  Our room is live on the new router: re-register (silently), then
@@ -456,7 +228,7 @@ s_send_resync (session_t *self)
     self->resync_wait = false;
     s_send_login (self, SESSION_RESYNC);
     if (self->joining && !self->join_sent && subs_room_state (self->joining) == SUBS_LIVE)
-        s_send_join (self);
+        session_send_join (self);
 }
 
 void
@@ -474,7 +246,7 @@ session_room_live (session_t *self, subs_room_t *room)
     else
     if (self->joining && !self->join_sent && !self->resync_wait
     &&  room == self->joining)
-        s_send_join (self);
+        session_send_join (self);
 }
 
 //  The join is over (JOINED or refused): release the room we are not in.
@@ -488,7 +260,7 @@ s_end_join (session_t *self, bool moved)
     self->join_sent = false;
     subs_unref (self->ctx->subs, subs_room_name (released));
     client_resume (self->client);
-    s_update (self);
+    session_update (self);
 }
 
 static void
@@ -507,10 +279,10 @@ s_on_logged_in (session_t *self, wire_msg_t *msg)
         snprintf (self->nick, sizeof (self->nick), "%s", nick);
         self->state = SESSION_CHATTING;
         format_welcome (self->ctx->format, self->nick, subs_room_name (self->room));
-        s_write_formatted (self);
+        session_write_formatted (self);
         if (!self->joining)
             client_resume (self->client);
-        s_update (self);
+        session_update (self);
         return;
     }
     if (self->resyncing) {
@@ -518,14 +290,14 @@ s_on_logged_in (session_t *self, wire_msg_t *msg)
         if (!streq (nick, self->nick)) {
             snprintf (self->nick, sizeof (self->nick), "%s", nick);
             format_nick_now (self->ctx->format, self->nick);
-            s_write_formatted (self);
+            session_write_formatted (self);
         }
         //  A resync LOGIN is silent (no JOINED): deliver again at once
         if (!self->joining && !self->member.room)
             subs_member_add (self->room, &self->member);
         if (!self->joining)
             client_resume (self->client);
-        s_update (self);
+        session_update (self);
     }
 }
 
@@ -545,6 +317,11 @@ session_on_reply (session_t *self, wire_msg_t *msg)
     assert (msg);
     format_t *format = self->ctx->format;
     switch (msg->id) {
+        case WIRE_HISTORY_END:
+            //  A join's replay is not owed (a page is)
+            if (replay_is_join_end (msg))
+                break;
+            //  fall through
         case WIRE_NICKED:
         case WIRE_ERROR:
         case WIRE_ROOM_LIST:
@@ -558,7 +335,7 @@ session_on_reply (session_t *self, wire_msg_t *msg)
             break;
     }
     s_on_reply (self, msg, format);
-    s_update (self);
+    session_update (self);
 }
 
 //  session_on_reply, once the debt is counted.
@@ -568,6 +345,11 @@ s_on_reply (session_t *self, wire_msg_t *msg, format_t *format)
     switch (msg->id) {
         case WIRE_LOGGED_IN:
             s_on_logged_in (self, msg);
+            return;
+        case WIRE_HISTORY_LINE:
+        case WIRE_HISTORY_ACTION:
+        case WIRE_HISTORY_END:
+            replay_on_reply (&self->replay, format, msg);
             return;
         case WIRE_NICKED:
             if (msg->nick)
@@ -579,7 +361,7 @@ s_on_reply (session_t *self, wire_msg_t *msg, format_t *format)
                 //  Input is held while a LOGIN is outstanding, so no other
                 //  request is in flight: the router refused the LOGIN
                 //  (too many sessions, shutting down). Tell, and close.
-                s_write_formatted (self);
+                session_write_formatted (self);
                 self->refused = true;
                 client_close (self->client, CLIENT_CLOSE_REFUSED);
                 return;
@@ -594,10 +376,11 @@ s_on_reply (session_t *self, wire_msg_t *msg, format_t *format)
                 return;
             }
             format_error (format, msg->text);
-            s_write_formatted (self);
+            session_write_formatted (self);
             if (self->joining && self->join_sent && msg->room
             &&  streq (msg->room, subs_room_name (self->joining))) {
                 //  The router refused the move: we are still in our room
+                replay_cancel (&self->replay, false);
                 s_end_join (self, false);
                 subs_member_add (self->room, &self->member);
             }
@@ -617,7 +400,7 @@ s_on_reply (session_t *self, wire_msg_t *msg, format_t *format)
         default:
             return;
     }
-    s_write_formatted (self);
+    session_write_formatted (self);
 }
 
 bool
@@ -664,6 +447,7 @@ session_resync (session_t *self)
     //  What the old router owed us is lost with it (a JOIN back to our
     //  room may still reach the new one: its refusal stays unshown)
     self->owed = 0;
+    replay_cancel (&self->replay, false);
     if (self->state == SESSION_LOGGING_IN) {
         //  Our LOGIN went to the old router: again, once the room is live
         self->state = SESSION_WAITING;
@@ -684,7 +468,7 @@ session_resync (session_t *self)
         if (s_wait_live (self, self->room))
             s_send_resync (self);
     }
-    s_update (self);
+    session_update (self);
 }
 
 //  The request in flight took longer than the join timeout: give it up.
@@ -696,13 +480,13 @@ s_expire (session_t *self)
         return;
     if (self->state != SESSION_CHATTING) {
         format_error (format, FORMAT_LOGIN_TIMEOUT);
-        s_write_formatted (self);
+        session_write_formatted (self);
         client_close (self->client, CLIENT_CLOSE_TIMEOUT);
         return;
     }
     if (self->joining) {
         format_join_timeout (format, subs_room_name (self->joining));
-        s_write_formatted (self);
+        session_write_formatted (self);
         if (self->join_sent) {
             //  It may still move us: go back, after it, in order
             wire_msg_t *msg = wire_msg_new (WIRE_JOIN);
@@ -713,16 +497,19 @@ s_expire (session_t *self)
         }
         else
             subs_room_unwait (self->joining, self->member.id);
+        replay_cancel (&self->replay, self->join_sent);
         //  A resync gives our membership back with its LOGGED_IN
         if (!self->resyncing)
             subs_member_add (self->room, &self->member);
         s_end_join (self, false);
         return;
     }
+    //  The replay of a join that went through did not come in time
+    replay_give_up (&self->replay);
     if (self->resyncing) {
         //  The router may have lost our LOGIN: say it again
         format_error (format, FORMAT_RESYNC_TIMEOUT);
-        s_write_formatted (self);
+        session_write_formatted (self);
         if (!self->resync_wait)
             s_send_login (self, SESSION_RESYNC);
     }
@@ -739,7 +526,7 @@ session_expire (session_ctx_t *ctx)
         session_t *self = ctx->waiting_head;
         s_wait_remove (self);
         s_expire (self);
-        s_update (self);        //  still busy (a resync): a new deadline
+        session_update (self);        //  still busy (a resync): a new deadline
     }
 }
 
@@ -747,5 +534,5 @@ bool
 session_settled (session_t *self)
 {
     assert (self);
-    return !s_busy (self) && self->owed == 0;
+    return !session_busy (self) && self->owed == 0;
 }

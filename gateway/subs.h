@@ -44,6 +44,7 @@ typedef struct {
     uint64_t id;            //  client id, to skip a message's own sender
     subs_room_t *room;      //  room delivering to this member, or NULL
     size_t index;           //  position in the room's member array
+    void *hold;             //  owner's replay_t while its live lines are held, else NULL
 } subs_member_t;
 
 typedef struct {

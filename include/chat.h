@@ -57,4 +57,8 @@
 #define CHAT_MAX_ROOMS          100000
 #define CHAT_MAX_SESSIONS       1000000
 
+//  Room history (router; the store's own settings are in router/store.h)
+#define CHAT_REPLAY_LINES       20      //  lines replayed on every join (0 = off)
+#define CHAT_HISTORY_MAX        200     //  most lines one /history answer carries
+
 #endif

@@ -40,6 +40,7 @@
 //  Message ids. The comment gives the picture: the fields, in order.
 //  g=gateway c=client s=seq e=epoch r=room n=nick t=target x=text l=entries
 //  m=limit (entries wanted at most, 0 = all) k=total (entries before the limit)
+//  w=when (a history line's time: UTC, ms since 1970)
 typedef enum {
     WIRE_INVALID = 0,
     //  Gateway -> router (ingress)
@@ -60,6 +61,12 @@ typedef enum {
     WIRE_WHO,           //  c m     ask for the members of the session's room (the
                         //          first m by name)
     WIRE_PROBE,         //  r c     publish a PROBE on room r, c = token
+    WIRE_HISTORY,       //  c s m   the m newest history lines of the session's room
+                        //          with seq < s (s = 0: the newest); answered by
+                        //          HISTORY_LINE/HISTORY_ACTION lines, then HISTORY_END
+    WIRE_RECOVER,       //  r s m   the history lines of room r with seq s .. s+m-1
+                        //          (a range this gateway missed), the oldest 1000;
+                        //          answered with c = 0, then HISTORY_END "recover"
     WIRE_BYE,           //          gateway leaves: forget all its sessions now
     WIRE_DRAINED,       //          gateway finished draining, about to exit
     //  Router -> one gateway (ingress replies)
@@ -78,6 +85,16 @@ typedef enum {
                         //          for people (ERROR answers every other request)
     WIRE_HELLO_REFUSED, //  x       HELLO refused: its id is registered by another
                         //          connection; x = reason. Register under a fresh id
+    WIRE_HISTORY_LINE,  //  c r s w n x   one history chat line of room r for session
+                        //          c: seq s, said at w by n (oldest first)
+    WIRE_HISTORY_ACTION, // c r s w n x   the same, for a /me line
+    WIRE_HISTORY_END,   //  c r s k x     end of k history lines for session c;
+                        //          x = "join": the replay after a JOIN or LOGIN,
+                        //          s = that JOINED's seq (live traffic starts
+                        //          there); x = "page": a HISTORY answer, s = the
+                        //          oldest seq sent (page back from it; 0 if none);
+                        //          x = "recover" (c = 0): a RECOVER answer, s = the
+                        //          last seq sent (0: none; ask again after it)
     //  Router -> every gateway (publish, room topic)
     WIRE_CHAT,          //  s g c n x   chat line by n (session g/c)
     WIRE_EMOTE,         //  s g c n x   /me line by n
@@ -108,6 +125,7 @@ typedef struct {
     uint64_t epoch;         //  router start id; changes on restart (e)
     uint64_t limit;         //  list request: entries wanted at most, 0 = all (m)
     uint64_t total;         //  list reply: entries there were before the limit (k)
+    uint64_t time;          //  history line: when it was said, UTC ms (w)
     char *room;             //  room name (r), or the topic's room when published
     char *nick;             //  nickname (n)
     char *target;           //  second nickname (t)

@@ -80,6 +80,24 @@ s_reply_error (router_t *self, gateway_t *gateway, const wire_msg_t *request,
     s_reply (self, gateway, &reply);
 }
 
+//  The room called name, created if need be (NULL if the registry is
+//  full). A new room continues its numbering where the store's history
+//  of it ends, so seqs keep their meaning across a restart.
+static room_t *
+s_room_ensure (router_t *self, const char *name)
+{
+    room_t *room = rooms_lookup (self->rooms, name);
+    if (room)
+        return room;
+    room = rooms_ensure (self->rooms, name);
+    if (room) {
+        store_room_info_t info;
+        store_room_info (self->store, name, &info);
+        room_set_seq (room, info.last_seq);
+    }
+    return room;
+}
+
 //  A new numbered room event about session: topic, s, g, c and n filled.
 static wire_msg_t *
 s_room_event (room_t *room, wire_id_t id, session_t *session)
@@ -101,11 +119,15 @@ s_publish_left (router_t *self, room_t *room, session_t *session, const char *re
     router_publish (self, &event);
 }
 
+//  Announce session's arrival in room and send it the room's replay,
+//  cut at that JOINED's seq (history.c).
 static void
-s_publish_joined (router_t *self, room_t *room, session_t *session)
+s_publish_joined (router_t *self, gateway_t *gateway, room_t *room, session_t *session)
 {
     wire_msg_t *event = s_room_event (room, WIRE_JOINED, session);
+    uint64_t joined_seq = event->seq;
     router_publish (self, &event);
+    router_send_replay (self, gateway, session->client, room_name (room), joined_seq);
 }
 
 //  ---------------------------------------------------------------------
@@ -317,7 +339,7 @@ s_handle_login (router_t *self, gateway_t *gateway, wire_msg_t *msg)
         s_reply_error (self, gateway, msg, ROUTER_ERROR_SESSIONS);
         return;
     }
-    room_t *room = rooms_ensure (self->rooms, name);
+    room_t *room = s_room_ensure (self, name);
     if (!room) {
         ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_ROOMS_FULL);
         s_reply_error (self, gateway, msg, ROUTER_ERROR_ROOMS);
@@ -341,7 +363,7 @@ s_handle_login (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     wire_msg_set_room (reply, name);
     s_reply (self, gateway, &reply);
     if (!resync)
-        s_publish_joined (self, room, session);
+        s_publish_joined (self, gateway, room, session);
 }
 
 static void
@@ -378,10 +400,10 @@ s_handle_join (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     char text [WIRE_TEXT_MAX + 1];
     snprintf (text, sizeof (text), "joined #%s", name);
     s_session_leave_room (self, session, text);
-    room_t *room = rooms_ensure (self->rooms, name);
+    room_t *room = s_room_ensure (self, name);
     assert (room);
     room_join (room, session);
-    s_publish_joined (self, room, session);
+    s_publish_joined (self, gateway, room, session);
 }
 
 static void
@@ -445,6 +467,20 @@ s_handle_say (router_t *self, gateway_t *gateway, wire_msg_t *msg)
                     room_name (room), event.seq, session->nick);
     ROUTER_COUNT (self, ROUTER_METRIC_LINES);
     router_publish_borrowed (self, &event);
+    //  History: the same seq, so a gateway can merge replay and live
+    store_record_t record = {
+        .room = event.room,
+        .seq = event.seq,
+        .time = zclock_time (),
+        .kind = msg->id == WIRE_SAY? STORE_CHAT: STORE_ACTION,
+        .nick = event.nick,
+        .text = event.text,
+        .gateway = event.gateway,
+        .client = event.client
+    };
+    if (store_append (self->store, &record) == -1)
+        zsys_warning ("router: history append refused room=%s seq=%" PRIu64,
+                      room_name (room), event.seq);
 }
 
 static void
@@ -568,6 +604,25 @@ s_handle_who (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 }
 
 static void
+s_handle_history (router_t *self, gateway_t *gateway, wire_msg_t *msg)
+{
+    //  Reading history is harmless during a drain too
+    session_t *session = s_require_session (self, gateway, msg);
+    if (session)
+        router_send_page (self, gateway, msg->client, room_name (session->room), msg->seq,
+                          msg->limit);
+}
+
+//  A gateway missed part of a room's stream: send what history holds of it.
+static void
+s_handle_recover (router_t *self, gateway_t *gateway, wire_msg_t *msg)
+{
+    char name [CHAT_ROOM_MAX + 1];
+    if (names_canonical_room (msg->room, name) == NAMES_OK)
+        router_send_range (self, gateway, name, msg->seq, msg->limit);
+}
+
+static void
 s_handle_probe (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
     char name [CHAT_ROOM_MAX + 1];
@@ -651,6 +706,8 @@ router_handle_ingress (router_t *self)
             case WIRE_ROOMS:    s_handle_rooms (self, gateway, msg);       break;
             case WIRE_WHO:      s_handle_who (self, gateway, msg);         break;
             case WIRE_PROBE:    s_handle_probe (self, gateway, msg);       break;
+            case WIRE_HISTORY:  s_handle_history (self, gateway, msg);     break;
+            case WIRE_RECOVER:  s_handle_recover (self, gateway, msg);     break;
             case WIRE_BYE:      s_handle_bye (self, gateway);              break;
             case WIRE_DRAINED:  s_handle_drained (self, gateway);          break;
             default:

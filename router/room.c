@@ -4,8 +4,10 @@
     Members are a doubly linked list through the sessions' own room
     links, so joining, leaving and counting are O(1) and allocate
     nothing. The sequence number lives as long as the room: an emptied
-    room is deleted by the registry and a new one starts at 1 again,
-    which gateways read as a restart of that room's numbering.
+    room is deleted by the registry and a new one continues after the
+    last seq its history holds (room_set_seq; 1 for a room without
+    history), which gateways read as a restart of that room's numbering
+    when it goes back (joins and leaves after the last chat line).
     =========================================================================
 */
 #include "room.h"
@@ -54,6 +56,14 @@ room_seq (room_t *self)
 {
     assert (self);
     return self->seq;
+}
+
+void
+room_set_seq (room_t *self, uint64_t seq)
+{
+    assert (self);
+    assert (seq >= self->seq);
+    self->seq = seq;
 }
 
 uint64_t

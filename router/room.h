@@ -30,6 +30,11 @@ const char *
 uint64_t
     room_seq (room_t *self);
 
+//  Continue numbering after seq (a new room whose history the store
+//  holds up to seq). Only before the first event: seq must not go back.
+void
+    room_set_seq (room_t *self, uint64_t seq);
+
 //  Take the next sequence number for an event about to be published.
 uint64_t
     room_next_seq (room_t *self);

@@ -42,6 +42,10 @@ router_config_defaults (router_config_t *config)
     config->pub_hwm = CHAT_PUB_HWM;
     config->max_rooms = CHAT_MAX_ROOMS;
     config->max_sessions = CHAT_MAX_SESSIONS;
+    config->store = STORE_DEFAULT_SPEC;
+    store_config_defaults (&config->history);
+    config->replay = CHAT_REPLAY_LINES;
+    config->history_max = CHAT_HISTORY_MAX;
 }
 
 static uint64_t
@@ -125,6 +129,15 @@ router_new (const router_config_t *config)
     assert (self->refused);
     self->metrics = metrics_new (router_metrics_defs (), ROUTER_METRIC_COUNT);
 
+    //  The store first: a router that cannot keep history does not start
+    //  (store_new has logged why), before any socket is bound.
+    store_config_t history = config->history;
+    history.verbose = config->verbose;
+    self->store = store_new (config->store, &history);
+    if (!self->store) {
+        router_destroy (&self);
+        return NULL;
+    }
     self->ingress = s_bind (ZMQ_ROUTER, config->ingress, CHAT_UPLINK_HWM,
                             &self->ingress_endpoint);
     if (self->ingress)
@@ -149,9 +162,10 @@ router_new (const router_config_t *config)
     self->next_beat = self->now;
     self->next_check = self->now + ROUTER_CHECK_MS;
     self->next_metrics = self->now;
-    zsys_info ("router: ready ingress=%s publish=%s control=%s metrics=%d",
+    zsys_info ("router: ready ingress=%s publish=%s control=%s store=%s metrics=%d",
                self->ingress_endpoint, self->publish_endpoint,
-               control_endpoint (self->control), router_metrics_port (self));
+               control_endpoint (self->control), store_name (self->store),
+               router_metrics_port (self));
     return self;
 }
 
@@ -176,6 +190,8 @@ router_destroy (router_t **self_p)
     nicks_destroy (&self->nicks);
     sessions_destroy (&self->sessions);
     gateways_destroy (&self->gateways);
+    //  Last: waits until every queued line is on disk
+    store_destroy (&self->store);
     free (self);
     *self_p = NULL;
 }
@@ -206,6 +222,13 @@ router_metrics_port (router_t *self)
 {
     assert (self);
     return self->metrics_server? metrics_server_port (self->metrics_server): 0;
+}
+
+store_t *
+router_store (router_t *self)
+{
+    assert (self);
+    return self->store;
 }
 
 uint64_t
@@ -256,6 +279,12 @@ s_status_body (router_t *self)
              self->draining? "draining": "running", self->epoch,
              gateways_size (self->gateways), sessions_size (self->sessions),
              rooms_size (self->rooms));
+    store_stats_t history;
+    store_stats (self->store, &history);
+    fprintf (stream, "store=%s\nhistory_records=%" PRIu64 "\nhistory_written=%" PRIu64
+             "\nhistory_pending=%" PRIu64 "\nhistory_write_errors=%" PRIu64 "\n",
+             store_name (self->store), history.records, history.written, history.pending,
+             history.write_errors);
     zlistx_t *gateways = gateways_sorted (self->gateways);
     for (gateway_t *gateway = (gateway_t *) zlistx_first (gateways); gateway;
          gateway = (gateway_t *) zlistx_next (gateways)) {
@@ -411,6 +440,10 @@ router_run (router_t *self, zsock_t *pipe)
         }
         wait_ms = router_run_timers (self);
         wait_ms = MIN (wait_ms, s_publish_metrics (self));
+        //  The store's writer wants its batches handed over on time
+        int64_t store_ms = store_tick (self->store, self->now);
+        if (store_ms >= 0 && store_ms < wait_ms)
+            wait_ms = store_ms;
     }
     zsys_info ("router: stopped gateways=%zu sessions=%zu", gateways_size (self->gateways),
                sessions_size (self->sessions));

@@ -15,6 +15,7 @@
 #define ROUTER_H_INCLUDED
 
 #include "chat.h"
+#include "store.h"
 
 typedef struct {
     const char *ingress;            //  bind endpoint for gateway requests
@@ -27,6 +28,10 @@ typedef struct {
     int64_t pub_hwm;                //  PUB send high-water mark
     int64_t max_rooms;              //  rooms limit
     int64_t max_sessions;           //  sessions limit
+    const char *store;              //  history store spec: "memory" or "sqlite:PATH"
+    store_config_t history;         //  the store's settings (sizes, batching)
+    int64_t replay;                 //  history lines sent on every join (0 = none)
+    int64_t history_max;            //  most lines one history request is answered with
     bool verbose;                   //  per-message debug traces
 } router_config_t;
 
@@ -36,8 +41,9 @@ typedef struct _router_t router_t;
 void
     router_config_defaults (router_config_t *config);
 
-//  Create a router and bind its sockets; logs the ready line. Returns
-//  NULL (logged) if a bind fails. The config is copied.
+//  Create a router, open its history store and bind its sockets; logs
+//  the ready line. Returns NULL (logged, one line) if the store cannot be
+//  opened or a bind fails. The config is copied.
 router_t *
     router_new (const router_config_t *config);
 
@@ -56,6 +62,10 @@ const char *
 //  The port /metrics is served on, or 0 when --metrics-listen is off.
 int
     router_metrics_port (router_t *self);
+
+//  The history store (owned by the router; for tests and zchat-ctl).
+store_t *
+    router_store (router_t *self);
 
 //  This run's epoch (random, 63 bits, never 0).
 uint64_t

@@ -36,6 +36,7 @@ struct _router_t {
     sessions_t *sessions;           //  logged-in users
     nicks_t *nicks;                 //  nickname -> session id
     rooms_t *rooms;                 //  room name -> room
+    store_t *store;                 //  room history: every CHAT and EMOTE published
     zhashx_t *unknown;              //  unregistered route -> last RESYNC time
     zhashx_t *lost;                 //  id of a gateway dropped as lost -> its route
     zhashx_t *refused;              //  routes whose refused HELLO was logged (set)
@@ -76,6 +77,29 @@ int
 void
     router_gateway_drop (router_t *self, gateway_t *gateway, const char *event,
                          const char *reason);
+
+//  history.c: send session (gateway, client) the replay of room after its
+//  JOINED with seq joined_seq: the newest --replay lines below it, then
+//  HISTORY_END "join" naming joined_seq (sent even with no lines, so the
+//  gateway stops holding that member's live lines).
+void
+    router_send_replay (router_t *self, gateway_t *gateway, uint64_t client,
+                        const char *room, uint64_t joined_seq);
+
+//  history.c: answer a HISTORY request: the newest count lines of room
+//  below before (0: the newest), count capped by --history-max (0 means
+//  the cap), then HISTORY_END "page".
+void
+    router_send_page (router_t *self, gateway_t *gateway, uint64_t client,
+                      const char *room, uint64_t before, uint64_t count);
+
+//  history.c: answer a RECOVER: the history lines of room with seq from
+//  .. from + count - 1 (the oldest 1000 of them), to client 0 of gateway,
+//  then HISTORY_END "recover" naming the last seq sent (0: none; the
+//  gateway asks again from after it until an answer is empty).
+void
+    router_send_range (router_t *self, gateway_t *gateway, const char *room,
+                       uint64_t from, uint64_t count);
 
 //  liveness.c: start the drain (once; later calls do nothing). reason
 //  goes to the log.

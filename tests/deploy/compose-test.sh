@@ -9,7 +9,8 @@
 # three gateways on a free loopback port and drives tests/deploy/chat.py
 # through the balancer: spread over gateways, chat across them, /rooms,
 # kill a gateway, newcomers chat, crash and restart the router (the
-# gateways stay and re-register everyone), `stop` drains. Before that,
+# gateways stay and re-register everyone; the SQLite history on its named
+# volume survives: a newcomer is shown lines said before), `stop` drains. Before that,
 # Prometheus (the compose service) must report up == 1 for the router and
 # every gateway, and the delivered-lines counter must rise after a chat. Last it checks exit codes
 # and logs and runs `down`. Everything it started is removed on exit, on
@@ -185,6 +186,7 @@ python3 tests/deploy/chat.py 127.0.0.1 "$ZCHAT_PORT" --tag dock \
     --status-cmd "$DOCKER exec $(s_container router) zchat-ctl --control tcp://127.0.0.1:5557 status" \
     --kill-cmd "$DOCKER kill $victim >/dev/null" \
     --restart-cmd "$DOCKER kill $(s_container router) >/dev/null && $DOCKER start $(s_container router) >/dev/null" \
+    --history-survives \
     --drain-cmd "${compose[*]} -f $repo/docker-compose.yml -p $project stop -t $STOP_TIMEOUT_S" \
     --drain-notice '^\* .*shutting down' \
     | tee "$DEPLOY_OUT/compose-transcript.txt"

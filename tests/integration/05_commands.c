@@ -26,6 +26,7 @@ static const char *s_help_lines [] = {
     "*   /nick <name>        change your nickname",
     "*   /rooms [word]       list the rooms, biggest first",
     "*   /who                list who is in your room",
+    "*   /history [n|more]   show your room's earlier lines",
     "*   /msg <nick> <text>  send a private line",
     "*   /me <action>        act in your room",
     "*   /help [command]     this list, or how to use one command",

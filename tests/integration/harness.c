@@ -343,6 +343,12 @@ s_wait_ready (harness_proc_t *proc, const char *marker)
     return true;
 }
 
+const char *
+harness_dir (harness_t *self)
+{
+    return self->dir;
+}
+
 //  One attempt of harness_router_start_at; *bind_failed_p tells why not.
 static harness_proc_t *
 s_router_start_once (harness_t *self, const char *ingress, const char *publish,
@@ -399,6 +405,23 @@ harness_router_start_at (harness_t *self, const char *ingress, const char *publi
     }
     fprintf (stderr, "harness: router could not bind its fixed ports\n");
     return NULL;
+}
+
+int
+harness_router_refused (harness_t *self, const char **extra, char **log_p)
+{
+    const char *fixed [] = {
+        "--ingress", "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*",
+        "--control", "tcp://127.0.0.1:*", NULL
+    };
+    const char *argv [HARNESS_ARGS_MAX];
+    harness_argv (argv, "zchat-router", fixed, extra);
+    harness_proc_t *proc = harness_spawn (self, "router", "zchat-router", argv);
+    proc->expect_clean = false;
+    int status = harness_proc_wait (proc, HARNESS_TIMEOUT_MS);
+    if (log_p)
+        *log_p = harness_slurp (proc->log_path);
+    return status != -1 && WIFEXITED (status)? WEXITSTATUS (status): -1;
 }
 
 harness_proc_t *

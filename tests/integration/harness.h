@@ -65,6 +65,11 @@ int
 int
     harness_teardown (void **state);
 
+//  The harness's scratch directory (removed with it when the test passed):
+//  a place for a test's files, such as an SQLite history store.
+const char *
+    harness_dir (harness_t *self);
+
 //  Monotonic clock in milliseconds.
 int64_t
     harness_now (void);
@@ -105,6 +110,13 @@ void
 //  Returns NULL (after printing its stderr) if it never became ready.
 harness_proc_t *
     harness_router_start (harness_t *self, const char **extra);
+
+//  Start zchat-router (ephemeral ports, extra flags) expecting it to
+//  refuse to start: wait for it to exit. Returns its exit code (-1 if it
+//  was killed or did not exit in time); *log_p (may be NULL) gets its
+//  stderr, for the caller to free. Its failure is not a test failure.
+int
+    harness_router_refused (harness_t *self, const char **extra, char **log_p);
 
 //  Same, on the given endpoints (e.g. to restart a router in place).
 harness_proc_t *

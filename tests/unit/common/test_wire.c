@@ -24,11 +24,14 @@ static const char *s_pictures [WIRE_ID_COUNT] = {
     [WIRE_LOGOUT] = "cx", [WIRE_JOIN] = "cr", [WIRE_NICK] = "cn",
     [WIRE_SAY] = "cx", [WIRE_ACTION] = "cx", [WIRE_PRIVMSG] = "cnx",
     [WIRE_ROOMS] = "cmx", [WIRE_WHO] = "cm", [WIRE_PROBE] = "rc", [WIRE_BYE] = "",
+    [WIRE_HISTORY] = "csm", [WIRE_RECOVER] = "rsm",
     [WIRE_DRAINED] = "", [WIRE_WELCOME] = "e", [WIRE_RESYNC] = "e",
     [WIRE_LOGGED_IN] = "cnr", [WIRE_NICKED] = "cn", [WIRE_ERROR] = "cx",
     [WIRE_ROOM_LIST] = "ckxl", [WIRE_WHO_LIST] = "crkl", [WIRE_PRIVATE] = "cnx",
     [WIRE_PRIVATE_SENT] = "cnx", [WIRE_JOIN_REFUSED] = "crx",
     [WIRE_HELLO_REFUSED] = "x",
+    [WIRE_HISTORY_LINE] = "crswnx", [WIRE_HISTORY_ACTION] = "crswnx",
+    [WIRE_HISTORY_END] = "crskx",
     [WIRE_CHAT] = "sgcnx", [WIRE_EMOTE] = "sgcnx",
     [WIRE_JOINED] = "sgcn", [WIRE_LEFT] = "sgcnx", [WIRE_RENAMED] = "sgcnt",
     [WIRE_NOTICE] = "sx", [WIRE_PROBED] = "gc", [WIRE_BEAT] = "e", [WIRE_DRAIN] = "e",
@@ -39,11 +42,14 @@ static const char *s_names [WIRE_ID_COUNT] = {
     [WIRE_LOGOUT] = "LOGOUT", [WIRE_JOIN] = "JOIN", [WIRE_NICK] = "NICK",
     [WIRE_SAY] = "SAY", [WIRE_ACTION] = "ACTION", [WIRE_PRIVMSG] = "PRIVMSG",
     [WIRE_ROOMS] = "ROOMS", [WIRE_WHO] = "WHO", [WIRE_PROBE] = "PROBE", [WIRE_BYE] = "BYE",
+    [WIRE_HISTORY] = "HISTORY", [WIRE_RECOVER] = "RECOVER",
     [WIRE_DRAINED] = "DRAINED", [WIRE_WELCOME] = "WELCOME", [WIRE_RESYNC] = "RESYNC",
     [WIRE_LOGGED_IN] = "LOGGED_IN", [WIRE_NICKED] = "NICKED", [WIRE_ERROR] = "ERROR",
     [WIRE_ROOM_LIST] = "ROOM_LIST", [WIRE_WHO_LIST] = "WHO_LIST", [WIRE_PRIVATE] = "PRIVATE",
     [WIRE_PRIVATE_SENT] = "PRIVATE_SENT", [WIRE_JOIN_REFUSED] = "JOIN_REFUSED",
     [WIRE_HELLO_REFUSED] = "HELLO_REFUSED",
+    [WIRE_HISTORY_LINE] = "HISTORY_LINE", [WIRE_HISTORY_ACTION] = "HISTORY_ACTION",
+    [WIRE_HISTORY_END] = "HISTORY_END",
     [WIRE_CHAT] = "CHAT", [WIRE_EMOTE] = "EMOTE",
     [WIRE_JOINED] = "JOINED", [WIRE_LEFT] = "LEFT", [WIRE_RENAMED] = "RENAMED",
     [WIRE_NOTICE] = "NOTICE", [WIRE_PROBED] = "PROBED", [WIRE_BEAT] = "BEAT",
@@ -67,6 +73,7 @@ s_full_message (wire_id_t id)
     msg->epoch = 1234567;
     msg->limit = 50;
     msg->total = 980;
+    msg->time = 1764547200123ULL;
     wire_msg_set_room (msg, "rust");
     wire_msg_set_nick (msg, "alice");
     wire_msg_set_target (msg, "bob");
@@ -104,6 +111,7 @@ s_check_copy (wire_msg_t *msg, wire_msg_t *copy, wire_id_t id)
     assert_true (copy->epoch == (s_has (id, 'e')? msg->epoch: 0));
     assert_true (copy->limit == (s_has (id, 'm')? msg->limit: 0));
     assert_true (copy->total == (s_has (id, 'k')? msg->total: 0));
+    assert_true (copy->time == (s_has (id, 'w')? msg->time: 0));
     //  Published room messages carry the room in their topic
     bool control = id == WIRE_BEAT || id == WIRE_DRAIN;
     if (s_has (id, 'r') || (wire_id_is_published (id) && !control))

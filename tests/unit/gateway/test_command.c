@@ -122,7 +122,7 @@ test_help_table (void **state)
         assert_ptr_equal (command_help_find (help->verb, strlen (help->verb)), help);
         assert_ptr_equal (command_help_find (help->verb + 1, strlen (help->verb) - 1), help);
     }
-    assert_int_equal (count, 8);
+    assert_int_equal (count, 9);
     assert_string_equal (command_help_find ("JOIN", 4)->usage, "/join <room>");
     assert_string_equal (command_help_find ("/Rooms", 6)->usage, "/rooms [word]");
     assert_null (command_help_find ("dance", 5));

@@ -79,7 +79,8 @@ s_setup (void **state)
     fixture->subs = subs_new (&subs_events, fixture);
     fixture->format = format_new ();
     fixture->sessions = sessions_new ();
-    fixture->fanout = (fanout_t) { fixture->subs, fixture->format, fixture->sessions, TEST_GATEWAY };
+    fixture->fanout = (fanout_t) { .subs = fixture->subs, .format = fixture->format,
+                                   .sessions = fixture->sessions, .gateway_id = TEST_GATEWAY };
     fixture->room = subs_ref (fixture->subs, "rust");
     assert_true (subs_probed (fixture->subs, "rust", subs_room_token (fixture->room)));
     for (int index = 0; index < TEST_MEMBERS; index++) {
@@ -129,7 +130,7 @@ s_event (wire_id_t id, const char *room, uint64_t seq, const char *gateway, uint
 static void
 s_publish (fixture_t *fixture, wire_msg_t *msg)
 {
-    fanout_room_message (&fixture->fanout, msg);
+    fanout_room_message (&fixture->fanout, &msg);
     wire_msg_destroy (&msg);
 }
 

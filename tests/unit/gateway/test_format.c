@@ -153,6 +153,7 @@ test_gateway_lines (void **state)
         "*   /nick <name>        change your nickname\r\n"
         "*   /rooms [word]       list the rooms, biggest first\r\n"
         "*   /who                list who is in your room\r\n"
+        "*   /history [n|more]   show your room's earlier lines\r\n"
         "*   /msg <nick> <text>  send a private line\r\n"
         "*   /me <action>        act in your room\r\n"
         "*   /help [command]     this list, or how to use one command\r\n"

@@ -237,6 +237,14 @@ s_teardown (void **state)
     return 0;
 }
 
+//  The router's (empty) replay after the session's JOIN or LOGIN is out:
+//  live lines and input flow again.
+static void
+s_replay_end (fixture_t *fixture, const char *room)
+{
+    s_reply (fixture, WIRE_HISTORY_END, NULL, room, "join");
+}
+
 //  Log the fixture's session in as nick, in #general.
 static void
 s_log_in (fixture_t *fixture, const char *nick)
@@ -245,6 +253,7 @@ s_log_in (fixture_t *fixture, const char *nick)
     wire_msg_t *msg = s_expect_uplink (fixture, WIRE_LOGIN);
     wire_msg_destroy (&msg);
     s_reply (fixture, WIRE_LOGGED_IN, nick, "general", NULL);
+    s_replay_end (fixture, "general");
     char buffer [TEST_BUFFER];
     s_user_reads (fixture, buffer);
 }
@@ -270,6 +279,7 @@ test_login_waits_for_live_room (void **state)
     s_expect_quiet (fixture);
 
     s_reply (fixture, WIRE_LOGGED_IN, "guest-1", "general", NULL);
+    s_replay_end (fixture, "general");
     assert_int_equal (session_state (fixture->session), SESSION_CHATTING);
     assert_string_equal (session_nick (fixture->session), "guest-1");
     char buffer [TEST_BUFFER];
@@ -403,6 +413,7 @@ test_join_moves_membership (void **state)
     subs_room_t *rust = subs_lookup (fixture->subs, "rust");
     assert_false (session_on_joined (fixture->session, general));
     assert_true (session_on_joined (fixture->session, rust));
+    s_replay_end (fixture, "rust");
     assert_ptr_equal (session_member (fixture->session)->room, rust);
     assert_string_equal (session_room (fixture->session), "rust");
     //  #general lost its last ref
@@ -463,6 +474,7 @@ test_error_during_join (void **state)
     s_reply (fixture, WIRE_JOIN_REFUSED, NULL, "other", "too many rooms");
     assert_non_null (subs_lookup (fixture->subs, "rust"));
     assert_true (session_on_joined (fixture->session, rust));
+    s_replay_end (fixture, "rust");
     assert_string_equal (session_room (fixture->session), "rust");
     assert_ptr_equal (session_member (fixture->session)->room, rust);
     s_pass (fixture);

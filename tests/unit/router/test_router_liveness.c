@@ -84,6 +84,8 @@ test_status_and_drain (void **state)
     char expected [1024];
     snprintf (expected, sizeof (expected),
               "state=running\nepoch=%" PRIu64 "\ngateways=2\nsessions=2\nrooms=2\n"
+              "store=memory\nhistory_records=1\nhistory_written=0\n"
+              "history_pending=0\nhistory_write_errors=0\n"
               "gateway id=gw1 name=first sessions=1\n"
               "gateway id=gw2 name=second sessions=1\n"
               "room name=general members=1 seq=2\n"
