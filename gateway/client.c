@@ -50,6 +50,8 @@ _Static_assert (TELNET_EC_DATA == LINEBUF_ERASE_DEL && TELNET_EL_DATA == LINEBUF
 #define CLIENT_LAGGED_FORMAT    "! lagged: %" PRIu64 " messages skipped\r\n"
 #define CLIENT_DROPPED_FORMAT   "! too much input while waiting for the server " \
                                 "(over %zu bytes): lines dropped\r\n"
+#define CLIENT_SLOW_NOTICE      "! slow down: you are sending too fast " \
+                                "(your lines are delayed, none is lost)\r\n"
 #define CLIENT_ADDRESS_MAX      (INET6_ADDRSTRLEN + 16)     //  " addr=[v6]:port"
 
 static void s_update_interest (client_t *self);
@@ -191,6 +193,10 @@ s_can_read (client_t *self)
         return false;
     if (self->closing || (!self->paused && !linebuf_held (&self->input)))
         return true;
+    //  Under flood control a paused client holds at most what one read
+    //  brought: the rest waits in the kernel, never dropped
+    if (flood_enabled (&self->set->limits.flood) && linebuf_size (&self->input) > 0)
+        return false;
     return self->paused && self->set->limits.hold_max > 0;
 }
 
@@ -210,6 +216,9 @@ s_update_interest (client_t *self)
     int interest = 0;
     if (s_can_read (self))
         interest |= LOOP_READABLE;
+    else
+    if (!self->peer_eof && !self->ending && !self->closing)
+        interest |= LOOP_PEER_CLOSED;   //  its FIN, behind input we do not read now
     if (self->want_write)
         interest |= LOOP_WRITABLE;
     loop_set_interest (self->set->loop, self->fd, interest);
@@ -227,6 +236,43 @@ client_telnet_start (client_t *self)
     telnet_init (&self->telnet);
     if (self->set->limits.telnet_offer)
         telnet_offer (&self->telnet, s_telnet_reply, self);
+}
+
+//  The token of a throttled client is there: offer its held lines again.
+static int
+s_flood_wake (loop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    client_t *self = (client_t *) arg;
+    self->flood_timer = 0;
+    if (!self->paused)
+        client_resume_input (self);     //  else client_resume offers them
+    return -1;
+}
+
+//  Take the token for one line; without one, arm the timer that brings
+//  it and tell the client once per episode. True when throttled: the
+//  line stays held and the socket unread (s_can_read).
+static bool
+s_throttled (client_t *self)
+{
+    client_set_t *set = self->set;
+    if (self->flood_timer > 0)
+        return true;
+    int64_t wait_ms = flood_take (&self->flood, &set->limits.flood, loop_now (set->loop));
+    if (wait_ms == 0)
+        return false;
+    self->flood_timer = loop_timer_add (set->loop, wait_ms, false, s_flood_wake, self);
+    if (self->flood_timer <= 0) {
+        self->flood_timer = 0;
+        zsys_warning ("client: out of memory for a timer id=%" PRIu64, self->id);
+        client_close (self, CLIENT_CLOSE_ERROR);
+        return true;
+    }
+    if (flood_tell (&self->flood))
+        client_notice (self, CLIENT_SLOW_NOTICE, strlen (CLIENT_SLOW_NOTICE));
+    return true;
 }
 
 //  linebuf's callback: check a complete line and hand it to the owner.
@@ -261,9 +307,15 @@ s_on_line (void *arg, char *line, size_t size, int status)
     }
     if (text_is_blank (line, size))
         return LINEBUF_CONTINUE;
-    int rc = set->events.on_line (set->owner, self, line, size);
-    if (rc == CLIENT_AGAIN)
+    //  Only what reaches the owner costs a token: a rejected or blank line
+    //  goes nowhere (and an empty one keeps an idle client alive)
+    if (s_throttled (self))
         return LINEBUF_AGAIN;
+    int rc = set->events.on_line (set->owner, self, line, size);
+    if (rc == CLIENT_AGAIN) {
+        flood_give_back (&self->flood, &set->limits.flood);
+        return LINEBUF_AGAIN;
+    }
     return self->closing? LINEBUF_STOP: LINEBUF_CONTINUE;
 }
 
@@ -275,8 +327,8 @@ static void s_scan_held (client_t *self);
 static void
 s_after_input (client_t *self, int rc)
 {
-    if (rc == LINEBUF_AGAIN && !self->paused && !self->closing)
-        client_set_held_add (self);
+    if (rc == LINEBUF_AGAIN && !self->paused && !self->closing && !self->flood_timer)
+        client_set_held_add (self);     //  a full uplink: client_set_resume offers it
     else
     if (rc == -1 && !self->closing) {
         zsys_warning ("client: out of memory for input id=%" PRIu64, self->id);
@@ -435,6 +487,8 @@ client_on_io (loop_t *loop, int fd, int events, void *arg)
     (void) loop;
     (void) fd;
     client_t *self = (client_t *) arg;
+    if ((events & LOOP_PEER_CLOSED) && !s_can_read (self))
+        s_peer_closed (self);           //  it left: what it sent gets the linger time
     if (events & (LOOP_READABLE | LOOP_ERROR)) {
         if (s_can_read (self))
             s_read (self);
@@ -543,8 +597,12 @@ static void
 s_peer_closed (client_t *self)
 {
     client_set_t *set = self->set;
-    if (self->ending || self->closing)
+    if (self->closing)
         return;
+    if (self->ending) {
+        client_check_eof (self);        //  its FIN was seen early, now read
+        return;
+    }
     if (set->limits.linger_ms <= 0) {
         client_close (self, CLIENT_CLOSE_EOF);
         return;
@@ -561,7 +619,10 @@ void
 client_check_eof (client_t *self)
 {
     assert (self);
-    if (!self->ending || self->closing || self->parsing || linebuf_held (&self->input))
+    //  Not before its EOF is read: a FIN seen early (LOOP_PEER_CLOSED)
+    //  may have input before it still unread
+    if (!self->ending || self->closing || self->parsing || !self->peer_eof
+    ||  linebuf_held (&self->input))
         return;
     client_set_t *set = self->set;
     if (set->events.on_eof && !set->events.on_eof (set->owner, self))
@@ -587,6 +648,13 @@ client_finish (client_t *self)
     loop_remove (set->loop, self->fd);
     close (self->fd);
     self->fd = -1;
+    if (self->flood_timer > 0) {
+        loop_timer_cancel (set->loop, self->flood_timer);
+        self->flood_timer = 0;
+    }
+    if (set->admission)
+        admission_leave (set->admission, self->admission);
+    self->admission = NULL;
     s_log_closed (self);
     client_output_free (self);
     client_set_stuck_remove (self);

@@ -20,6 +20,7 @@
     =========================================================================
 */
 #include "gateway.h"
+#include "admission.h"
 #include "wire.h"
 #include "loop.h"
 #include "client.h"
@@ -58,6 +59,7 @@ struct _gateway_t {
     relay_t *relay;
     subs_t *subs;
     format_t *format;               //  the one line buffer
+    admission_t *admission;         //  per-address caps of the client port
     client_set_t *clients;
     listener_t *listener;
     health_t *health;               //  health endpoint, or NULL
@@ -607,6 +609,28 @@ s_open_signals (gateway_t *self)
     return loop_add (self->loop, self->signal_fd, LOOP_READABLE, s_on_signal, self);
 }
 
+//  The per-address caps, from --max-per-ip, --connect-rate-per-ip and
+//  --admission-exempt (checked by settings.c already).
+static int
+s_admission_new (gateway_t *self, const gateway_config_t *config)
+{
+    cidr_list_t exempt;
+    admission_limits_t limits = {
+        .max_per_address = (uint32_t) config->max_per_ip,
+        .exempt = &exempt
+    };
+    if (cidr_parse (&exempt, config->admission_exempt)
+    ||  admission_parse_rate (&limits, config->connect_rate_per_ip ? config->connect_rate_per_ip: "0")) {
+        zsys_error ("gateway: bad --admission-exempt or --connect-rate-per-ip");
+        return -1;
+    }
+    self->admission = admission_new (&limits);
+    if (!self->admission)
+        return -1;
+    client_set_set_admission (self->clients, self->admission);
+    return 0;
+}
+
 gateway_t *
 gateway_new (const gateway_config_t *config)
 {
@@ -674,7 +698,11 @@ gateway_new (const gateway_config_t *config)
         .verbose = config->verbose,
         .telnet_offer = !config->no_telnet_offer,
         .hold_max = (size_t) config->hold_max,
-        .log_addresses = config->log_addresses
+        .log_addresses = config->log_addresses,
+        .flood = {
+            .rate = (uint32_t) config->rate_lines,
+            .burst = (uint32_t) config->rate_burst
+        }
     };
     client_events_t client_events = {
         s_on_line, s_on_closed, s_on_opened, s_on_held_line, s_on_eof
@@ -682,6 +710,10 @@ gateway_new (const gateway_config_t *config)
     self->clients = client_set_new (self->loop, &limits, &client_events, self);
     if (!self->clients) {
         zsys_error ("gateway: cannot create the client set");
+        gateway_destroy (&self);
+        return NULL;
+    }
+    if (s_admission_new (self, config)) {
         gateway_destroy (&self);
         return NULL;
     }
@@ -723,6 +755,7 @@ gateway_destroy (gateway_t **self_p)
     health_destroy (&self->health);
     listener_destroy (&self->listener);
     client_set_destroy (&self->clients);    //  closes sessions via on_closed
+    admission_destroy (&self->admission);
     if (self->sessions)
         assert (sessions_size (self->sessions) == 0);
     sessions_destroy (&self->sessions);

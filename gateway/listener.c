@@ -17,6 +17,7 @@
 */
 #include "listener.h"
 #include "address.h"
+#include "admission.h"
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -24,6 +25,7 @@
 #define LISTENER_ACCEPT_BATCH   1000    //  accepts per readiness, at most
 #define LISTENER_PAUSE_MS       100     //  pause when out of descriptors
 #define LISTENER_FULL_NOTICE    "! server full, try again later\r\n"
+#define LISTENER_ADDRESS_NOTICE "! too many connections from your address\r\n"
 
 struct _listener_t {
     loop_t *loop;               //  our event loop
@@ -49,8 +51,17 @@ s_resume_accepting (loop_t *loop, int timer_id, void *arg)
     return -1;
 }
 
-//  Refuse a connection over the limit: one line, then close. It has not
-//  sent anything yet, so close () sends FIN, not RST.
+//  Refuse a connection: one line, then close. It has not sent anything
+//  yet, so close () sends FIN, not RST.
+static void
+s_refuse_with (int fd, const char *notice)
+{
+    ssize_t rc = send (fd, notice, strlen (notice), MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void) rc;
+    close (fd);
+}
+
+//  Over the connection limit: logged once until a client is accepted again.
 static void
 s_refuse (listener_t *self, int fd)
 {
@@ -59,10 +70,27 @@ s_refuse (listener_t *self, int fd)
                       self->max_clients);
         self->full_logged = true;
     }
-    ssize_t rc = send (fd, LISTENER_FULL_NOTICE, strlen (LISTENER_FULL_NOTICE),
-                       MSG_NOSIGNAL | MSG_DONTWAIT);
-    (void) rc;
-    close (fd);
+    s_refuse_with (fd, LISTENER_FULL_NOTICE);
+}
+
+//  The per-address caps (admission.h; it logs refusals). Returns 0 and
+//  the entry to hand the client, or -1 when fd was refused and closed.
+static int
+s_admit (listener_t *self, int fd, admission_entry_t **entry_p)
+{
+    *entry_p = NULL;
+    admission_t *admission = client_set_admission (self->clients);
+    if (!admission || !admission_enabled (admission))
+        return 0;
+    struct sockaddr_storage peer;
+    socklen_t size = sizeof (peer);
+    if (getpeername (fd, (struct sockaddr *) &peer, &size) == -1)
+        return 0;
+    if (admission_enter (admission, (struct sockaddr *) &peer, loop_now (self->loop), entry_p)
+        == ADMISSION_OK)
+        return 0;
+    s_refuse_with (fd, LISTENER_ADDRESS_NOTICE);
+    return -1;
 }
 
 static void
@@ -107,6 +135,9 @@ s_on_client (void *arg, int fd)
         s_refuse (self, fd);
         return;
     }
+    admission_entry_t *entry;
+    if (s_admit (self, fd, &entry))
+        return;
     self->full_logged = false;
     int on = 1;
     setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof (on));
@@ -119,7 +150,7 @@ s_on_client (void *arg, int fd)
         setsockopt (fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof (interval));
         setsockopt (fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof (probes));
     }
-    client_set_accept (self->clients, fd);
+    client_set_accept_admitted (self->clients, fd, entry);
 }
 
 void

@@ -155,6 +155,7 @@ for index in $(seq 1 "$GATEWAYS"); do
     s_start "gw$index" "gw$index" env ZCHAT_LISTEN="$NETNS_SUBNET.1$index:$CLIENT_PORT" \
         ZCHAT_HEALTH_LISTEN="$NETNS_SUBNET.1$index:$HEALTH_PORT" \
         ZCHAT_INGRESS="tcp://$ROUTER_ADDRESS:5555" ZCHAT_PUBLISH="tcp://$ROUTER_ADDRESS:5556" \
+        ZCHAT_ADMISSION_EXEMPT="127.0.0.0/8,::1/128,$BALANCER_ADDRESS" \
         ZCHAT_NAME="gw$index" "$bin/zchat-gateway"
     gateway_pids+=("${pids[-1]}")
 done
