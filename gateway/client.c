@@ -535,7 +535,7 @@ s_address_text (client_t *self, char *buffer)
 void
 client_log_connected (client_t *self)
 {
-    if (self->set->limits.log_addresses) {
+    if (self->set->limits.log_addresses && self->peer.any.sa_family == AF_UNSPEC) {
         socklen_t size = sizeof (self->peer);
         if (getpeername (self->fd, &self->peer.any, &size) == -1)
             self->peer.any.sa_family = AF_UNSPEC;

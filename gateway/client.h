@@ -156,9 +156,12 @@ admission_t *
     client_set_admission (client_set_t *self);
 
 //  client_set_accept for a socket admitted with entry (may be NULL): on
-//  failure the entry is given back too.
+//  failure the entry is given back too. peer (may be NULL: the socket's
+//  own) is the address the connect and close log lines name, e.g. the
+//  one a PROXY header carried.
 client_t *
-    client_set_accept_admitted (client_set_t *self, int fd, admission_entry_t *entry);
+    client_set_accept_admitted (client_set_t *self, int fd, admission_entry_t *entry,
+                                const struct sockaddr *peer);
 
 //  Number of open (not yet reaped) clients, including closing ones that
 //  still flush or linger for the peer's EOF.

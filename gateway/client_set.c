@@ -415,11 +415,12 @@ client_set_admission (client_set_t *self)
 client_t *
 client_set_accept (client_set_t *self, int fd)
 {
-    return client_set_accept_admitted (self, fd, NULL);
+    return client_set_accept_admitted (self, fd, NULL, NULL);
 }
 
 client_t *
-client_set_accept_admitted (client_set_t *self, int fd, admission_entry_t *entry)
+client_set_accept_admitted (client_set_t *self, int fd, admission_entry_t *entry,
+                            const struct sockaddr *peer)
 {
     assert (self);
     client_t *client = (client_t *) slab_alloc (self->slab);
@@ -431,6 +432,11 @@ client_set_accept_admitted (client_set_t *self, int fd, admission_entry_t *entry
         return NULL;
     }
     client->admission = entry;
+    if (peer && peer->sa_family == AF_INET)
+        memcpy (&client->peer.v4, peer, sizeof (client->peer.v4));
+    else
+    if (peer && peer->sa_family == AF_INET6)
+        memcpy (&client->peer.v6, peer, sizeof (client->peer.v6));
     //  Bound what the kernel may hold for a reader that stops reading
     //  (autotuning grows it to megabytes); see client_write for the rest
     if (self->limits.sndbuf > 0)

@@ -725,6 +725,16 @@ gateway_new (const gateway_config_t *config)
         return NULL;
     }
     listener_set_keepalive (self->listener, (int) MIN (config->keepalive_s, INT_MAX));
+    if (config->proxy_protocol) {
+        cidr_list_t trusted;
+        if (cidr_parse (&trusted, config->trusted_proxy)
+        ||  listener_set_proxy_protocol (self->listener, &trusted)) {
+            zsys_error ("gateway: cannot take the PROXY protocol from --trusted-proxy");
+            gateway_destroy (&self);
+            return NULL;
+        }
+        zsys_info ("gateway: client port takes PROXY v2 from trusted=%s", config->trusted_proxy);
+    }
     if (config->health_listen && *config->health_listen) {
         self->health = health_new (self->loop, config->health_listen, s_client_count, self);
         if (!self->health) {

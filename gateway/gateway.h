@@ -46,6 +46,8 @@ typedef struct {
     int64_t max_per_ip;             //  open connections per address (/64); 0 = no cap
     const char *connect_rate_per_ip;    //  "N/SECONDS" new connections per address; "0" = off
     const char *admission_exempt;   //  CIDR,... never capped
+    bool proxy_protocol;            //  the client port takes PROXY v2 from trusted_proxy only
+    const char *trusted_proxy;      //  CIDR,... of the balancers
     bool verbose;                   //  per-message traces
     bool no_telnet_offer;           //  do not ask for telnet BINARY at connect
     bool log_addresses;             //  client connect/close log lines name the address

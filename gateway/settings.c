@@ -76,6 +76,15 @@ s_check (const gateway_config_t *config)
         fprintf (stderr, "error: --admission-exempt must be CIDR,... (at most %d)\n", CIDR_MAX);
         return -1;
     }
+    cidr_list_t trusted;
+    if (cidr_parse (&trusted, config->trusted_proxy)) {
+        fprintf (stderr, "error: --trusted-proxy must be CIDR,... (at most %d)\n", CIDR_MAX);
+        return -1;
+    }
+    if (config->proxy_protocol && trusted.count == 0) {
+        fprintf (stderr, "error: --proxy-protocol needs --trusted-proxy (the balancers)\n");
+        return -1;
+    }
     if (config->rate_lines > 0 && config->rate_burst == 0) {
         fprintf (stderr, "error: --rate-burst must be at least 1 when --rate-lines is on\n");
         return -1;
@@ -124,6 +133,8 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .max_per_ip = SETTINGS_MAX_PER_IP,
         .connect_rate_per_ip = SETTINGS_CONNECT_RATE,
         .admission_exempt = SETTINGS_EXEMPT,
+        .proxy_protocol = false,
+        .trusted_proxy = "",
         .verbose = false,
         .log_addresses = true
     };
@@ -195,6 +206,12 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         { "admission-exempt", "ZCHAT_ADMISSION_EXEMPT", CONFIG_STRING, &config->admission_exempt,
           "CIDR,...", "client addresses --max-per-ip and --connect-rate-per-ip never apply to "
           "(empty = none)" },
+        { "proxy-protocol", "ZCHAT_PROXY_PROTOCOL", CONFIG_FLAG, &config->proxy_protocol,
+          NULL, "the client port takes connections only from --trusted-proxy, each "
+          "starting with a PROXY v2 header (HAProxy send-proxy-v2) whose client address "
+          "the per-address caps and the logs use" },
+        { "trusted-proxy", "ZCHAT_TRUSTED_PROXY", CONFIG_STRING, &config->trusted_proxy,
+          "CIDR,...", "balancers allowed to send PROXY headers (with --proxy-protocol)" },
         { "list-max", "ZCHAT_LIST_MAX", CONFIG_INT, &config->list_max,
           "N", "rooms (the biggest) or members a /rooms or /who answer shows; "
           "the rest are counted (0 = all)" },

@@ -35,6 +35,8 @@ import subprocess
 import sys
 import time
 
+TELNET_NEGOTIATION = re.compile(rb"\xff[\xfb-\xfe].")    # IAC WILL/WONT/DO/DONT option
+
 LINE_END = b"\r\n"
 READ_SIZE = 65536
 CONNECT_TIMEOUT_S = 5.0
@@ -107,6 +109,9 @@ class Scenario:
             client.pending += data
             while b"\n" in client.pending:
                 raw, client.pending = client.pending.split(b"\n", 1)
+                # the gateway's telnet offer (IAC WILL/DO BINARY) comes
+                # before the first line: a raw client drops it
+                raw = TELNET_NEGOTIATION.sub(b"", raw)
                 line = raw.rstrip(b"\r").decode("utf-8", "replace")
                 client.lines.append(line)
                 self.log("%s < %s" % (client.nick or client.label, line))
