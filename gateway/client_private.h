@@ -140,7 +140,27 @@ void
 void
     client_set_stuck_remove (client_t *client);
 
-//  --- client.c: one connection's I/O -----------------------------------------
+//  --- client_input.c: one connection's input ----------------------------------
+
+//  True when the socket is to be read now (see client_input.c).
+bool
+    client_can_read (client_t *self);
+
+//  Ask the loop for what the client waits for now: readability (unless
+//  its input is held or throttled: then only the peer's FIN), writability
+//  when the kernel was full. Brings an unwatched socket back.
+void
+    client_update_interest (client_t *self);
+
+//  --- client.c: one connection's output and closing ----------------------------
+
+//  The peer cannot receive any more: drop our output, keep its input.
+void
+    client_peer_gone (client_t *self);
+
+//  The peer closed its side: onto the ending list (or closed at once).
+void
+    client_peer_closed (client_t *self);
 
 //  The loop's handler for a client's socket (arg is the client).
 void

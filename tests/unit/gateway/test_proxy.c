@@ -33,7 +33,8 @@ s_header (uint8_t *buffer, uint8_t command, uint8_t family, const uint8_t *body,
     size_t length = size + extra;
     buffer [14] = (uint8_t) (length >> TEST_BYTE_BITS);
     buffer [15] = (uint8_t) (length & TEST_BYTE_MASK);
-    memcpy (buffer + PROXY_FIXED_SIZE, body, size);
+    if (size > 0)
+        memcpy (buffer + PROXY_FIXED_SIZE, body, size);
     memset (buffer + PROXY_FIXED_SIZE + size, 'T', extra);
     return PROXY_FIXED_SIZE + length;
 }
