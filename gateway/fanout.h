@@ -21,6 +21,9 @@ typedef struct {
     format_t *format;           //  the line buffer
     sessions_t *sessions;       //  to find sessions named by JOINED / LEFT
     const char *gateway_id;     //  ours: tells our sessions from others'
+    uint64_t announce_max;      //  join/leave lines only in rooms up to this many
+                                //  members, else only to the one who came or went;
+                                //  0 = always (--announce-max)
 } fanout_t;
 
 //  Deliver one published room event (CHAT, EMOTE, JOINED, LEFT, RENAMED,

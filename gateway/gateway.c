@@ -686,6 +686,7 @@ gateway_new (const gateway_config_t *config)
     self->fanout.format = self->format;
     self->fanout.sessions = self->sessions;
     self->fanout.gateway_id = self->id;
+    self->fanout.announce_max = (uint64_t) config->announce_max;
 
     client_limits_t limits = {
         .max_line = (size_t) config->max_line,

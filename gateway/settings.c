@@ -42,6 +42,10 @@
 //  new connections per 10 minutes): the most generous of the servers
 //  zchat's users know, since many people share one NAT address; loopback
 //  is exempt, as in Ergo (docs/OPERATIONS.md)
+//  Join and leave lines only in rooms up to 100 members: a conversation
+//  where people know who is there; past it they are noise (2000
+//  connections made 4000 such lines in #general), /who still tells
+#define SETTINGS_ANNOUNCE_MAX   100
 #define SETTINGS_MAX_PER_IP     16
 #define SETTINGS_CONNECT_RATE   "32/600"
 #define SETTINGS_EXEMPT         "127.0.0.0/8,::1/128"
@@ -130,6 +134,7 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .hold_max = SETTINGS_HOLD_MAX,
         .rate_lines = SETTINGS_RATE_LINES,
         .rate_burst = SETTINGS_RATE_BURST,
+        .announce_max = SETTINGS_ANNOUNCE_MAX,
         .max_per_ip = SETTINGS_MAX_PER_IP,
         .connect_rate_per_ip = SETTINGS_CONNECT_RATE,
         .admission_exempt = SETTINGS_EXEMPT,
@@ -212,6 +217,10 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
           "the per-address caps and the logs use" },
         { "trusted-proxy", "ZCHAT_TRUSTED_PROXY", CONFIG_STRING, &config->trusted_proxy,
           "CIDR,...", "balancers allowed to send PROXY headers (with --proxy-protocol)" },
+        { "announce-max", "ZCHAT_ANNOUNCE_MAX", CONFIG_INT, &config->announce_max,
+          "MEMBERS", "join and leave lines only in rooms of up to this many members; in "
+          "bigger ones only the one who joins or leaves sees it (/who still lists all; "
+          "0 = always)" },
         { "list-max", "ZCHAT_LIST_MAX", CONFIG_INT, &config->list_max,
           "N", "rooms (the biggest) or members a /rooms or /who answer shows; "
           "the rest are counted (0 = all)" },

@@ -79,7 +79,7 @@ s_setup (void **state)
     fixture->subs = subs_new (&subs_events, fixture);
     fixture->format = format_new ();
     fixture->sessions = sessions_new ();
-    fixture->fanout = (fanout_t) { fixture->subs, fixture->format, fixture->sessions, TEST_GATEWAY };
+    fixture->fanout = (fanout_t) { fixture->subs, fixture->format, fixture->sessions, TEST_GATEWAY, 0 };
     fixture->room = subs_ref (fixture->subs, "rust");
     assert_true (subs_probed (fixture->subs, "rust", subs_room_token (fixture->room)));
     for (int index = 0; index < TEST_MEMBERS; index++) {
