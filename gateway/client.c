@@ -1,10 +1,8 @@
 /*  =========================================================================
     client.c - one client connection: bytes in, lines out, bounded output
 
-    Implements client.h. Input: one read per readiness into the set's
-    shared scratch buffer, telnet filtering in place (telnet.c), lines
-    handed out straight from the scratch buffer (linebuf.c), checked
-    (text.c) and passed to the owner. Only a partial or held line is copied
+    Implements client.h, with client_input.c (the input side: reads,
+    held lines, flood control). Only a partial or held line is copied
     into per-client memory, so an idle client owns no buffers at all.
 
     Output, as in redis: client_write is a memcpy into the client's queue
@@ -33,29 +31,18 @@
     =========================================================================
 */
 #include "client_private.h"
-#include "text.h"
 #include "gateway_metrics.h"
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 
-_Static_assert (TELNET_EC_DATA == LINEBUF_ERASE_DEL && TELNET_EL_DATA == LINEBUF_ERASE_LINE,
-                "telnet's EC and EL must become the bytes linebuf erases with");
 
 #define CLIENT_FLUSH_GRACE_MS   1000        //  flush time allowed on top of linger
 #define CLIENT_DRAIN_READS      16          //  reads to empty input before close
 #define CLIENT_DRAIN_SIZE       4096        //  stack buffer for those reads
 
-#define CLIENT_TOO_LONG_FORMAT  "! line too long (max %zu bytes), discarded\r\n"
-#define CLIENT_CONTROL_NOTICE   "! line rejected: control characters are not allowed\r\n"
-#define CLIENT_UTF8_NOTICE      "! line rejected: invalid UTF-8\r\n"
 #define CLIENT_LAGGED_FORMAT    "! lagged: %" PRIu64 " messages skipped\r\n"
-#define CLIENT_DROPPED_FORMAT   "! too much input while waiting for the server " \
-                                "(over %zu bytes): lines dropped\r\n"
 #define CLIENT_ADDRESS_MAX      (INET6_ADDRSTRLEN + 16)     //  " addr=[v6]:port"
 
-static void s_update_interest (client_t *self);
-static void s_peer_gone (client_t *self);
-static void s_peer_closed (client_t *self);
 
 //  --- output ---------------------------------------------------------------
 
@@ -121,7 +108,7 @@ s_kernel_full (client_t *self)
     self->kernel_queued = ioctl (self->fd, SIOCOUTQ, &queued) == 0 && queued > 0?
                           (size_t) queued: 0;
     self->want_write = true;
-    s_update_interest (self);
+    client_update_interest (self);
 }
 
 //  Send what is queued: one send, as in redis. On a full kernel buffer ask
@@ -156,7 +143,7 @@ client_flush (client_t *self)
                     return;
                 }
             }
-            s_update_interest (self);
+            client_update_interest (self);
             return;
         }
         ssize_t sent = send (self->fd, outbuf_head (&self->output), used, MSG_NOSIGNAL);
@@ -181,284 +168,9 @@ client_flush (client_t *self)
         if (self->closing)
             client_finish (self);
         else
-            s_peer_gone (self);
+            client_peer_gone (self);
         return;
     }
-}
-
-//  --- input ----------------------------------------------------------------
-
-//  A paused client is read on (into its bounded queue, see s_hold)
-//  when hold_max allows; one held only for a full uplink is not, so the
-//  kernel's TCP window pushes back on it and nothing it sent is dropped.
-static bool
-s_can_read (client_t *self)
-{
-    if (self->fd == -1 || self->peer_eof)
-        return false;
-    if (self->closing || (!self->paused && !linebuf_held (&self->input)))
-        return true;
-    return self->paused && self->set->limits.hold_max > 0;
-}
-
-static void
-s_update_interest (client_t *self)
-{
-    if (self->fd == -1)
-        return;
-    if (self->unwatched) {
-        if (!s_can_read (self))
-            return;
-        self->unwatched = false;
-        if (loop_add (self->set->loop, self->fd, LOOP_READABLE, client_on_io, self))
-            client_close (self, CLIENT_CLOSE_ERROR);
-        return;
-    }
-    int interest = 0;
-    if (s_can_read (self))
-        interest |= LOOP_READABLE;
-    if (self->want_write)
-        interest |= LOOP_WRITABLE;
-    loop_set_interest (self->set->loop, self->fd, interest);
-}
-
-static void
-s_telnet_reply (void *arg, const uint8_t *reply, size_t size)
-{
-    client_write ((client_t *) arg, (const char *) reply, size);
-}
-
-void
-client_telnet_start (client_t *self)
-{
-    telnet_init (&self->telnet);
-    if (self->set->limits.telnet_offer)
-        telnet_offer (&self->telnet, s_telnet_reply, self);
-}
-
-//  linebuf's callback: check a complete line and hand it to the owner.
-static int
-s_on_line (void *arg, char *line, size_t size, int status)
-{
-    client_t *self = (client_t *) arg;
-    client_set_t *set = self->set;
-    if (self->closing)
-        return LINEBUF_STOP;
-    //  Before the pause check: a dropped line is never held, so a pause
-    //  (a /join in flight) would lose its notice
-    if (status == LINEBUF_TOO_LONG) {
-        client_set_touch (self);
-        char notice [CLIENT_NOTICE_MAX];
-        int notice_size = snprintf (notice, sizeof (notice), CLIENT_TOO_LONG_FORMAT,
-                                    set->limits.max_line);
-        client_write (self, notice, notice_size);
-        return LINEBUF_CONTINUE;
-    }
-    if (self->paused)
-        return LINEBUF_AGAIN;
-    client_set_touch (self);
-    text_status_t text = text_check (line, size);
-    if (text == TEXT_CONTROL) {
-        client_write (self, CLIENT_CONTROL_NOTICE, strlen (CLIENT_CONTROL_NOTICE));
-        return LINEBUF_CONTINUE;
-    }
-    if (text == TEXT_INVALID_UTF8) {
-        client_write (self, CLIENT_UTF8_NOTICE, strlen (CLIENT_UTF8_NOTICE));
-        return LINEBUF_CONTINUE;
-    }
-    if (text_is_blank (line, size))
-        return LINEBUF_CONTINUE;
-    int rc = set->events.on_line (set->owner, self, line, size);
-    if (rc == CLIENT_AGAIN)
-        return LINEBUF_AGAIN;
-    GATEWAY_COUNT (GATEWAY_METRIC_LINES_RECEIVED);
-    return self->closing? LINEBUF_STOP: LINEBUF_CONTINUE;
-}
-
-static void s_scan_held (client_t *self);
-
-//  After linebuf has run: remember a held line, or give up on no memory;
-//  lines held (behind a pause or a full uplink) are shown to
-//  on_held_line, so /quit does not wait for them.
-static void
-s_after_input (client_t *self, int rc)
-{
-    if (rc == LINEBUF_AGAIN && !self->paused && !self->closing)
-        client_set_held_add (self);
-    else
-    if (rc == -1 && !self->closing) {
-        zsys_warning ("client: out of memory for input id=%" PRIu64, self->id);
-        client_close (self, CLIENT_CLOSE_ERROR);
-    }
-    if (rc == LINEBUF_AGAIN)
-        s_scan_held (self);     //  paused, or held for a full uplink: /quit still acts
-    s_update_interest (self);
-    client_check_eof (self);
-}
-
-//  Show the owner each complete held line it has not seen yet, so /quit
-//  does not wait behind a request in flight.
-static void
-s_scan_held (client_t *self)
-{
-    client_set_t *set = self->set;
-    if (!set->events.on_held_line)
-        return;
-    const char *data = linebuf_data (&self->input);
-    size_t size = linebuf_size (&self->input);
-    size_t offset = MIN ((size_t) self->held_scanned, size);
-    while (offset < size && !self->closing) {
-        const char *end = (const char *) memchr (data + offset, '\n', size - offset);
-        if (!end)
-            break;
-        size_t line_size = end - (data + offset);
-        if (line_size > 0 && data [offset + line_size - 1] == '\r')
-            line_size--;
-        size_t next = end - data + 1;
-        self->held_scanned = (uint32_t) next;
-        if (line_size <= set->limits.max_line
-        &&  set->events.on_held_line (set->owner, self, data + offset, line_size))
-            break;
-        offset = next;
-    }
-}
-
-//  Input read while the owner holds the client's input: queue it, up to
-//  hold_max bytes, whole lines only; drop the rest, and the line it
-//  ends, so that the queue stays bounded and the socket is still read
-//  (the peer's EOF is seen, however much it sent). Told once per spell.
-static void
-s_hold (client_t *self, char *data, size_t size)
-{
-    client_set_t *set = self->set;
-    if (self->skip_line) {
-        char *end = (char *) memchr (data, '\n', size);
-        if (!end)
-            return;
-        self->skip_line = false;
-        size -= end + 1 - data;
-        data = end + 1;
-    }
-    size_t held = linebuf_size (&self->input);
-    size_t room = set->limits.hold_max > held? set->limits.hold_max - held: 0;
-    size_t take = size;
-    if (take > room) {
-        take = room;
-        while (take > 0 && data [take - 1] != '\n')
-            take--;         //  whole lines only
-    }
-    if (take > 0) {
-        self->parsing = true;
-        int rc = linebuf_feed (&self->input, data, take, set->limits.max_line, s_on_line, self);
-        self->parsing = false;
-        if (rc == -1 || rc == LINEBUF_STOP) {
-            s_after_input (self, rc);
-            return;
-        }
-    }
-    if (take < size) {
-        if (take == 0)
-            linebuf_drop_partial (&self->input);    //  its rest is dropped here
-        self->skip_line = data [size - 1] != '\n';
-        if (!self->dropping) {
-            self->dropping = true;
-            char notice [CLIENT_NOTICE_MAX];
-            int notice_size = snprintf (notice, sizeof (notice), CLIENT_DROPPED_FORMAT,
-                                        set->limits.hold_max);
-            client_write (self, notice, notice_size);
-        }
-    }
-    s_scan_held (self);
-    s_update_interest (self);
-}
-
-void
-client_resume_input (client_t *self)
-{
-    if (self->parsing || self->closing || self->fd == -1)
-        return;
-    self->held_scanned = 0;
-    self->parsing = true;
-    int rc = linebuf_resume (&self->input, self->set->limits.max_line, s_on_line, self);
-    self->parsing = false;
-    s_after_input (self, rc);
-}
-
-static void
-s_read (client_t *self)
-{
-    client_set_t *set = self->set;
-    ssize_t size;
-    do
-        size = read (self->fd, set->scratch, CLIENT_READ_SIZE);
-    while (size == -1 && errno == EINTR);
-
-    if (size > 0) {
-        self->bytes_in += (uint64_t) size;
-        GATEWAY_ADD (GATEWAY_METRIC_BYTES_IN, (uint64_t) size);
-        if (self->closing)
-            return;             //  discarded: we only wait for EOF
-        size_t kept = telnet_filter (&self->telnet, (uint8_t *) set->scratch, size,
-                                     s_telnet_reply, self);
-        if (kept == 0)
-            return;
-        if (self->paused) {
-            s_hold (self, set->scratch, kept);
-            return;
-        }
-        self->held_scanned = 0;
-        self->parsing = true;
-        int rc = linebuf_feed (&self->input, set->scratch, kept, set->limits.max_line,
-                               s_on_line, self);
-        self->parsing = false;
-        s_after_input (self, rc);
-    }
-    else
-    if (size == 0) {
-        self->peer_eof = true;
-        if (!self->closing)
-            s_peer_closed (self);
-        else
-        if (self->fin_sent)
-            client_finish (self);
-        else
-            s_update_interest (self);
-    }
-    else
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        if (self->closing)
-            client_finish (self);
-        else {
-            //  Reset: nothing more can be sent, but what it sent before
-            //  still reaches the owner, as after an EOF
-            self->peer_eof = true;
-            s_peer_gone (self);
-            s_peer_closed (self);
-        }
-    }
-}
-
-void
-client_on_io (loop_t *loop, int fd, int events, void *arg)
-{
-    (void) loop;
-    (void) fd;
-    client_t *self = (client_t *) arg;
-    if (events & (LOOP_READABLE | LOOP_ERROR)) {
-        if (s_can_read (self))
-            s_read (self);
-        else
-        if (events & LOOP_ERROR) {
-            //  Hang-up or reset while we are not reading: dead if
-            //  closing, else what it sent still waits for the owner
-            if (self->closing)
-                client_finish (self);
-            else
-                s_peer_gone (self);
-        }
-    }
-    if (self->fd != -1 && (events & LOOP_WRITABLE) && self->want_write)
-        client_flush (self);
 }
 
 //  --- the connect and close log lines -----------------------------------------
@@ -490,7 +202,7 @@ s_address_text (client_t *self, char *buffer)
 void
 client_log_connected (client_t *self)
 {
-    if (self->set->limits.log_addresses) {
+    if (self->set->limits.log_addresses && self->peer.any.sa_family == AF_UNSPEC) {
         socklen_t size = sizeof (self->peer);
         if (getpeername (self->fd, &self->peer.any, &size) == -1)
             self->peer.any.sa_family = AF_UNSPEC;
@@ -524,9 +236,9 @@ s_log_closed (client_t *self)
 //  before (printf 'hi\n' | nc) for the owner; reading it ends in EOF,
 //  which closes the client. A hang-up is reported even without interest,
 //  so while its input waits the socket leaves the loop, and
-//  s_update_interest brings it back when the owner takes input again.
-static void
-s_peer_gone (client_t *self)
+//  client_update_interest brings it back when the owner takes input again.
+void
+client_peer_gone (client_t *self)
 {
     self->out_dead = true;
     self->want_write = false;
@@ -534,11 +246,11 @@ s_peer_gone (client_t *self)
     self->stuck_since = 0;
     client_set_stuck_remove (self);
     client_output_free (self);
-    if (!s_can_read (self) && !self->unwatched) {
+    if (!client_can_read (self) && !self->unwatched) {
         loop_remove (self->set->loop, self->fd);
         self->unwatched = true;
     }
-    s_update_interest (self);
+    client_update_interest (self);
 }
 
 //  The peer closed its side (or reset): answer what it asked before, as
@@ -548,12 +260,16 @@ s_peer_gone (client_t *self)
 //  (the set's tick), whichever is first; so held input left unprocessed
 //  then is dropped, and a client that queued a flood is gone in bounded
 //  time.
-static void
-s_peer_closed (client_t *self)
+void
+client_peer_closed (client_t *self)
 {
     client_set_t *set = self->set;
-    if (self->ending || self->closing)
+    if (self->closing)
         return;
+    if (self->ending) {
+        client_check_eof (self);        //  its FIN was seen early, now read
+        return;
+    }
     if (set->limits.linger_ms <= 0) {
         client_close (self, CLIENT_CLOSE_EOF);
         return;
@@ -562,7 +278,7 @@ s_peer_closed (client_t *self)
     client_list_append (&set->ending, self);
     self->ending = true;
     self->deadline = loop_now (set->loop) + set->limits.linger_ms;
-    s_update_interest (self);
+    client_update_interest (self);
     client_check_eof (self);
 }
 
@@ -570,7 +286,10 @@ void
 client_check_eof (client_t *self)
 {
     assert (self);
-    if (!self->ending || self->closing || self->parsing || linebuf_held (&self->input))
+    //  Not before its EOF is read: a FIN seen early (LOOP_PEER_CLOSED)
+    //  may have input before it still unread
+    if (!self->ending || self->closing || self->parsing || !self->peer_eof
+    ||  linebuf_held (&self->input))
         return;
     client_set_t *set = self->set;
     if (set->events.on_eof && !set->events.on_eof (set->owner, self))
@@ -596,6 +315,13 @@ client_finish (client_t *self)
     loop_remove (set->loop, self->fd);
     close (self->fd);
     self->fd = -1;
+    if (self->flood_timer > 0) {
+        loop_timer_cancel (set->loop, self->flood_timer);
+        self->flood_timer = 0;
+    }
+    if (set->admission)
+        admission_leave (set->admission, self->admission);
+    self->admission = NULL;
     s_log_closed (self);
     client_output_free (self);
     client_set_stuck_remove (self);
@@ -628,7 +354,7 @@ client_close (client_t *self, client_close_reason_t reason)
         client_finish (self);
     else {
         client_set_pending_add (self);   //  flush, then FIN, in this pass's hook
-        s_update_interest (self);
+        client_update_interest (self);
     }
 }
 
@@ -667,7 +393,7 @@ client_pause (client_t *self)
 {
     assert (self);
     self->paused = true;
-    s_update_interest (self);
+    client_update_interest (self);
 }
 
 void
@@ -680,7 +406,7 @@ client_resume (client_t *self)
     self->dropping = false;
     if (linebuf_held (&self->input))
         client_resume_input (self);
-    s_update_interest (self);
+    client_update_interest (self);
     client_check_eof (self);
 }
 

@@ -23,6 +23,13 @@
     timeout, or idle (no complete line, an empty one counts) for the idle
     timeout, is closed; the idle one is warned first, saying how to stay.
 
+    Flood control: each complete line costs a token of the client's
+    bucket (flood.h). When it is empty the line is kept and the socket is
+    no longer read until a token is there (a one-shot timer): the sender
+    is slowed by TCP, nothing it sent is lost, its lines keep their order,
+    and it is told once per episode ("! slow down: ..."). While paused,
+    a throttled client's socket is read only while nothing is held.
+
     Held input: while the owner has paused a client (a request of its is
     in flight), its socket is still read, into a queue bounded by
     hold_max bytes; past that, whole lines are dropped (the client is told
@@ -45,6 +52,7 @@
 
 #include "chat.h"
 #include "loop.h"
+#include "flood.h"
 
 typedef struct _client_t client_t;
 typedef struct _client_set_t client_set_t;
@@ -117,6 +125,8 @@ typedef struct {
                                 //  0 = a paused client is not read at all
     bool log_addresses;         //  the connect and close log lines name the
                                 //  peer's address (--log-addresses)
+    flood_limits_t flood;       //  lines per second and burst per client
+                                //  (--rate-lines, --rate-burst); rate 0 = off
 } client_limits_t;
 
 //  The set of all clients of one gateway: owns them, the pending-write
@@ -134,6 +144,24 @@ void
 //  client or NULL (fd closed) on failure.
 client_t *
     client_set_accept (client_set_t *self, int fd);
+
+//  The per-address caps the listener applies (admission.h), borrowed; it
+//  must outlive the set. A client accepted with client_set_accept_admitted
+//  gives its entry back when its socket closes.
+typedef struct _admission_t admission_t;
+typedef struct _admission_entry_t admission_entry_t;
+void
+    client_set_set_admission (client_set_t *self, admission_t *admission);
+admission_t *
+    client_set_admission (client_set_t *self);
+
+//  client_set_accept for a socket admitted with entry (may be NULL): on
+//  failure the entry is given back too. peer (may be NULL: the socket's
+//  own) is the address the connect and close log lines name, e.g. the
+//  one a PROXY header carried.
+client_t *
+    client_set_accept_admitted (client_set_t *self, int fd, admission_entry_t *entry,
+                                const struct sockaddr *peer);
 
 //  Number of open (not yet reaped) clients, including closing ones that
 //  still flush or linger for the peer's EOF.

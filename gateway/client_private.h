@@ -16,6 +16,7 @@
 #include "linebuf.h"
 #include "outbuf.h"
 #include "slab.h"
+#include "admission.h"
 
 #define CLIENT_READ_SIZE        (16 * 1024) //  shared scratch buffer for reads
 #define CLIENT_NOTICE_MAX       128         //  longest notice we format
@@ -53,6 +54,9 @@ struct _client_t {
     bool skip_line : 1;         //  drop input up to the next LF (its line was dropped)
     uint32_t held_scanned;      //  bytes of held input already shown to on_held_line
     bool warned : 1;            //  told it will be closed idle: on the warned list
+    int flood_timer;            //  throttled: the timer that brings a token, or 0
+    flood_t flood;              //  its token bucket over lines
+    admission_entry_t *admission;   //  its address's count (admission.h), or NULL
     linebuf_t input;            //  partial or held input
     outbuf_t output;            //  output queue
     uint64_t skipped;           //  lines skipped since the last lag notice
@@ -99,6 +103,7 @@ struct _client_set_t {
     outbuf_pool_t *outbufs;     //  memory of the output queues
     slab_t *slab;               //  memory of the clients themselves
     int keep_timer;             //  gives back queues that stayed empty
+    admission_t *admission;     //  per-address caps (borrowed), or NULL
 };
 
 //  --- client_set.c: the lists a client moves between ------------------------
@@ -135,7 +140,27 @@ void
 void
     client_set_stuck_remove (client_t *client);
 
-//  --- client.c: one connection's I/O -----------------------------------------
+//  --- client_input.c: one connection's input ----------------------------------
+
+//  True when the socket is to be read now (see client_input.c).
+bool
+    client_can_read (client_t *self);
+
+//  Ask the loop for what the client waits for now: readability (unless
+//  its input is held or throttled: then only the peer's FIN), writability
+//  when the kernel was full. Brings an unwatched socket back.
+void
+    client_update_interest (client_t *self);
+
+//  --- client.c: one connection's output and closing ----------------------------
+
+//  The peer cannot receive any more: drop our output, keep its input.
+void
+    client_peer_gone (client_t *self);
+
+//  The peer closed its side: onto the ending list (or closed at once).
+void
+    client_peer_closed (client_t *self);
 
 //  The loop's handler for a client's socket (arg is the client).
 void

@@ -399,16 +399,45 @@ client_set_destroy (client_set_t **self_p)
     *self_p = NULL;
 }
 
+void
+client_set_set_admission (client_set_t *self, admission_t *admission)
+{
+    assert (self);
+    self->admission = admission;
+}
+
+admission_t *
+client_set_admission (client_set_t *self)
+{
+    assert (self);
+    return self->admission;
+}
+
 client_t *
 client_set_accept (client_set_t *self, int fd)
+{
+    return client_set_accept_admitted (self, fd, NULL, NULL);
+}
+
+client_t *
+client_set_accept_admitted (client_set_t *self, int fd, admission_entry_t *entry,
+                            const struct sockaddr *peer)
 {
     assert (self);
     client_t *client = (client_t *) slab_alloc (self->slab);
     if (!client || loop_add (self->loop, fd, LOOP_READABLE, client_on_io, client)) {
         slab_free (self->slab, client);
         close (fd);
+        if (self->admission)
+            admission_leave (self->admission, entry);
         return NULL;
     }
+    client->admission = entry;
+    if (peer && peer->sa_family == AF_INET)
+        memcpy (&client->peer.v4, peer, sizeof (client->peer.v4));
+    else
+    if (peer && peer->sa_family == AF_INET6)
+        memcpy (&client->peer.v6, peer, sizeof (client->peer.v6));
     //  Bound what the kernel may hold for a reader that stops reading
     //  (autotuning grows it to megabytes); see client_write for the rest
     if (self->limits.sndbuf > 0)
@@ -418,6 +447,7 @@ client_set_accept (client_set_t *self, int fd)
     client->id = ++self->next_id;
     client->fd = fd;
     linebuf_init (&client->input);
+    flood_init (&client->flood, &self->limits.flood, loop_now (self->loop));
     client->last_active = loop_now (self->loop);
     client_list_append (&self->idle, client);
     self->size++;

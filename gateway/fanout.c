@@ -88,6 +88,20 @@ s_end_recovery (fanout_t *self, const char *room_name, recovery_t *recovery)
     recovery_destroy (&recovery);
 }
 
+//  A join or leave line: to every member, or in a room bigger than
+//  announce_max only to the session that came or went (if ours), so mass
+//  joins do not drown a big room; /who still lists everyone.
+static void
+s_write_announcement (fanout_t *self, subs_room_t *room, wire_msg_t *msg, session_t *session)
+{
+    if (self->announce_max == 0 || msg->total <= self->announce_max)
+        s_write_members (self, room, false, 0);
+    else
+    if (session && session_client (session))
+        client_write (session_client (session), format_data (self->format),
+                      format_size (self->format));
+}
+
 void
 fanout_room_message (fanout_t *self, wire_msg_t **msg_p)
 {
@@ -208,11 +222,11 @@ s_deliver (fanout_t *self, subs_room_t *room, wire_msg_t *msg)
             if (session)
                 session_on_joined (session, room);
             format_joined (self->format, msg->room, msg->nick);
-            s_write_members (self, room, false, 0);
+            s_write_announcement (self, room, msg, session);
             break;
         case WIRE_LEFT:
             format_left (self->format, msg->room, msg->nick, msg->text);
-            s_write_members (self, room, false, 0);
+            s_write_announcement (self, room, msg, session);
             if (session)
                 session_on_left (session, room);
             break;

@@ -25,6 +25,9 @@ typedef struct {
     relay_t *relay;             //  asks for missed ranges (NULL: just report them)
     zhashx_t *recoveries;       //  room -> recovery_t (recovery.h), made when needed
     int64_t now;                //  the owner's clock (ms), for recovery deadlines
+    uint64_t announce_max;      //  join/leave lines only in rooms up to this many
+                                //  members, else only to the one who came or went;
+                                //  0 = always (--announce-max)
 } fanout_t;
 
 //  Deliver one published room event (CHAT, EMOTE, JOINED, LEFT, RENAMED,

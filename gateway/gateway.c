@@ -20,6 +20,7 @@
     =========================================================================
 */
 #include "gateway.h"
+#include "admission.h"
 #include "wire.h"
 #include "loop.h"
 #include "client.h"
@@ -59,6 +60,7 @@ struct _gateway_t {
     relay_t *relay;
     subs_t *subs;
     format_t *format;               //  the one line buffer
+    admission_t *admission;         //  per-address caps of the client port
     client_set_t *clients;
     listener_t *listener;
     health_t *health;               //  health endpoint, or NULL
@@ -621,6 +623,28 @@ s_open_signals (gateway_t *self)
     return loop_add (self->loop, self->signal_fd, LOOP_READABLE, s_on_signal, self);
 }
 
+//  The per-address caps, from --max-per-ip, --connect-rate-per-ip and
+//  --admission-exempt (checked by settings.c already).
+static int
+s_admission_new (gateway_t *self, const gateway_config_t *config)
+{
+    cidr_list_t exempt;
+    admission_limits_t limits = {
+        .max_per_address = (uint32_t) config->max_per_ip,
+        .exempt = &exempt
+    };
+    if (cidr_parse (&exempt, config->admission_exempt)
+    ||  admission_parse_rate (&limits, config->connect_rate_per_ip ? config->connect_rate_per_ip: "0")) {
+        zsys_error ("gateway: bad --admission-exempt or --connect-rate-per-ip");
+        return -1;
+    }
+    self->admission = admission_new (&limits);
+    if (!self->admission)
+        return -1;
+    client_set_set_admission (self->clients, self->admission);
+    return 0;
+}
+
 gateway_t *
 gateway_new (const gateway_config_t *config)
 {
@@ -679,6 +703,7 @@ gateway_new (const gateway_config_t *config)
     self->fanout.gateway_id = self->id;
     self->fanout.relay = self->relay;
     self->fanout.now = loop_now (self->loop);
+    self->fanout.announce_max = (uint64_t) config->announce_max;
 
     client_limits_t limits = {
         .max_line = (size_t) config->max_line,
@@ -691,7 +716,11 @@ gateway_new (const gateway_config_t *config)
         .verbose = config->verbose,
         .telnet_offer = !config->no_telnet_offer,
         .hold_max = (size_t) config->hold_max,
-        .log_addresses = config->log_addresses
+        .log_addresses = config->log_addresses,
+        .flood = {
+            .rate = (uint32_t) config->rate_lines,
+            .burst = (uint32_t) config->rate_burst
+        }
     };
     client_events_t client_events = {
         s_on_line, s_on_closed, s_on_opened, s_on_held_line, s_on_eof
@@ -699,6 +728,10 @@ gateway_new (const gateway_config_t *config)
     self->clients = client_set_new (self->loop, &limits, &client_events, self);
     if (!self->clients) {
         zsys_error ("gateway: cannot create the client set");
+        gateway_destroy (&self);
+        return NULL;
+    }
+    if (s_admission_new (self, config)) {
         gateway_destroy (&self);
         return NULL;
     }
@@ -710,6 +743,16 @@ gateway_new (const gateway_config_t *config)
         return NULL;
     }
     listener_set_keepalive (self->listener, (int) MIN (config->keepalive_s, INT_MAX));
+    if (config->proxy_protocol) {
+        cidr_list_t trusted;
+        if (cidr_parse (&trusted, config->trusted_proxy)
+        ||  listener_set_proxy_protocol (self->listener, &trusted)) {
+            zsys_error ("gateway: cannot take the PROXY protocol from --trusted-proxy");
+            gateway_destroy (&self);
+            return NULL;
+        }
+        zsys_info ("gateway: client port takes PROXY v2 from trusted=%s", config->trusted_proxy);
+    }
     if (config->health_listen && *config->health_listen) {
         self->health = health_new (self->loop, config->health_listen, s_client_count, self);
         if (!self->health) {
@@ -753,6 +796,7 @@ gateway_destroy (gateway_t **self_p)
     metrics_server_destroy (&self->metrics_server);
     listener_destroy (&self->listener);
     client_set_destroy (&self->clients);    //  closes sessions via on_closed
+    admission_destroy (&self->admission);
     if (self->sessions)
         assert (sessions_size (self->sessions) == 0);
     sessions_destroy (&self->sessions);

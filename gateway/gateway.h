@@ -42,6 +42,14 @@ typedef struct {
     int64_t join_timeout_s;         //  a login or /join gives up after this; 0 = never
     int64_t hold_max;               //  bytes of input queued while a request is in flight
     int64_t list_max;               //  entries a /rooms or /who answer shows; 0 = all
+    int64_t announce_max;           //  join/leave lines only in rooms up to this size; 0 = all
+    int64_t rate_lines;             //  lines per second per client; 0 = no flood control
+    int64_t rate_burst;             //  lines a client may send at once
+    int64_t max_per_ip;             //  open connections per address (/64); 0 = no cap
+    const char *connect_rate_per_ip;    //  "N/SECONDS" new connections per address; "0" = off
+    const char *admission_exempt;   //  CIDR,... never capped
+    bool proxy_protocol;            //  the client port takes PROXY v2 from trusted_proxy only
+    const char *trusted_proxy;      //  CIDR,... of the balancers
     bool verbose;                   //  per-message traces
     bool no_telnet_offer;           //  do not ask for telnet BINARY at connect
     bool log_addresses;             //  client connect/close log lines name the address

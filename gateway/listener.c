@@ -18,6 +18,8 @@
 #include "listener.h"
 #include "gateway_metrics.h"
 #include "address.h"
+#include "admission.h"
+#include "proxy_wait.h"
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -25,6 +27,7 @@
 #define LISTENER_ACCEPT_BATCH   1000    //  accepts per readiness, at most
 #define LISTENER_PAUSE_MS       100     //  pause when out of descriptors
 #define LISTENER_FULL_NOTICE    "! server full, try again later\r\n"
+#define LISTENER_ADDRESS_NOTICE "! too many connections from your address\r\n"
 
 struct _listener_t {
     loop_t *loop;               //  our event loop
@@ -38,6 +41,7 @@ struct _listener_t {
     int pause_timer;            //  re-arms accepting, or 0
     bool full_logged;           //  "full" was logged since the last accept
     bool fd_limit_logged;       //  "out of descriptors" was logged
+    proxy_wait_t *proxy;        //  client port with --proxy-protocol, else NULL
 };
 
 static int
@@ -50,8 +54,17 @@ s_resume_accepting (loop_t *loop, int timer_id, void *arg)
     return -1;
 }
 
-//  Refuse a connection over the limit: one line, then close. It has not
-//  sent anything yet, so close () sends FIN, not RST.
+//  Refuse a connection: one line, then close. It has not sent anything
+//  yet, so close () sends FIN, not RST.
+static void
+s_refuse_with (int fd, const char *notice)
+{
+    ssize_t rc = send (fd, notice, strlen (notice), MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void) rc;
+    close (fd);
+}
+
+//  Over the connection limit: logged once until a client is accepted again.
 static void
 s_refuse (listener_t *self, int fd)
 {
@@ -61,10 +74,31 @@ s_refuse (listener_t *self, int fd)
                       self->max_clients);
         self->full_logged = true;
     }
-    ssize_t rc = send (fd, LISTENER_FULL_NOTICE, strlen (LISTENER_FULL_NOTICE),
-                       MSG_NOSIGNAL | MSG_DONTWAIT);
-    (void) rc;
-    close (fd);
+    s_refuse_with (fd, LISTENER_FULL_NOTICE);
+}
+
+//  The per-address caps (admission.h; it logs refusals). Returns 0 and
+//  the entry to hand the client, or -1 when fd was refused and closed.
+//  peer is the client's address (NULL: the socket's peer).
+static int
+s_admit (listener_t *self, int fd, const struct sockaddr *peer, admission_entry_t **entry_p)
+{
+    *entry_p = NULL;
+    admission_t *admission = client_set_admission (self->clients);
+    if (!admission || !admission_enabled (admission))
+        return 0;
+    struct sockaddr_storage own;
+    if (!peer) {
+        socklen_t size = sizeof (own);
+        if (getpeername (fd, (struct sockaddr *) &own, &size) == -1)
+            return 0;
+        peer = (struct sockaddr *) &own;
+    }
+    if (peer->sa_family == AF_UNSPEC
+    ||  admission_enter (admission, peer, loop_now (self->loop), entry_p) == ADMISSION_OK)
+        return 0;
+    s_refuse_with (fd, LISTENER_ADDRESS_NOTICE);
+    return -1;
 }
 
 static void
@@ -100,15 +134,14 @@ s_accept (loop_t *loop, int fd, int events, void *arg)
     }
 }
 
-//  The client port's handler: a client, or a refusal over the limit.
+//  A socket becomes a client (peer: its real address, or NULL), unless
+//  its address is over a cap.
 static void
-s_on_client (void *arg, int fd)
+s_client_from (listener_t *self, int fd, const struct sockaddr *peer)
 {
-    listener_t *self = (listener_t *) arg;
-    if (client_set_size (self->clients) >= self->max_clients) {
-        s_refuse (self, fd);
+    admission_entry_t *entry;
+    if (s_admit (self, fd, peer, &entry))
         return;
-    }
     self->full_logged = false;
     int on = 1;
     setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof (on));
@@ -121,7 +154,41 @@ s_on_client (void *arg, int fd)
         setsockopt (fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof (interval));
         setsockopt (fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof (probes));
     }
-    client_set_accept (self->clients, fd);
+    client_set_accept_admitted (self->clients, fd, entry, peer);
+}
+
+static void
+s_on_proxied (void *arg, int fd, const struct sockaddr *address)
+{
+    s_client_from ((listener_t *) arg, fd, address);
+}
+
+//  The client port's handler: a client (or, with the PROXY protocol, a
+//  socket waiting for its header), or a refusal over the limit; waiting
+//  sockets count against it.
+static void
+s_on_client (void *arg, int fd)
+{
+    listener_t *self = (listener_t *) arg;
+    size_t waiting = self->proxy? proxy_wait_size (self->proxy): 0;
+    if (client_set_size (self->clients) + waiting >= self->max_clients) {
+        s_refuse (self, fd);
+        return;
+    }
+    if (self->proxy)
+        proxy_wait_add (self->proxy, fd);
+    else
+        s_client_from (self, fd, NULL);
+}
+
+int
+listener_set_proxy_protocol (listener_t *self, const cidr_list_t *trusted)
+{
+    assert (self);
+    assert (self->clients);
+    proxy_wait_destroy (&self->proxy);
+    self->proxy = proxy_wait_new (self->loop, trusted, s_on_proxied, self);
+    return self->proxy? 0: -1;
 }
 
 void
@@ -184,6 +251,7 @@ listener_destroy (listener_t **self_p)
         return;
     if (self->pause_timer)
         loop_timer_cancel (self->loop, self->pause_timer);
+    proxy_wait_destroy (&self->proxy);
     loop_remove (self->loop, self->fd);
     close (self->fd);
     free (self);

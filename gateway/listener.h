@@ -16,6 +16,7 @@
 #include "chat.h"
 #include "loop.h"
 #include "client.h"
+#include "cidr.h"
 
 typedef struct _listener_t listener_t;
 
@@ -37,6 +38,13 @@ typedef void (listener_accept_fn) (void *arg, int fd);
 #define LISTENER_KEEPALIVE_PROBES       6
 void
     listener_set_keepalive (listener_t *self, int idle_s);
+
+//  Client port only: every connection must come from a trusted address
+//  (copied) and start with a PROXY v2 header (proxy_wait.h); the address
+//  it carries is the one the per-address caps and the logs use.
+//  Returns 0 or -1 (no memory).
+int
+    listener_set_proxy_protocol (listener_t *self, const cidr_list_t *trusted);
 
 //  Same binding and accepting, but each socket goes to on_accept instead
 //  of a client set (health.c's port).

@@ -24,6 +24,8 @@ typedef struct _loop_t loop_t;
 #define LOOP_WRITABLE   2
 #define LOOP_ERROR      4       //  hang-up or error (reported, never asked for)
 #define LOOP_EDGE       8       //  edge-triggered registration (for ZMQ_FD)
+#define LOOP_PEER_CLOSED 16     //  the peer shut down its side, even with input
+                                //  unread (EPOLLRDHUP); asked for, level-triggered
 
 //  Called when fd is ready; events has LOOP_READABLE/WRITABLE/ERROR bits.
 typedef void (loop_io_fn) (loop_t *loop, int fd, int events, void *arg);

@@ -124,6 +124,8 @@ s_epoll_bits (int interest)
         bits |= EPOLLOUT;
     if (interest & LOOP_EDGE)
         bits |= EPOLLET;
+    if (interest & LOOP_PEER_CLOSED)
+        bits |= EPOLLRDHUP;
     return bits;
 }
 
@@ -461,6 +463,8 @@ s_dispatch (loop_t *self, struct epoll_event *event)
         events |= LOOP_WRITABLE;
     if (event->events & (EPOLLERR | EPOLLHUP))
         events |= LOOP_ERROR;
+    if (event->events & EPOLLRDHUP)
+        events |= LOOP_PEER_CLOSED;
     slot->handler (self, fd, events, slot->arg);
 }
 

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "wire.h"
 #include "listener.h"
+#include "admission.h"
 
 #define SETTINGS_STRING(x)      #x
 #define SETTINGS_STRING_OF(x)   SETTINGS_STRING (x)     //  a macro's value as text
@@ -31,6 +32,23 @@
 #define SETTINGS_LIST_MAX       50      //  rooms or members a /rooms or /who answer shows
 #define SETTINGS_IDLE_WARNING_S 60      //  warn an idle client this long before closing it
 #define SETTINGS_KEEPALIVE_S    60      //  TCP keepalive: probe a client quiet for this long
+//  Flood control at the pace Solanum and Ergo allow people (2 lines/s),
+//  with a burst of 20 instead of their 5: zchat delays a paste instead of
+//  killing the sender, and a paste of 20 lines is not even slowed
+//  (docs/OPERATIONS.md)
+#define SETTINGS_RATE_LINES     2
+#define SETTINGS_RATE_BURST     20
+//  Per-address caps as Ergo sets them (16 per address, IPv6 per /64; 32
+//  new connections per 10 minutes): the most generous of the servers
+//  zchat's users know, since many people share one NAT address; loopback
+//  is exempt, as in Ergo (docs/OPERATIONS.md)
+//  Join and leave lines only in rooms up to 100 members: a conversation
+//  where people know who is there; past it they are noise (2000
+//  connections made 4000 such lines in #general), /who still tells
+#define SETTINGS_ANNOUNCE_MAX   100
+#define SETTINGS_MAX_PER_IP     16
+#define SETTINGS_CONNECT_RATE   "32/600"
+#define SETTINGS_EXEMPT         "127.0.0.0/8,::1/128"
 
 //  The default name is the host name; it must outlive the config.
 static char s_hostname [SETTINGS_HOSTNAME_MAX] = "gateway";
@@ -50,6 +68,29 @@ s_check (const gateway_config_t *config)
     }
     if (config->sndbuf > SETTINGS_SNDBUF_MAX) {
         fprintf (stderr, "error: --sndbuf must be at most %d\n", SETTINGS_SNDBUF_MAX);
+        return -1;
+    }
+    admission_limits_t admission = { 0 };
+    if (admission_parse_rate (&admission, config->connect_rate_per_ip)) {
+        fprintf (stderr, "error: --connect-rate-per-ip must be N/SECONDS (or 0)\n");
+        return -1;
+    }
+    cidr_list_t exempt;
+    if (cidr_parse (&exempt, config->admission_exempt)) {
+        fprintf (stderr, "error: --admission-exempt must be CIDR,... (at most %d)\n", CIDR_MAX);
+        return -1;
+    }
+    cidr_list_t trusted;
+    if (cidr_parse (&trusted, config->trusted_proxy)) {
+        fprintf (stderr, "error: --trusted-proxy must be CIDR,... (at most %d)\n", CIDR_MAX);
+        return -1;
+    }
+    if (config->proxy_protocol && trusted.count == 0) {
+        fprintf (stderr, "error: --proxy-protocol needs --trusted-proxy (the balancers)\n");
+        return -1;
+    }
+    if (config->rate_lines > 0 && config->rate_burst == 0) {
+        fprintf (stderr, "error: --rate-burst must be at least 1 when --rate-lines is on\n");
         return -1;
     }
     if (config->hold_max > 0 && config->hold_max < config->max_line + SETTINGS_LINE_END) {
@@ -92,6 +133,14 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .no_telnet_offer = false,
         .join_timeout_s = SETTINGS_JOIN_TIMEOUT_S,
         .hold_max = SETTINGS_HOLD_MAX,
+        .rate_lines = SETTINGS_RATE_LINES,
+        .rate_burst = SETTINGS_RATE_BURST,
+        .announce_max = SETTINGS_ANNOUNCE_MAX,
+        .max_per_ip = SETTINGS_MAX_PER_IP,
+        .connect_rate_per_ip = SETTINGS_CONNECT_RATE,
+        .admission_exempt = SETTINGS_EXEMPT,
+        .proxy_protocol = false,
+        .trusted_proxy = "",
         .verbose = false,
         .log_addresses = true
     };
@@ -154,6 +203,31 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         { "hold-max", "ZCHAT_HOLD_MAX", CONFIG_INT, &config->hold_max,
           "BYTES", "bytes of input a client may queue while a request of its is in "
           "flight; past it, lines are dropped (0 = stop reading instead)" },
+        { "rate-lines", "ZCHAT_RATE_LINES", CONFIG_INT, &config->rate_lines,
+          "LINES_PER_S", "lines (chat and commands) a client may send per second once its "
+          "burst is spent; past it its socket is read later, nothing is lost (0 = no "
+          "flood control)" },
+        { "rate-burst", "ZCHAT_RATE_BURST", CONFIG_INT, &config->rate_burst,
+          "LINES", "lines a client may send at once before --rate-lines applies" },
+        { "max-per-ip", "ZCHAT_MAX_PER_IP", CONFIG_INT, &config->max_per_ip,
+          "N", "connections open at once from one client address (IPv6: one /64); "
+          "past it: \"! too many connections from your address\" and close (0 = no cap)" },
+        { "connect-rate-per-ip", "ZCHAT_CONNECT_RATE_PER_IP", CONFIG_STRING,
+          &config->connect_rate_per_ip, "N/SECONDS",
+          "new connections from one client address per SECONDS (0 = no cap)" },
+        { "admission-exempt", "ZCHAT_ADMISSION_EXEMPT", CONFIG_STRING, &config->admission_exempt,
+          "CIDR,...", "client addresses --max-per-ip and --connect-rate-per-ip never apply to "
+          "(empty = none)" },
+        { "proxy-protocol", "ZCHAT_PROXY_PROTOCOL", CONFIG_FLAG, &config->proxy_protocol,
+          NULL, "the client port takes connections only from --trusted-proxy, each "
+          "starting with a PROXY v2 header (HAProxy send-proxy-v2) whose client address "
+          "the per-address caps and the logs use" },
+        { "trusted-proxy", "ZCHAT_TRUSTED_PROXY", CONFIG_STRING, &config->trusted_proxy,
+          "CIDR,...", "balancers allowed to send PROXY headers (with --proxy-protocol)" },
+        { "announce-max", "ZCHAT_ANNOUNCE_MAX", CONFIG_INT, &config->announce_max,
+          "MEMBERS", "join and leave lines only in rooms of up to this many members; in "
+          "bigger ones only the one who joins or leaves sees it (/who still lists all; "
+          "0 = always)" },
         { "list-max", "ZCHAT_LIST_MAX", CONFIG_INT, &config->list_max,
           "N", "rooms (the biggest) or members a /rooms or /who answer shows; "
           "the rest are counted (0 = all)" },

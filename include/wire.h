@@ -98,8 +98,9 @@ typedef enum {
     //  Router -> every gateway (publish, room topic)
     WIRE_CHAT,          //  s g c n x   chat line by n (session g/c)
     WIRE_EMOTE,         //  s g c n x   /me line by n
-    WIRE_JOINED,        //  s g c n     n entered the room
-    WIRE_LEFT,          //  s g c n x   n left the room, x = reason
+    WIRE_JOINED,        //  s g c n k   n entered the room, which has k members now
+    WIRE_LEFT,          //  s g c n x k n left the room, x = reason; k members
+                        //              with n (gateways keep big rooms quiet)
     WIRE_RENAMED,       //  s g c n t   n is now known as t
     WIRE_NOTICE,        //  s x         server notice to the room
     WIRE_PROBED,        //  g c         answer to PROBE: subscription is live

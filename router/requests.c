@@ -108,6 +108,7 @@ s_room_event (room_t *room, wire_id_t id, session_t *session)
     wire_msg_set_gateway (event, session->gateway);
     event->client = session->client;
     wire_msg_set_nick (event, session->nick);
+    event->total = room_member_count (room);    //  JOINED and LEFT carry it
     return event;
 }
 

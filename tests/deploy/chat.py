@@ -36,13 +36,13 @@ import subprocess
 import sys
 import time
 
+
 LINE_END = b"\r\n"
 TELNET_IAC = 0xFF
 TELNET_COMMAND = 3          # IAC, verb, option: the gateway's BINARY offer at connect
 READ_SIZE = 65536
 CONNECT_TIMEOUT_S = 5.0
 WELCOME_RE = re.compile(r"^\* Welcome to zchat, ([A-Za-z_][A-Za-z0-9_-]*)!")
-TELNET_NEGOTIATION = re.compile(rb"\xff[\xfb-\xfe].", re.DOTALL)
 GATEWAY_RE = re.compile(r"^gateway id=(\S+) name=(\S*) sessions=(\d+)")
 
 
@@ -108,9 +108,7 @@ class Scenario:
                 client.closed = True
                 self.log("%s closed by server" % (client.nick or client.label))
                 continue
-            # The gateway's telnet offer (IAC WILL/DO option triples) comes
-            # before the welcome; a script skips it (docs/PROTOCOL.md)
-            client.pending += TELNET_NEGOTIATION.sub(b"", data)
+            client.pending += data
             while b"\n" in client.pending:
                 raw, client.pending = client.pending.split(b"\n", 1)
                 raw = strip_telnet(raw)

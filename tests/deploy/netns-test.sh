@@ -34,6 +34,9 @@ HEALTH_PORT=8081                # as in deploy/haproxy.cfg (check port)
 ROUTER_ADDRESS=$NETNS_SUBNET.2
 BALANCER_ADDRESS=$NETNS_SUBNET.20
 CLIENT_ADDRESS=$NETNS_SUBNET.100
+OTHER_ADDRESS=$NETNS_SUBNET.101     # a second client host, for the per-address caps
+MAX_PER_IP=8                    # per gateway: above what chat.py opens on one
+PER_IP_TRIES=40                 # connections the per-address phase opens from one address
 GATEWAYS=3
 
 prefix="zc$$"                 # namespace names unique to this run
@@ -140,6 +143,7 @@ for index in $(seq 1 "$GATEWAYS"); do
 done
 s_host balancer "$BALANCER_ADDRESS"
 s_host client "$CLIENT_ADDRESS"
+s_host other "$OTHER_ADDRESS"
 s_elapsed "namespaces up: ${namespaces[*]}"
 
 # --- the servers --------------------------------------------------------------
@@ -155,6 +159,8 @@ for index in $(seq 1 "$GATEWAYS"); do
     s_start "gw$index" "gw$index" env ZCHAT_LISTEN="$NETNS_SUBNET.1$index:$CLIENT_PORT" \
         ZCHAT_HEALTH_LISTEN="$NETNS_SUBNET.1$index:$HEALTH_PORT" \
         ZCHAT_INGRESS="tcp://$ROUTER_ADDRESS:5555" ZCHAT_PUBLISH="tcp://$ROUTER_ADDRESS:5556" \
+        ZCHAT_PROXY_PROTOCOL=1 ZCHAT_TRUSTED_PROXY="$BALANCER_ADDRESS/32" \
+        ZCHAT_MAX_PER_IP=$MAX_PER_IP ZCHAT_CONNECT_RATE_PER_IP=0 \
         ZCHAT_NAME="gw$index" "$bin/zchat-gateway"
     gateway_pids+=("${pids[-1]}")
 done
@@ -227,6 +233,41 @@ for index in $(seq 1 "$GATEWAYS"); do
         *" $NETNS_SUBNET.1$index "*) ;;
         *) echo "netns-test: gw$index is not connected from $NETNS_SUBNET.1$index" >&2; exit 1 ;;
     esac
+done
+
+# --- per-address caps through the balancer (PROXY v2) ------------------------
+# The balancer is one address; the gateways see the clients' own through
+# the PROXY header. From .100, PER_IP_TRIES connections: at most
+# MAX_PER_IP per gateway get in, the rest are refused with the line and a
+# FIN. Meanwhile .101 gets in all the same: the cap is per client address.
+ip netns exec "$prefix-client" python3 tests/deploy/per_address.py "$BALANCER_ADDRESS" \
+    "$CLIENT_PORT" "$PER_IP_TRIES" >"$work/per-ip-client.txt" &
+per_ip_pid=$!
+sleep 1
+ip netns exec "$prefix-other" python3 tests/deploy/per_address.py "$BALANCER_ADDRESS" \
+    "$CLIENT_PORT" "$GATEWAYS" >"$work/per-ip-other.txt"
+wait "$per_ip_pid" || { cat "$work/per-ip-client.txt" >&2; exit 1; }
+echo "  per-address, from $CLIENT_ADDRESS: $(head -1 "$work/per-ip-client.txt")"
+echo "  per-address, from $OTHER_ADDRESS meanwhile: $(head -1 "$work/per-ip-other.txt")"
+admitted=$(sed -n 's/^admitted=\([0-9]*\) .*/\1/p' "$work/per-ip-client.txt")
+refused=$(sed -n 's/.* refused=\([0-9]*\) .*/\1/p' "$work/per-ip-client.txt")
+[ "$admitted" -le $((MAX_PER_IP * GATEWAYS)) ] && [ "$refused" -gt 0 ] \
+    && [ $((admitted + refused)) -eq "$PER_IP_TRIES" ] \
+    || { echo "netns-test: per-address cap not applied from $CLIENT_ADDRESS" >&2; exit 1; }
+grep -q "^admitted=$GATEWAYS refused=0 other=0" "$work/per-ip-other.txt" \
+    || { echo "netns-test: $OTHER_ADDRESS was refused with $CLIENT_ADDRESS" >&2; exit 1; }
+for index in $(seq 1 "$GATEWAYS"); do
+    grep -q "client: connected id=[0-9]* addr=$CLIENT_ADDRESS:" "$work/gw$index.log" \
+        && ! grep -q "client: connected id=[0-9]* addr=$BALANCER_ADDRESS:" "$work/gw$index.log" \
+        || { echo "netns-test: gw$index does not log the client addresses" >&2; exit 1; }
+done
+grep -h "admission: refused addr=$CLIENT_ADDRESS reason=too-many" "$work"/gw*.log | head -3 | sed 's/^/  /'
+# chat.py counts sessions: wait until the router has none left from here
+waited=0
+until ip netns exec "$prefix-router" "$bin/zchat-ctl" --control tcp://127.0.0.1:5557 status \
+        | grep -q '^sessions=0$' || [ "$waited" -ge "$READY_TIMEOUT_S" ]; do
+    sleep 1
+    waited=$((waited + 1))
 done
 
 # --- the scenario -------------------------------------------------------------

@@ -16,13 +16,24 @@
 #define CHAT_ORDERED_LINES  200     //  lines whose order is checked
 #define CHAT_LINE_SIZE      256
 
+//  test_order's burst is a throughput load: flood control fast enough
+//  to take it in well under a second, but still on, so the order is kept
+//  across throttling too
+static const char *s_fast_flags [] = { "--rate-lines", "1000", "--rate-burst", "50", NULL };
+
+static harness_proc_t *
+s_system_with (harness_t *harness, harness_proc_t **gateways, const char **flags)
+{
+    harness_proc_t *router = harness_start_system (harness, NULL, gateways,
+                                                   CHAT_GATEWAYS, flags);
+    assert_non_null (router);
+    return router;
+}
+
 static harness_proc_t *
 s_system (harness_t *harness, harness_proc_t **gateways)
 {
-    harness_proc_t *router = harness_start_system (harness, NULL, gateways,
-                                                   CHAT_GATEWAYS, NULL);
-    assert_non_null (router);
-    return router;
+    return s_system_with (harness, gateways, NULL);
 }
 
 //  Two clients on one gateway: B gets A's line, A does not get it back.
@@ -112,7 +123,7 @@ test_order (void **state)
 {
     harness_t *harness = *state;
     harness_proc_t *gateways [CHAT_GATEWAYS];
-    s_system (harness, gateways);
+    s_system_with (harness, gateways, s_fast_flags);
     harness_client_t *alice = harness_login (harness, gateways [0]);
     harness_client_t *bob = harness_login (harness, gateways [1]);
     assert_non_null (alice);

@@ -41,11 +41,13 @@
 #define FLOOD_LAGGED        "! lagged: "
 #define FLOOD_DELIVERED     "[flood] alice: flood "
 
+//  Flood control off: these test the reader's side (skip and tell) under
+//  a sender nothing slows (24_flood_control tests the sender's side)
 static const char *s_gateway_flags [] = {
-    "--outbuf-max", "65536", "--stuck-timeout", "1", NULL
+    "--outbuf-max", "65536", "--stuck-timeout", "1", "--rate-lines", "0", NULL
 };
 static const char *s_lag_flags [] = {
-    "--outbuf-max", "65536", "--stuck-timeout", "60", NULL
+    "--outbuf-max", "65536", "--stuck-timeout", "60", "--rate-lines", "0", NULL
 };
 
 //  Line number index of the flood, padded to FLOOD_LINE_SIZE with CRLF.

@@ -13,6 +13,9 @@
 */
 #include "harness.h"
 #include <cmocka.h>
+
+//  The flooder must flood: flood control off for this test
+static const char *s_flood_flags [] = { "--rate-lines", "0", NULL };
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +112,7 @@ test_join_under_flood (void **state)
 {
     harness_t *harness = *state;
     harness_proc_t *gateways [2];
-    assert_non_null (harness_start_system (harness, NULL, gateways, 2, NULL));
+    assert_non_null (harness_start_system (harness, NULL, gateways, 2, s_flood_flags));
     harness_client_t *flooder = harness_login (harness, gateways [0]);
     assert_non_null (flooder);
     assert_true (harness_set_nick (flooder, "flooder"));

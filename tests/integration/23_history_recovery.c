@@ -14,6 +14,9 @@
 */
 #include "harness.h"
 #include <cmocka.h>
+
+//  The burst is sent as fast as possible: flood control off
+static const char *s_burst_flags [] = { "--rate-lines", "0", NULL };
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,11 +73,12 @@ static harness_client_t *
 s_burst (harness_t *harness, const char **router_flags, harness_proc_t **gateways,
          harness_client_t **alice_p)
 {
-    const char *gateway_flags [] = { "--sub-hwm", "10", "--router-timeout", "60", NULL };
+    const char *gateway_flags [] = { "--sub-hwm", "10", "--router-timeout", "60",
+                                     "--rate-lines", "0", NULL };
     harness_proc_t *router = harness_router_start (harness, router_flags);
     (void) harness;
     assert_non_null (router);
-    gateways [0] = harness_gateway_start (harness, router, "gw1", NULL);
+    gateways [0] = harness_gateway_start (harness, router, "gw1", s_burst_flags);
     gateways [1] = harness_gateway_start (harness, router, "gw2", gateway_flags);
     assert_non_null (gateways [0]);
     assert_non_null (gateways [1]);

@@ -57,8 +57,10 @@
 #define STUCK_SOCKSTAT_LINE 256         //  bytes of a /proc/net/sockstat line
 #define STUCK_SOCKSTAT_TCP  "TCP:"
 
+//  Flood control off: the sender is a load (a busy room), not a person
 static const char *s_gateway_flags [] = {
-    "--stuck-timeout", "600", "--outbuf-max", "32768", "--idle-timeout", "0", NULL
+    "--stuck-timeout", "600", "--outbuf-max", "32768", "--idle-timeout", "0",
+    "--rate-lines", "0", NULL
 };
 
 //  TCP "mem" of /proc/net/sockstat, in pages; -1 if unreadable.

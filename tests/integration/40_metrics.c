@@ -167,7 +167,8 @@ test_counters_move (void **state)
 }
 
 static const char *s_lag_flags [] = {
-    "--metrics-listen", "127.0.0.1:0", "--outbuf-max", "65536", "--stuck-timeout", "0", NULL
+    "--metrics-listen", "127.0.0.1:0", "--outbuf-max", "65536", "--stuck-timeout", "0",
+    "--rate-lines", "0", NULL
 };
 
 //  Skipped lines the lag notices in client's lines add up to; *notices_p

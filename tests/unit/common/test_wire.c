@@ -33,7 +33,7 @@ static const char *s_pictures [WIRE_ID_COUNT] = {
     [WIRE_HISTORY_LINE] = "crswnx", [WIRE_HISTORY_ACTION] = "crswnx",
     [WIRE_HISTORY_END] = "crskx",
     [WIRE_CHAT] = "sgcnx", [WIRE_EMOTE] = "sgcnx",
-    [WIRE_JOINED] = "sgcn", [WIRE_LEFT] = "sgcnx", [WIRE_RENAMED] = "sgcnt",
+    [WIRE_JOINED] = "sgcnk", [WIRE_LEFT] = "sgcnxk", [WIRE_RENAMED] = "sgcnt",
     [WIRE_NOTICE] = "sx", [WIRE_PROBED] = "gc", [WIRE_BEAT] = "e", [WIRE_DRAIN] = "e",
 };
 
