@@ -30,8 +30,11 @@ s_write_members (fanout_t *self, subs_room_t *room, bool skip, uint64_t skip_id)
             continue;
         //  A member whose join replay is on its way keeps its live lines
         //  until the replay is out (replay.h)
-        if (member->hold)
+        if (member->hold) {
+            //  Counted now: the held line goes out behind the replay
             replay_hold ((replay_t *) member->hold, data, size);
+            GATEWAY_COUNT (GATEWAY_METRIC_LINES_DELIVERED);
+        }
         else
         if (client_write ((client_t *) member->data, data, size) == 0)
             GATEWAY_COUNT (GATEWAY_METRIC_LINES_DELIVERED);
