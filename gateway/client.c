@@ -89,6 +89,13 @@ client_write (client_t *self, const char *data, size_t size)
     return 0;
 }
 
+const char *
+client_transport_name (client_t *self)
+{
+    assert (self);
+    return self->transport->name;
+}
+
 //  Queue a notice that must not be lost (lag, idle): over the cap too.
 void
 client_notice (client_t *self, const char *text, size_t size)
@@ -109,6 +116,55 @@ s_kernel_full (client_t *self)
                           (size_t) queued: 0;
     self->want_write = true;
     client_update_interest (self);
+}
+
+//  The peer is gone: nothing more can be sent.
+static void
+s_send_failed (client_t *self)
+{
+    if (self->closing)
+        client_finish (self);
+    else
+        client_peer_gone (self);
+}
+
+//  Output the transport took but has not sent yet (a framed line).
+static size_t
+s_unsent (client_t *self)
+{
+    return self->transport->unsent? self->transport->unsent (self->transport_state): 0;
+}
+
+//  Push the transport's unsent bytes: 0 when some went, else -1 when the
+//  client now waits for writability or is gone.
+static int
+s_push_unsent (client_t *self)
+{
+    size_t before = s_unsent (self);
+    if (self->transport->write (self->transport_state, self->fd, NULL, 0) == -1
+    &&  errno != EAGAIN && errno != EWOULDBLOCK) {
+        s_send_failed (self);
+        return -1;
+    }
+    if (s_unsent (self) < before)
+        return 0;
+    s_kernel_full (self);
+    return -1;
+}
+
+//  Close the write side the transport's way (TLS close_notify, WebSocket
+//  close frame, then FIN): 0 when done, -1 when it waits for
+//  writability (or the peer is gone, and the client finished).
+static int
+s_shutdown (client_t *self)
+{
+    if (self->transport->shutdown (self->transport_state, self->fd, self->reason) == 0)
+        return 0;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        s_kernel_full (self);
+    else
+        client_finish (self);
+    return -1;
 }
 
 //  Send what is queued: one send, as in redis. On a full kernel buffer ask
@@ -133,9 +189,15 @@ client_flush (client_t *self)
                 client_notice (self, notice, size);
                 continue;
             }
+            if (s_unsent (self) > 0) {
+                if (s_push_unsent (self))
+                    return;
+                continue;
+            }
             self->want_write = false;
             if (self->closing && !self->fin_sent) {
-                shutdown (self->fd, SHUT_WR);
+                if (s_shutdown (self))
+                    return;
                 self->fin_sent = true;
                 self->deadline = loop_now (set->loop) + set->limits.linger_ms;
                 if (self->peer_eof || set->limits.linger_ms <= 0) {
@@ -146,7 +208,8 @@ client_flush (client_t *self)
             client_update_interest (self);
             return;
         }
-        ssize_t sent = send (self->fd, outbuf_head (&self->output), used, MSG_NOSIGNAL);
+        ssize_t sent = self->transport->write (self->transport_state, self->fd,
+                                               outbuf_head (&self->output), used);
         if (sent > 0) {
             self->bytes_out += (uint64_t) sent;
             GATEWAY_ADD (GATEWAY_METRIC_BYTES_OUT, (uint64_t) sent);
@@ -158,17 +221,11 @@ client_flush (client_t *self)
             s_kernel_full (self);
             return;
         }
-        if (sent == -1 && errno == EINTR)
-            continue;
         if (sent == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             s_kernel_full (self);
             return;
         }
-        //  The peer is gone: nothing more can be sent
-        if (self->closing)
-            client_finish (self);
-        else
-            client_peer_gone (self);
+        s_send_failed (self);
         return;
     }
 }
@@ -315,6 +372,9 @@ client_finish (client_t *self)
     loop_remove (set->loop, self->fd);
     close (self->fd);
     self->fd = -1;
+    if (self->transport->destroy)
+        self->transport->destroy (self->transport_state);
+    self->transport_state = NULL;
     if (self->flood_timer > 0) {
         loop_timer_cancel (set->loop, self->flood_timer);
         self->flood_timer = 0;

@@ -53,6 +53,7 @@
 #include "chat.h"
 #include "loop.h"
 #include "flood.h"
+#include "transport.h"
 
 typedef struct _client_t client_t;
 typedef struct _client_set_t client_set_t;
@@ -162,6 +163,18 @@ admission_t *
 client_t *
     client_set_accept_admitted (client_set_t *self, int fd, admission_entry_t *entry,
                                 const struct sockaddr *peer);
+
+//  client_set_accept_admitted for a socket carried by transport (its
+//  state, owned from now on, freed with the client or on failure): TLS,
+//  WebSocket (transport.h). Plain TCP is &transport_tcp with NULL state.
+client_t *
+    client_set_accept_transport (client_set_t *self, int fd, admission_entry_t *entry,
+                                 const struct sockaddr *peer,
+                                 const transport_ops_t *transport, void *transport_state);
+
+//  The transport's name of a client ("tcp", "tls", "ws").
+const char *
+    client_transport_name (client_t *self);
 
 //  Number of open (not yet reaped) clients, including closing ones that
 //  still flush or linger for the peer's EOF.

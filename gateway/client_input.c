@@ -58,6 +58,19 @@ s_read_size (client_t *self)
     return MIN ((size_t) CLIENT_READ_SIZE, hold_max > held? hold_max - held: 0);
 }
 
+//  Input inside the transport (a TLS record already decrypted) does not
+//  make the socket readable: read it at the end of the pass, or a client
+//  paused with it there would never wake (libevent #854).
+static void
+s_check_pending (client_t *self)
+{
+    if (self->read_ready || !self->transport->pending || self->fd == -1
+    ||  !client_can_read (self) || self->transport->pending (self->transport_state) == 0)
+        return;
+    self->read_ready = true;
+    client_set_pending_add (self);
+}
+
 void
 client_update_interest (client_t *self)
 {
@@ -79,7 +92,10 @@ client_update_interest (client_t *self)
         interest |= LOOP_PEER_CLOSED;   //  its FIN, behind input we do not read now
     if (self->want_write)
         interest |= LOOP_WRITABLE;
+    if (self->transport->interest)
+        interest = self->transport->interest (self->transport_state, interest);
     loop_set_interest (self->set->loop, self->fd, interest);
+    s_check_pending (self);
 }
 
 static void
@@ -92,7 +108,7 @@ void
 client_telnet_start (client_t *self)
 {
     telnet_init (&self->telnet);
-    if (self->set->limits.telnet_offer)
+    if (self->set->limits.telnet_offer && (self->transport->flags & TRANSPORT_OFFER))
         telnet_offer (&self->telnet, s_telnet_reply, self);
 }
 
@@ -294,18 +310,17 @@ s_read (client_t *self)
     size_t wanted = s_read_size (self);
     if (wanted == 0)
         return;
-    ssize_t size;
-    do
-        size = read (self->fd, set->scratch, wanted);
-    while (size == -1 && errno == EINTR);
+    ssize_t size = self->transport->read (self->transport_state, self->fd, set->scratch, wanted);
 
     if (size > 0) {
         self->bytes_in += (uint64_t) size;
         GATEWAY_ADD (GATEWAY_METRIC_BYTES_IN, (uint64_t) size);
         if (self->closing)
             return;             //  discarded: we only wait for EOF
-        size_t kept = telnet_filter (&self->telnet, (uint8_t *) set->scratch, size,
-                                     s_telnet_reply, self);
+        size_t kept = (size_t) size;
+        if (self->transport->flags & TRANSPORT_TELNET)
+            kept = telnet_filter (&self->telnet, (uint8_t *) set->scratch, kept,
+                                  s_telnet_reply, self);
         if (kept == 0)
             return;
         if (self->paused) {
@@ -350,6 +365,8 @@ client_on_io (loop_t *loop, int fd, int events, void *arg)
     (void) loop;
     (void) fd;
     client_t *self = (client_t *) arg;
+    if (self->transport->events)
+        events = self->transport->events (self->transport_state, events);
     if ((events & LOOP_PEER_CLOSED) && !client_can_read (self))
         client_peer_closed (self);           //  it left: what it sent gets the linger time
     if (events & (LOOP_READABLE | LOOP_ERROR)) {
@@ -367,4 +384,16 @@ client_on_io (loop_t *loop, int fd, int events, void *arg)
     }
     if (self->fd != -1 && (events & LOOP_WRITABLE) && self->want_write)
         client_flush (self);
+    if (self->fd != -1)
+        s_check_pending (self);
+}
+
+void
+client_read_pending (client_t *self)
+{
+    self->read_ready = false;
+    if (self->fd != -1 && client_can_read (self))
+        s_read (self);
+    if (self->fd != -1)
+        s_check_pending (self);
 }

@@ -17,6 +17,7 @@
 #include "outbuf.h"
 #include "slab.h"
 #include "admission.h"
+#include "transport.h"
 
 #define CLIENT_READ_SIZE        (16 * 1024) //  shared scratch buffer for reads
 #define CLIENT_NOTICE_MAX       128         //  longest notice we format
@@ -34,6 +35,8 @@ struct _client_t {
     void *owner_data;           //  the owner's session, or NULL
     uint64_t id;                //  unique within the process
     int fd;                     //  the socket, -1 once closed
+    const transport_ops_t *transport;   //  how its bytes are carried (transport.h)
+    void *transport_state;      //  the transport's, or NULL
     telnet_t telnet;            //  telnet filter state
     uint8_t reason;             //  client_close_reason_t, once closing
     bool closing : 1;           //  client_close was called
@@ -46,6 +49,7 @@ struct _client_t {
     bool in_pending : 1;        //  on the pending-write list
     bool in_reap : 1;           //  on the reap list
     bool in_held : 1;           //  on the held list
+    bool read_ready : 1;        //  its transport holds input: read at the end of the pass
     bool out_dead : 1;          //  the peer cannot receive: output dropped
     bool unwatched : 1;         //  out of the loop: hung up while not reading
     bool in_stuck : 1;          //  on the stuck list
@@ -187,6 +191,11 @@ void
 //  Drop the output queue and its memory.
 void
     client_output_free (client_t *self);
+
+//  Read input its transport already holds (transport.h pending), as if
+//  the socket were readable; called at the end of the pass.
+void
+    client_read_pending (client_t *self);
 
 //  Start the telnet filter of a new client and, if the limits say so,
 //  queue the BINARY offer (telnet.h says why) before any other output.

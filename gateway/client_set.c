@@ -289,6 +289,8 @@ s_pass_end (loop_t *loop, void *arg)
             client_t *next = client->pending_next;
             client->in_pending = false;
             client->pending_next = NULL;
+            if (client->read_ready)
+                client_read_pending (client);
             client_flush (client);
             client = next;
         }
@@ -423,10 +425,21 @@ client_t *
 client_set_accept_admitted (client_set_t *self, int fd, admission_entry_t *entry,
                             const struct sockaddr *peer)
 {
+    return client_set_accept_transport (self, fd, entry, peer, &transport_tcp, NULL);
+}
+
+client_t *
+client_set_accept_transport (client_set_t *self, int fd, admission_entry_t *entry,
+                             const struct sockaddr *peer, const transport_ops_t *transport,
+                             void *transport_state)
+{
     assert (self);
+    assert (transport);
     client_t *client = (client_t *) slab_alloc (self->slab);
     if (!client || loop_add (self->loop, fd, LOOP_READABLE, client_on_io, client)) {
         slab_free (self->slab, client);
+        if (transport->destroy)
+            transport->destroy (transport_state);
         close (fd);
         if (self->admission)
             admission_leave (self->admission, entry);
@@ -446,6 +459,8 @@ client_set_accept_admitted (client_set_t *self, int fd, admission_entry_t *entry
     client->set = self;
     client->id = ++self->next_id;
     client->fd = fd;
+    client->transport = transport;
+    client->transport_state = transport_state;
     linebuf_init (&client->input);
     flood_init (&client->flood, &self->limits.flood, loop_now (self->loop));
     client->last_active = loop_now (self->loop);

@@ -42,6 +42,9 @@ struct _listener_t {
     bool full_logged;           //  "full" was logged since the last accept
     bool fd_limit_logged;       //  "out of descriptors" was logged
     proxy_wait_t *proxy;        //  client port with --proxy-protocol, else NULL
+    listener_stage_t stage;     //  client port: where admitted sockets wait (TLS
+                                //  handshake, HTTP upgrade), or none (add NULL)
+    void *stage_arg;            //  its argument
 };
 
 static int
@@ -154,7 +157,10 @@ s_client_from (listener_t *self, int fd, const struct sockaddr *peer)
         setsockopt (fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof (interval));
         setsockopt (fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof (probes));
     }
-    client_set_accept_admitted (self->clients, fd, entry, peer);
+    if (self->stage.add)
+        self->stage.add (self->stage_arg, fd, entry, peer);
+    else
+        client_set_accept_admitted (self->clients, fd, entry, peer);
 }
 
 static void
@@ -171,6 +177,8 @@ s_on_client (void *arg, int fd)
 {
     listener_t *self = (listener_t *) arg;
     size_t waiting = self->proxy? proxy_wait_size (self->proxy): 0;
+    if (self->stage.size)
+        waiting += self->stage.size (self->stage_arg);
     if (client_set_size (self->clients) + waiting >= self->max_clients) {
         s_refuse (self, fd);
         return;
@@ -189,6 +197,16 @@ listener_set_proxy_protocol (listener_t *self, const cidr_list_t *trusted)
     proxy_wait_destroy (&self->proxy);
     self->proxy = proxy_wait_new (self->loop, trusted, s_on_proxied, self);
     return self->proxy? 0: -1;
+}
+
+void
+listener_set_stage (listener_t *self, const listener_stage_t *stage, void *arg)
+{
+    assert (self);
+    assert (self->clients);
+    assert (stage && stage->add);
+    self->stage = *stage;
+    self->stage_arg = arg;
 }
 
 void

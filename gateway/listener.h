@@ -46,6 +46,19 @@ void
 int
     listener_set_proxy_protocol (listener_t *self, const cidr_list_t *trusted);
 
+//  Client port only: admitted sockets (past the caps, the PROXY header,
+//  socket options) go to a stage instead of straight to the client set:
+//  the TLS handshake, the HTTP request of a WebSocket upgrade. The stage
+//  owns fd and entry from add on, and gives them to the client set
+//  (client_set_accept_transport) when ready, or closes fd and gives entry
+//  back (admission_leave). Its waiting sockets count against the limit.
+typedef struct {
+    void (*add) (void *arg, int fd, admission_entry_t *entry, const struct sockaddr *peer);
+    size_t (*size) (void *arg);         //  sockets waiting in the stage (may be NULL)
+} listener_stage_t;
+void
+    listener_set_stage (listener_t *self, const listener_stage_t *stage, void *arg);
+
 //  Same binding and accepting, but each socket goes to on_accept instead
 //  of a client set (health.c's port).
 listener_t *
