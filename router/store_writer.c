@@ -43,6 +43,7 @@ struct _store_writer_t {
     uint64_t inserts;               //  inserts committed since start
     uint64_t bytes;                 //  batch bytes committed since start
     uint64_t errors;                //  failed attempts since start
+    uint64_t commit_us;             //  how long the last successful commit took
     uint64_t errors_logged;         //  errors when we last logged
     uint64_t errors_before;         //  errors when this outage began
     int64_t last_attempt;           //  zclock_mono of the last failed attempt
@@ -191,11 +192,12 @@ s_commit (store_writer_t *self)
 {
     if (self->held.size == 0)
         return 0;
-    int64_t started = zclock_mono ();
+    int64_t started_us = zclock_usecs ();
     uint64_t inserts = 0;
     int rc = s_transaction (self, &inserts);
     zhashx_purge (self->deletes);
     int64_t now = zclock_mono ();
+    self->commit_us = (uint64_t) (zclock_usecs () - started_us);
     if (rc == -1) {
         snprintf (self->last_error, sizeof (self->last_error), "%s", sqlite3_errmsg (self->db));
         if (!sqlite3_get_autocommit (self->db))
@@ -216,8 +218,8 @@ s_commit (store_writer_t *self)
     self->inserts += inserts;
     self->bytes += self->held.size;
     if (self->verbose)
-        zsys_debug ("store: committed records=%" PRIu64 " bytes=%zu ms=%" PRId64,
-                    inserts, self->held.size, now - started);
+        zsys_debug ("store: committed records=%" PRIu64 " bytes=%zu us=%" PRIu64,
+                    inserts, self->held.size, self->commit_us);
     store_batch_clear (&self->held);
     return 0;
 }
@@ -226,7 +228,7 @@ static void
 s_report (store_writer_t *self, zsock_t *pipe, const char *command, int rc)
 {
     zsock_send (pipe, STORE_WRITER_REPORT, command, rc, self->inserts, self->bytes,
-                self->errors, self->last_error);
+                self->errors, self->commit_us, self->last_error);
 }
 
 //  Handle one message from the loop; returns -1 on $TERM.
