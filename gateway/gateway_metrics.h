@@ -96,8 +96,10 @@
        "Re-registrations with the router (new router epoch, RESYNC, fresh id).") \
     X (GATEWAY_METRIC_GAPS, METRICS_COUNTER, "zchat_gateway_sequence_gaps_total", "", \
        "Room sequence gaps seen in the published stream.") \
+    X (GATEWAY_METRIC_RECOVERED, METRICS_COUNTER, "zchat_gateway_recovered_messages_total", \
+       "", "Room lines of those gaps fetched back from the router's history and delivered.") \
     X (GATEWAY_METRIC_MISSED, METRICS_COUNTER, "zchat_gateway_missed_messages_total", "", \
-       "Room messages lost in those gaps, reported to the room's clients.") \
+       "Room messages of those gaps not recovered, reported missed to the room's clients.") \
     X (GATEWAY_METRIC_ROOMS, METRICS_GAUGE, "zchat_gateway_subscribed_rooms", "", \
        "Rooms this gateway subscribes to (rooms with a local member).") \
     X (GATEWAY_METRIC_OUTPUT_BYTES, METRICS_GAUGE, "zchat_gateway_output_queued_bytes", "", \
