@@ -216,7 +216,7 @@ s_commit (store_writer_t *self)
     int rc = s_transaction (self, &inserts);
     zhashx_purge (self->deletes);
     int64_t now = zclock_mono ();
-    self->commit_us = (uint64_t) (zclock_usecs () - started_us);
+    uint64_t took_us = (uint64_t) (zclock_usecs () - started_us);
     if (rc == -1) {
         snprintf (self->last_error, sizeof (self->last_error), "%s", sqlite3_errmsg (self->db));
         if (!sqlite3_get_autocommit (self->db))
@@ -236,6 +236,7 @@ s_commit (store_writer_t *self)
     self->errors_logged = self->errors;
     self->inserts += inserts;
     self->bytes += self->held.size;
+    self->commit_us = took_us;
     if (self->verbose)
         zsys_debug ("store: committed records=%" PRIu64 " bytes=%zu us=%" PRIu64,
                     inserts, self->held.size, self->commit_us);
