@@ -44,6 +44,12 @@
        GATEWAY_REFUSED_HELP) \
     X (GATEWAY_METRIC_REFUSED_CLOSING, METRICS_COUNTER, GATEWAY_REFUSED, "reason=\"closing\"", \
        GATEWAY_REFUSED_HELP) \
+    X (GATEWAY_METRIC_REFUSED_PER_IP, METRICS_COUNTER, GATEWAY_REFUSED, "reason=\"per_ip\"", \
+       GATEWAY_REFUSED_HELP) \
+    X (GATEWAY_METRIC_REFUSED_RATE, METRICS_COUNTER, GATEWAY_REFUSED, "reason=\"rate\"", \
+       GATEWAY_REFUSED_HELP) \
+    X (GATEWAY_METRIC_REFUSED_PROXY, METRICS_COUNTER, GATEWAY_REFUSED, "reason=\"proxy\"", \
+       GATEWAY_REFUSED_HELP) \
     X (GATEWAY_METRIC_LINES_RECEIVED, METRICS_COUNTER, "zchat_gateway_lines_received_total", \
        "", "Lines received from clients and handed to their sessions.") \
     X (GATEWAY_METRIC_LINES_DELIVERED, METRICS_COUNTER, "zchat_gateway_lines_delivered_total", \
@@ -56,6 +62,12 @@
        "Lines not queued to a client whose output was full (lagging reader).") \
     X (GATEWAY_METRIC_LAGGED, METRICS_COUNTER, "zchat_gateway_lagged_notices_total", "", \
        "\"lagged: N messages skipped\" notices sent.") \
+    X (GATEWAY_METRIC_THROTTLED, METRICS_COUNTER, "zchat_gateway_lines_throttled_total", "", \
+       "Lines made to wait for a flood-control token (--rate-lines).") \
+    X (GATEWAY_METRIC_THROTTLES, METRICS_COUNTER, "zchat_gateway_flood_throttles_total", "", \
+       "Flood-control episodes: a client's token bucket ran empty (told once each).") \
+    X (GATEWAY_METRIC_HELD_DROPPED, METRICS_COUNTER, "zchat_gateway_held_lines_dropped_total", \
+       "", "Lines dropped from a client whose held input reached --hold-max.") \
     X (GATEWAY_METRIC_CLOSED_QUIT, METRICS_COUNTER, GATEWAY_CLOSED, "reason=\"quit\"", \
        GATEWAY_CLOSED_HELP) \
     X (GATEWAY_METRIC_CLOSED_EOF, METRICS_COUNTER, GATEWAY_CLOSED, "reason=\"eof\"", \
@@ -84,8 +96,10 @@
        "Re-registrations with the router (new router epoch, RESYNC, fresh id).") \
     X (GATEWAY_METRIC_GAPS, METRICS_COUNTER, "zchat_gateway_sequence_gaps_total", "", \
        "Room sequence gaps seen in the published stream.") \
+    X (GATEWAY_METRIC_RECOVERED, METRICS_COUNTER, "zchat_gateway_recovered_messages_total", \
+       "", "Room lines of those gaps fetched back from the router's history and delivered.") \
     X (GATEWAY_METRIC_MISSED, METRICS_COUNTER, "zchat_gateway_missed_messages_total", "", \
-       "Room messages lost in those gaps, reported to the room's clients.") \
+       "Room messages of those gaps not recovered, reported missed to the room's clients.") \
     X (GATEWAY_METRIC_ROOMS, METRICS_GAUGE, "zchat_gateway_subscribed_rooms", "", \
        "Rooms this gateway subscribes to (rooms with a local member).") \
     X (GATEWAY_METRIC_OUTPUT_BYTES, METRICS_GAUGE, "zchat_gateway_output_queued_bytes", "", \

@@ -97,9 +97,14 @@ s_admit (listener_t *self, int fd, const struct sockaddr *peer, admission_entry_
             return 0;
         peer = (struct sockaddr *) &own;
     }
-    if (peer->sa_family == AF_UNSPEC
-    ||  admission_enter (admission, peer, loop_now (self->loop), entry_p) == ADMISSION_OK)
+    if (peer->sa_family == AF_UNSPEC)
         return 0;
+    admission_result_t result = admission_enter (admission, peer, loop_now (self->loop),
+                                                 entry_p);
+    if (result == ADMISSION_OK)
+        return 0;
+    GATEWAY_COUNT (result == ADMISSION_TOO_MANY? GATEWAY_METRIC_REFUSED_PER_IP
+                                                : GATEWAY_METRIC_REFUSED_RATE);
     s_refuse_with (fd, LISTENER_ADDRESS_NOTICE);
     return -1;
 }

@@ -331,6 +331,25 @@ s_handle_control (router_t *self)
 //  ---------------------------------------------------------------------
 //  The loop
 
+//  The history store's figures, as its rows (the store counts them).
+static void
+s_history_metrics (router_t *self)
+{
+    store_stats_t history;
+    store_stats (self->store, &history);
+    metrics_t *metrics = self->metrics;
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_RECORDS, history.records);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_BYTES, history.bytes);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_ROOMS, history.rooms);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_APPENDS, history.appends);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_EVICTED, history.evicted);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_PENDING, history.pending);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_WRITES, history.written);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_WRITE_ERRORS, history.write_errors);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_DROPPED, history.dropped);
+    metrics_set_histogram (metrics, ROUTER_METRIC_HISTORY_COMMIT, &history.commits);
+}
+
 //  Hand the metrics server a copy of the values, the gauges set from the
 //  registries first, at most once per ROUTER_METRICS_PUBLISH_MS; returns
 //  ms until the next copy is due (or INT64_MAX with no server).
@@ -344,6 +363,7 @@ s_publish_metrics (router_t *self)
         metrics_set (self->metrics, ROUTER_METRIC_ROOMS, rooms_size (self->rooms));
         metrics_set (self->metrics, ROUTER_METRIC_GATEWAYS, gateways_size (self->gateways));
         metrics_set (self->metrics, ROUTER_METRIC_DRAINING, self->draining);
+        s_history_metrics (self);
         metrics_server_publish (self->metrics_server, self->metrics);
         self->next_metrics = self->now + ROUTER_METRICS_PUBLISH_MS;
     }
