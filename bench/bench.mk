@@ -44,6 +44,6 @@ TEST_EXTRA_PROGRAMS += $(LOADGEN_TEST) bench/smoke.sh
 test: $(LOADGEN_BIN) $(LOADGEN_TEST)
 
 bench: all $(LOADGEN_BIN)
-	sh scripts/install-deps.sh ngircd inspircd gnuplot-nox strace linux-perf
+	sh scripts/install-deps.sh ngircd inspircd gnuplot-nox strace linux-perf curl
 	BENCH_QUICK=$(BENCH_QUICK) BENCH_ONLY="$(BENCH_ONLY)" BENCH_SERVERS="$(BENCH_SERVERS)" \
 	    sh bench/run.sh $(BIN)

@@ -115,6 +115,8 @@ bench_start_zchat () {
     ingress=$(echo "$ready" | sed 's/.*ingress=\([^ ]*\).*/\1/')
     publish=$(echo "$ready" | sed 's/.*publish=\([^ ]*\).*/\1/')
     ZCHAT_CONTROL=$(echo "$ready" | sed 's/.*control=\([^ ]*\).*/\1/')
+    ZCHAT_METRICS=""
+    bench_note_metrics "$ready" || return 1
     number=1
     # Flood control off: a load generator's clients send far faster than
     # a person, and the bench measures the server, not --rate-lines
@@ -129,10 +131,52 @@ bench_start_zchat () {
         BENCH_STARTED="$BENCH_STARTED $pid"
         ZCHAT_PIDS="$ZCHAT_PIDS,$pid"
         bench_wait_line "$log" "gateway: listening address=" "$pid" || return 1
-        port=$(grep -E -m 1 "gateway: listening address=" "$log" | sed 's/.* port=\([0-9]*\).*/\1/')
+        ready=$(grep -E -m 1 "gateway: listening address=" "$log")
+        port=$(echo "$ready" | sed 's/.* port=\([0-9]*\).*/\1/')
+        bench_note_metrics "$ready" || return 1
         ZCHAT_SERVERS="${ZCHAT_SERVERS:+$ZCHAT_SERVERS,}127.0.0.1:$port"
         number=$((number + 1))
     done
+}
+
+# bench_note_metrics READY_LINE: add the metrics address of a zchat
+# process's ready line ("metrics=PORT", 0 when off) to ZCHAT_METRICS; fail
+# if metrics were asked for and are not served.
+bench_note_metrics () {
+    metrics_port=$(echo "$1" | sed -n 's/.* metrics=\([0-9]*\).*/\1/p')
+    if [ "$BENCH_METRICS" = on ]; then
+        if [ -z "$metrics_port" ] || [ "$metrics_port" -eq 0 ]; then
+            echo "bench: metrics asked for but not served: $1" >&2
+            return 1
+        fi
+        ZCHAT_METRICS="$ZCHAT_METRICS 127.0.0.1:$metrics_port"
+    fi
+}
+
+# bench_start_scraper INTERVAL: scrape every zchat process's /metrics every
+# INTERVAL seconds, as Prometheus does in the compose deployment, so that
+# "metrics on" includes serving them. Sets BENCH_SCRAPER (its pid).
+bench_start_scraper () {
+    # shellcheck disable=SC2086
+    ( while :; do
+          for address in $ZCHAT_METRICS; do
+              curl -s -o /dev/null --max-time 2 "http://$address/metrics" || true
+          done
+          sleep "$1"
+      done ) &
+    BENCH_SCRAPER=$!
+    BENCH_STARTED="$BENCH_STARTED $BENCH_SCRAPER"
+}
+
+# bench_stop_scraper: SIGTERM ends it (status 143, which is how it stops)
+bench_stop_scraper () {
+    [ -n "${BENCH_SCRAPER:-}" ] || return 0
+    BENCH_STOP_STATUS=143
+    stop_rc=0
+    bench_stop "$BENCH_SCRAPER" || stop_rc=$?
+    BENCH_STOP_STATUS=0
+    BENCH_SCRAPER=""
+    return $stop_rc
 }
 
 # bench_stop_zchat: SIGTERM to the router drains the gateways, which exit

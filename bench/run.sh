@@ -64,6 +64,7 @@ S3_TRANSPORTS="tcp"
 NGIRCD_PACE="--max-pending 8"
 COMMON="--drain 3 --join-timeout $join_timeout --barrier-timeout 20 --quiet"
 LOG_KEEP=200        # last lines of each server log kept with the results
+SCRAPE_INTERVAL=5   # seconds between scrapes of zchat's /metrics (deploy/prometheus)
 ALL_SERVERS="zchat zchat-sqlite zchat-nometrics inspircd ngircd"
 servers=${BENCH_SERVERS:-$ALL_SERVERS}
 BENCH_COMMANDS="$out/commands.txt"
@@ -116,10 +117,12 @@ zchat_case () {
     esac
     echo "# $label $name" >> "$BENCH_COMMANDS"
     if bench_start_zchat "$bin" "$gateways"; then
+        [ "$BENCH_METRICS" = on ] && bench_start_scraper "$SCRAPE_INTERVAL"
         run_loadgen "$label" "$name" --servers "$ZCHAT_SERVERS" --pids "$ZCHAT_PIDS" "$@"
     else
         failures="$failures $label/$name(start)"
     fi
+    bench_stop_scraper || true
     bench_stop_zchat || failures="$failures $label/$name(stop)"
     for log in "$BENCH_WORK"/router.log "$BENCH_WORK"/gateway*.log; do
         [ -f "$log" ] && tail -n "$LOG_KEEP" "$log" > "$out/$label-$name-$(basename "$log")"
@@ -223,7 +226,7 @@ command="make bench${quick:+ BENCH_QUICK=1}${only:+ BENCH_ONLY=\"$only\"}${BENCH
     echo "- Command: \`$command\` (bench/run.sh); per run: \`zchat-loadgen $COMMON <scenario flags>\`; every server and load generator command line in bench/results/$stamp/commands.txt"
     echo "- Scenario flags: S1 \`$S1\`; S2 \`$S2_SHAPE --rate 1|5|10\`; S3 \`$S3\`; S5 \`$S5\`; accounting phase \`--account N\` (S1 10 000, S2 4 000 / 10 000 / 20 000 at 1 / 5 / 10 msg/s, S5 50 000)"
     echo "- Flood control off in every server: zchat gateways \`--rate-lines 0\`; InspIRCd \`<connect commandrate=\"1000000000\" threshold=\"1000000\" fakelag=\"no\">\` (bench/inspircd.conf.in); ngIRCd \`MaxPenaltyTime = 0\` (bench/ngircd.conf.in)"
-    echo "- zchat configuration: default (history in the memory store, metrics on: \`--metrics-listen 127.0.0.1:0\` on the router and every gateway); zchat-sqlite: \`--store sqlite:PATH\` (a fresh file in a temp dir per run); zchat-nometrics: no \`--metrics-listen\`"
+    echo "- zchat configuration: default (history in the memory store, metrics on: \`--metrics-listen 127.0.0.1:0\` on the router and every gateway, each scraped every $SCRAPE_INTERVAL s as Prometheus does in deploy/); zchat-sqlite: \`--store sqlite:PATH\` (a fresh file in a temp dir per run); zchat-nometrics: no \`--metrics-listen\`"
     echo "- Raw results: bench/results/$stamp/ (JSON and summary per run, runs.tsv, server logs)"
     [ -n "$failures" ] && echo "- Failed runs:$failures"
     echo

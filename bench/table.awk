@@ -119,17 +119,24 @@ END {
     line(h, n, w); rule(n)
     for (r = 2; r <= last; r++) { m = split(rows[r], cells, SUBSEP); line(cells, m, w) }
 
-    # 2. zchat against the peers
-    heading("zchat against InspIRCd and ngIRCd (ratio: zchat / best peer)")
-    n = split("scenario,figure,zchat,InspIRCd,ngIRCd,zchat/best", h, ",")
-    split("9,17,10,10,10,10", w, ",")
-    line(h, n, w); rule(n)
+    # 2. zchat against the peers, in the scenarios that ran both
+    compared = 0
     for (i = 1; i <= nlabels; i++) {
         l = labels[i]
+        compare[l] = 0
         if (!((l SUBSEP "zchat") in have)) continue
-        any = 0
-        for (p = 1; p <= npeers; p++) if ((l SUBSEP peers[p]) in have) any = 1
-        if (!any) continue
+        for (p = 1; p <= npeers; p++) if ((l SUBSEP peers[p]) in have) compare[l] = 1
+        compared += compare[l]
+    }
+    if (compared) {
+        heading("zchat against InspIRCd and ngIRCd (ratio: zchat / best peer)")
+        n = split("scenario,figure,zchat,InspIRCd,ngIRCd,zchat/best", h, ",")
+        split("9,17,10,10,10,10", w, ",")
+        line(h, n, w); rule(n)
+    }
+    for (i = 1; i <= nlabels; i++) {
+        l = labels[i]
+        if (!compare[l]) continue
         count_figures = isidle[l] ? nidle : nfigures
         for (f = 1; f <= count_figures; f++) {
             figure = isidle[l] ? idle_figures[f] : figures[f]
