@@ -1,16 +1,21 @@
 # bench.mk - the load generator, its smoke test and `make bench` (issue 4).
 #
-#   make bench                  install ngircd + gnuplot, build, run S1..S5
-#                               against zchat and ngIRCd, print the table,
-#                               write bench/results/ and docs/BENCHMARKS.md
+#   make bench                  install ngircd, inspircd, gnuplot, strace
+#                               and perf (bench/profile.sh), build, run
+#                               S1..S5 against zchat, InspIRCd and ngIRCd,
+#                               print the tables, write bench/results/ and
+#                               docs/BENCHMARKS.md
 #   make bench BENCH_QUICK=1    the same with short runs (for iteration)
 #   make bench BENCH_ONLY="S1 S3"   a subset of the scenarios
+#   make bench BENCH_SERVERS="zchat inspircd"   a subset of the servers
+#                               (zchat zchat-sqlite zchat-nometrics inspircd ngircd)
 #   make loadgen                just the load generator ($(BIN)/zchat-loadgen)
 
 LOADGEN_SRC := $(wildcard bench/loadgen/*.c)
 LOADGEN_BIN := $(BIN)/zchat-loadgen
 BENCH_QUICK ?=
 BENCH_ONLY  ?=
+BENCH_SERVERS ?=
 
 .PHONY: bench loadgen
 loadgen: $(LOADGEN_BIN)
@@ -39,5 +44,6 @@ TEST_EXTRA_PROGRAMS += $(LOADGEN_TEST) bench/smoke.sh
 test: $(LOADGEN_BIN) $(LOADGEN_TEST)
 
 bench: all $(LOADGEN_BIN)
-	sh scripts/install-deps.sh ngircd gnuplot-nox
-	BENCH_QUICK=$(BENCH_QUICK) BENCH_ONLY="$(BENCH_ONLY)" sh bench/run.sh $(BIN)
+	sh scripts/install-deps.sh ngircd inspircd gnuplot-nox strace linux-perf curl
+	BENCH_QUICK=$(BENCH_QUICK) BENCH_ONLY="$(BENCH_ONLY)" BENCH_SERVERS="$(BENCH_SERVERS)" \
+	    sh bench/run.sh $(BIN)
