@@ -181,6 +181,11 @@ const char *
 size_t
     client_set_size (client_set_t *self);
 
+//  Number of those carried by transport (&transport_tcp, ...): the
+//  connected gauge by transport.
+size_t
+    client_set_transport_size (client_set_t *self, const transport_ops_t *transport);
+
 //  Close every client with reason (e.g. drain): each gets its queued
 //  output, then FIN. Use client_set_size () == 0 to know when all are gone.
 void

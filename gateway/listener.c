@@ -58,12 +58,15 @@ s_resume_accepting (loop_t *loop, int timer_id, void *arg)
 }
 
 //  Refuse a connection: one line, then close. It has not sent anything
-//  yet, so close () sends FIN, not RST.
+//  yet, so close () sends FIN, not RST. A port whose stage does not speak
+//  plain text (TLS) gets no line (listener.h).
 static void
-s_refuse_with (int fd, const char *notice)
+s_refuse_with (listener_t *self, int fd, const char *notice)
 {
-    ssize_t rc = send (fd, notice, strlen (notice), MSG_NOSIGNAL | MSG_DONTWAIT);
-    (void) rc;
+    if (!self->stage.silent_refusals) {
+        ssize_t rc = send (fd, notice, strlen (notice), MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void) rc;
+    }
     close (fd);
 }
 
@@ -77,7 +80,7 @@ s_refuse (listener_t *self, int fd)
                       self->max_clients);
         self->full_logged = true;
     }
-    s_refuse_with (fd, LISTENER_FULL_NOTICE);
+    s_refuse_with (self, fd, LISTENER_FULL_NOTICE);
 }
 
 //  The per-address caps (admission.h; it logs refusals). Returns 0 and
@@ -100,7 +103,7 @@ s_admit (listener_t *self, int fd, const struct sockaddr *peer, admission_entry_
     if (peer->sa_family == AF_UNSPEC
     ||  admission_enter (admission, peer, loop_now (self->loop), entry_p) == ADMISSION_OK)
         return 0;
-    s_refuse_with (fd, LISTENER_ADDRESS_NOTICE);
+    s_refuse_with (self, fd, LISTENER_ADDRESS_NOTICE);
     return -1;
 }
 

@@ -52,9 +52,14 @@ int
 //  owns fd and entry from add on, and gives them to the client set
 //  (client_set_accept_transport) when ready, or closes fd and gives entry
 //  back (admission_leave). Its waiting sockets count against the limit.
+//  A stage whose port does not speak plain text (TLS) sets
+//  silent_refusals: a connection refused before it (server full, an
+//  address over its cap) is closed without the "! ..." line, which its
+//  client could not read and would take for a broken handshake.
 typedef struct {
     void (*add) (void *arg, int fd, admission_entry_t *entry, const struct sockaddr *peer);
     size_t (*size) (void *arg);         //  sockets waiting in the stage (may be NULL)
+    bool silent_refusals;               //  refuse by closing, without a line
 } listener_stage_t;
 void
     listener_set_stage (listener_t *self, const listener_stage_t *stage, void *arg);
