@@ -457,8 +457,10 @@ harness_gateway_start_at (harness_t *self, const char *ingress, const char *publ
     char port [HARNESS_NAME_MAX];
     bool parsed = s_field (line, "port", port, sizeof port)
                && s_field (line, "id", proc->id, sizeof proc->id);
-    free (log);
     proc->port = parsed ? atoi (port) : 0;
+    char tls_port [HARNESS_NAME_MAX];
+    proc->tls_port = s_field (line, "tls", tls_port, sizeof tls_port) ? atoi (tls_port) : 0;
+    free (log);
     if (proc->port <= 0) {
         fprintf (stderr, "harness: cannot parse the gateway's listening line\n");
         harness_proc_dump (proc);
@@ -507,6 +509,12 @@ int
 harness_gateway_port (harness_proc_t *proc)
 {
     return proc->port;
+}
+
+int
+harness_gateway_tls_port (harness_proc_t *proc)
+{
+    return proc->tls_port;
 }
 
 const char *
