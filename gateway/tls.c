@@ -139,7 +139,8 @@ s_context_new (tls_t *self, char *why)
         s_why (why, "bad certificate", self->cert_file, true);
     else
     if (SSL_CTX_use_PrivateKey_file (context, self->key_file, SSL_FILETYPE_PEM) != 1)
-        s_why (why, "bad key", self->key_file, true);
+        s_why (why, ERR_GET_REASON (ERR_peek_last_error ()) == X509_R_KEY_VALUES_MISMATCH?
+                    "key does not match the certificate": "bad key", self->key_file, true);
     else
     if (SSL_CTX_check_private_key (context) != 1)
         s_why (why, "key does not match the certificate", self->key_file, false);

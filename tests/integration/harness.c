@@ -424,6 +424,25 @@ harness_router_refused (harness_t *self, const char **extra, char **log_p)
     return status != -1 && WIFEXITED (status)? WEXITSTATUS (status): -1;
 }
 
+int
+harness_gateway_refused (harness_t *self, harness_proc_t *router, const char **extra,
+                         char **log_p)
+{
+    assert_non_null (router);
+    const char *fixed [] = {
+        "--listen", "127.0.0.1:0", "--ingress", router->ingress,
+        "--publish", router->publish, "--name", "refused", NULL
+    };
+    const char *argv [HARNESS_ARGS_MAX];
+    harness_argv (argv, "zchat-gateway", fixed, extra);
+    harness_proc_t *proc = harness_spawn (self, "refused", "zchat-gateway", argv);
+    proc->expect_clean = false;
+    int status = harness_proc_wait (proc, HARNESS_TIMEOUT_MS);
+    if (log_p)
+        *log_p = harness_slurp (proc->log_path);
+    return status != -1 && WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
 harness_proc_t *
 harness_router_start (harness_t *self, const char **extra)
 {

@@ -135,6 +135,13 @@ harness_proc_t *
     harness_gateway_start_at (harness_t *self, const char *ingress, const char *publish,
                               const char *name, const char **extra);
 
+//  Start zchat-gateway (against router, extra flags) expecting it to
+//  refuse to start, as harness_router_refused: its exit code, *log_p its
+//  stderr (to free; may be NULL).
+int
+    harness_gateway_refused (harness_t *self, harness_proc_t *router, const char **extra,
+                             char **log_p);
+
 //  Start a router (router_extra) and count gateways named gw1, gw2, ...
 //  (gateway_extra), filling gateways. Returns the router, or NULL if any
 //  of them did not become ready.
