@@ -57,7 +57,7 @@ main (int argc, char *argv [])
     int64_t clients = 100, rooms = 10, senders = 0, rate = 1, window = 16;
     int64_t duration = 5, drain = 3, size = 64, connect_rate = 0, sources = 1, max_pending = 256;
     int64_t join_timeout = 60, barrier_timeout = 20;
-    bool quiet = false, expect_clean = false;
+    bool quiet = false, expect_clean = false, tls = false;
 
     config_option_t table [] = {
         { "dialect", "ZCHAT_LOADGEN_DIALECT", CONFIG_STRING, &dialect, "NAME", "zchat or irc" },
@@ -93,6 +93,8 @@ main (int argc, char *argv [])
         { "json", "ZCHAT_LOADGEN_JSON", CONFIG_STRING, &json_path, "FILE", "write the result as JSON here" },
         { "tsv", "ZCHAT_LOADGEN_TSV", CONFIG_STRING, &tsv_path, "FILE", "append a TSV row here" },
         { "quiet", "ZCHAT_LOADGEN_QUIET", CONFIG_FLAG, &quiet, NULL, "no progress lines on stderr" },
+        { "tls", "ZCHAT_LOADGEN_TLS", CONFIG_FLAG, &tls, NULL,
+          "connect with TLS (--servers are TLS ports; the certificate is not checked)" },
         { "expect-clean", "ZCHAT_LOADGEN_EXPECT_CLEAN", CONFIG_FLAG, &expect_clean, NULL,
           "exit 1 unless all joined and nothing was lost, doubled, reordered or misrouted" },
     };
@@ -113,6 +115,7 @@ main (int argc, char *argv [])
         .server_name = server_name, .json_path = json_path, .tsv_path = tsv_path,
         .quiet = quiet
     };
+
     int rc = LOADGEN_EXIT_USAGE;
     if (dialect_parse (dialect, &options.dialect)) {
         fprintf (stderr, "zchat-loadgen: unknown dialect '%s' (zchat or irc)\n", dialect);
@@ -148,6 +151,9 @@ main (int argc, char *argv [])
     free (pid_list);
 
     run_result_t result;
+    if (tls && !(options.tls_context = conn_tls_context_new ()))
+        fprintf (stderr, "zchat-loadgen: cannot create a TLS context\n");
+    else
     if (options.server_count == 0)
         fprintf (stderr, "zchat-loadgen: no servers\n");
     else
@@ -158,6 +164,7 @@ main (int argc, char *argv [])
             rc = LOADGEN_EXIT_UNCLEAN;
         }
     }
+    conn_tls_context_free (options.tls_context);
     for (size_t index = 0; index < options.server_count; index++)
         free (options.servers [index]);
     free (options.servers);
