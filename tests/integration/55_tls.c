@@ -42,13 +42,7 @@ static const char *s_short_deadline [] = {
 static harness_proc_t *
 s_tls_gateway (harness_t *harness, harness_proc_t **router_p, const char **more)
 {
-    harness_tls_cert (harness, "gateway", "zchat gateway", false);
-    *router_p = harness_router_start (harness, NULL);
-    assert_non_null (*router_p);
-    harness_proc_t *gateway = harness_gateway_start (harness, *router_p, "gw1",
-                                                     harness_tls_flags (harness, "gateway", more));
-    assert_non_null (gateway);
-    assert_true (harness_gateway_tls_port (gateway) > 0);
+    harness_proc_t *gateway = harness_tls_system (harness, router_p, more);
     assert_int_not_equal (harness_gateway_tls_port (gateway), harness_gateway_port (gateway));
     return gateway;
 }
@@ -150,12 +144,37 @@ s_child_exit (pid_t pid)
     return WIFEXITED (status)? WEXITSTATUS (status): -1;
 }
 
-//  Write every line a client got to the transcript file, prefixed.
+//  The transcript of test_s_client: what each side typed (>) and got (<),
+//  in the order the test saw it.
+typedef struct {
+    FILE *file;                 //  or NULL
+    harness_client_t *clients [2];
+    const char *names [2];
+    size_t seen [2];            //  lines of each already written
+} s_transcript_t;
+
+//  Write the lines each client got since the last call.
 static void
-s_transcript (FILE *file, harness_client_t *client, const char *who)
+s_transcript_catch_up (s_transcript_t *self)
 {
-    for (size_t index = 0; harness_line_at (client, index); index++)
-        fprintf (file, "%s< %s\n", who, harness_line_at (client, index));
+    for (int side = 0; side < 2; side++)
+        while (self->file && harness_line_at (self->clients [side], self->seen [side]))
+            fprintf (self->file, "%-8s < %s\n", self->names [side],
+                     harness_line_at (self->clients [side], self->seen [side]++));
+}
+
+//  Client side (0 or 1) types text, then expect (may be NULL) reaches
+//  client other.
+static void
+s_say (s_transcript_t *self, int side, const char *text, int other, const char *expect)
+{
+    s_transcript_catch_up (self);
+    if (self->file)
+        fprintf (self->file, "%-8s > %s\n", self->names [side], text);
+    assert_int_equal (harness_send (self->clients [side], "%s", text), 0);
+    if (expect)
+        assert_non_null (harness_expect_sub (self->clients [other], expect, HARNESS_TIMEOUT_MS));
+    s_transcript_catch_up (self);
 }
 
 //  openssl s_client verifies the gateway's certificate against the CA
@@ -172,32 +191,27 @@ test_s_client (void **state)
     harness_client_t *tls = harness_welcome (s_client_start (harness, gateway,
                                                              harness_tls_ca (harness), &pid));
     assert_non_null (tls);
-    assert_true (harness_set_nick (tls, "secure_sam"));
-    assert_int_equal (harness_send (tls, "hi bob, this line went through openssl s_client"), 0);
-    assert_non_null (harness_expect (bob, "[general] secure_sam: hi bob, this line went "
-                                     "through openssl s_client", HARNESS_TIMEOUT_MS));
-    assert_true (harness_set_nick (bob, "bob"));
-    assert_int_equal (harness_send (bob, "hi sam, plain here"), 0);
-    assert_non_null (harness_expect (tls, "[general] bob: hi sam, plain here",
-                                     HARNESS_TIMEOUT_MS));
-    assert_int_equal (harness_send (tls, "/who"), 0);
-    assert_non_null (harness_expect_sub (tls, "* #general (2): ", HARNESS_TIMEOUT_MS));
-    assert_int_equal (harness_send (tls, "/quit"), 0);
-    assert_int_equal (harness_read_to_end (tls, HARNESS_TIMEOUT_MS), HARNESS_EOF);
-    assert_int_equal (s_child_exit (pid), 0);
-
     const char *build = getenv ("ZCHAT_BUILD_DIR");
     char path [TLS_LINE_SIZE];
     snprintf (path, sizeof path, "%s/" TLS_TRANSCRIPT, build? build: ".");
-    FILE *file = fopen (path, "w");
-    if (file) {
-        fprintf (file, "# openssl s_client -quiet -verify_return_error -CAfile ca.pem "
-                 "-connect 127.0.0.1:%d (a throw-away CA made by the test)\n",
-                 harness_gateway_tls_port (gateway));
-        s_transcript (file, tls, "s_client");
-        s_transcript (file, bob, "plain");
-        fclose (file);
-    }
+    s_transcript_t transcript = { fopen (path, "w"), { tls, bob }, { "s_client", "plain" },
+                                  { 0, 0 } };
+    if (transcript.file)
+        fprintf (transcript.file, "# openssl s_client -quiet -verify_return_error -CAfile "
+                 "ca.pem -connect 127.0.0.1:%d, the CA made by the test; plain is a TCP "
+                 "client on the same gateway\n", harness_gateway_tls_port (gateway));
+    s_say (&transcript, 0, "/nick secure_sam", 0, "is now known as secure_sam");
+    s_say (&transcript, 1, "/nick bob", 0, "is now known as bob");
+    s_say (&transcript, 0, "hi bob, this line went through openssl s_client", 1,
+           "[general] secure_sam: hi bob, this line went through openssl s_client");
+    s_say (&transcript, 1, "hi sam, plain here", 0, "[general] bob: hi sam, plain here");
+    s_say (&transcript, 0, "/who", 0, "* #general (2): bob, secure_sam");
+    s_say (&transcript, 0, "/quit", 1, "secure_sam left #general");
+    assert_int_equal (harness_read_to_end (tls, HARNESS_TIMEOUT_MS), HARNESS_EOF);
+    s_transcript_catch_up (&transcript);
+    if (transcript.file)
+        fclose (transcript.file);
+    assert_int_equal (s_child_exit (pid), 0);
 
     //  The system's CAs do not know the test's CA: s_client gives up
     harness_client_t *refused = s_client_start (harness, gateway, NULL, &pid);

@@ -34,18 +34,6 @@
 #define LIMITS_LAGGED       "! lagged: "
 #define LIMITS_BYTES_IN     "zchat_gateway_received_bytes_total"
 
-//  A router and a gateway with a TLS port and more flags.
-static harness_proc_t *
-s_start (harness_t *harness, harness_proc_t **router_p, const char **more)
-{
-    harness_tls_cert (harness, "gateway", "zchat gateway", false);
-    *router_p = harness_router_start (harness, NULL);
-    assert_non_null (*router_p);
-    harness_proc_t *gateway = harness_gateway_start (harness, *router_p, "gw1",
-                                                     harness_tls_flags (harness, "gateway", more));
-    assert_non_null (gateway);
-    return gateway;
-}
 
 //  The TLS client sends a burst in one TLS record while its login is in
 //  flight (the router is stopped): flood control reads only what fits
@@ -60,7 +48,7 @@ test_pending_after_pause (void **state)
         "--metrics-listen", "127.0.0.1:0", "--max-line", "100", "--hold-max", LIMITS_HOLD_MAX,
         "--rate-lines", "1000", "--rate-burst", "1000", NULL
     };
-    harness_proc_t *gateway = s_start (harness, &router, flags);
+    harness_proc_t *gateway = harness_tls_system (harness, &router, flags);
     harness_client_t *bob = harness_login (harness, gateway);
     assert_non_null (bob);
     int64_t before = harness_wait_metric (gateway, "zchat_gateway_clients_connected"
@@ -101,7 +89,7 @@ test_line_cap (void **state)
     harness_t *harness = *state;
     harness_proc_t *router;
     const char *flags [] = { "--max-line", "100", NULL };
-    harness_proc_t *gateway = s_start (harness, &router, flags);
+    harness_proc_t *gateway = harness_tls_system (harness, &router, flags);
     harness_client_t *alice = harness_login_tls (harness, gateway);
     harness_client_t *bob = harness_login (harness, gateway);
     assert_non_null (alice);
@@ -148,7 +136,7 @@ test_lagged (void **state)
     harness_proc_t *router;
     const char *flags [] = { "--outbuf-max", "65536", "--stuck-timeout", "60",
                              "--rate-lines", "0", NULL };
-    harness_proc_t *gateway = s_start (harness, &router, flags);
+    harness_proc_t *gateway = harness_tls_system (harness, &router, flags);
     harness_client_t *late = harness_login_tls (harness, gateway);
     harness_client_t *alice = harness_login (harness, gateway);
     harness_client_t *witness = harness_login (harness, gateway);
@@ -192,7 +180,7 @@ test_idle (void **state)
     harness_t *harness = *state;
     harness_proc_t *router;
     const char *flags [] = { "--idle-timeout", "1", "--idle-warning", "0", NULL };
-    harness_proc_t *gateway = s_start (harness, &router, flags);
+    harness_proc_t *gateway = harness_tls_system (harness, &router, flags);
     harness_client_t *idler = harness_login_tls (harness, gateway);
     assert_non_null (idler);
     assert_int_equal (harness_read_to_end (idler, HARNESS_TIMEOUT_MS), HARNESS_EOF);
@@ -206,7 +194,7 @@ test_drain (void **state)
 {
     harness_t *harness = *state;
     harness_proc_t *router;
-    harness_proc_t *gateway = s_start (harness, &router, NULL);
+    harness_proc_t *gateway = harness_tls_system (harness, &router, NULL);
     harness_client_t *alice = harness_login_tls (harness, gateway);
     harness_client_t *bob = harness_login_tls (harness, gateway);
     assert_non_null (alice);

@@ -294,6 +294,12 @@ void
 const char **
     harness_tls_flags (harness_t *self, const char *name, const char **more);
 
+//  A router, and a gateway "gw1" with a TLS port whose certificate
+//  ("gateway": CN=zchat gateway) is made first, plus more flags (may be
+//  NULL); *router_p gets the router. Fails the test if either does not start.
+harness_proc_t *
+    harness_tls_system (harness_t *self, harness_proc_t **router_p, const char **more);
+
 //  Connect a TLS client to the gateway's TLS port, verifying its
 //  certificate against the harness's CA; the handshake is done when it
 //  returns. The client then works with every function below, as a TCP one.

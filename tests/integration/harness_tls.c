@@ -135,6 +135,19 @@ harness_tls_flags (harness_t *self, const char *name, const char **more)
     return flags;
 }
 
+harness_proc_t *
+harness_tls_system (harness_t *self, harness_proc_t **router_p, const char **more)
+{
+    harness_tls_cert (self, "gateway", "zchat gateway", false);
+    *router_p = harness_router_start (self, NULL);
+    assert_non_null (*router_p);
+    harness_proc_t *gateway = harness_gateway_start (self, *router_p, "gw1",
+                                                     harness_tls_flags (self, "gateway", more));
+    assert_non_null (gateway);
+    assert_true (harness_gateway_tls_port (gateway) > 0);
+    return gateway;
+}
+
 //  Wait until fd is ready for what OpenSSL asked (error), or the deadline.
 static bool
 s_wait (int fd, int error, int64_t deadline)
