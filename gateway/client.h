@@ -5,9 +5,9 @@
     assembler, the bounded output queue, the idle and stuck clocks and the
     close state. It knows nothing of nicknames, rooms or ZeroMQ: it hands
     complete, validated lines to its owner through client_events_t and
-    takes output bytes from it. The byte stream is behind this file (and
-    listener.c), so TLS or WebSocket framing later replaces the read and
-    write calls here, not the session logic.
+    takes output bytes from it. Its bytes go through a transport
+    (transport.h: plain TCP, TLS, then WebSocket framing), so the session
+    logic cannot tell how a client is connected.
 
     Input rules (docs/PROTOCOL.md): LF or CRLF ends a line; telnet IAC
     sequences are removed and refused; TAB becomes a space; lines over the

@@ -710,6 +710,8 @@ s_tls_new (gateway_t *self)
     if (!self->handshakes)
         return -1;
     tls_handshake_attach (self->handshakes, self->tls_listener);
+    //  Both ports share --max-clients: the plain one counts the handshakes too
+    listener_share_limit (self->listener, tls_handshake_waiting, self->handshakes);
     return 0;
 }
 

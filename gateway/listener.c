@@ -45,6 +45,9 @@ struct _listener_t {
     listener_stage_t stage;     //  client port: where admitted sockets wait (TLS
                                 //  handshake, HTTP upgrade), or none (add NULL)
     void *stage_arg;            //  its argument
+    size_t (*shared) (void *arg);   //  client port: sockets waiting at another port's
+                                    //  stage under the same limit, or NULL
+    void *shared_arg;           //  its argument
 };
 
 static int
@@ -182,6 +185,8 @@ s_on_client (void *arg, int fd)
     size_t waiting = self->proxy? proxy_wait_size (self->proxy): 0;
     if (self->stage.size)
         waiting += self->stage.size (self->stage_arg);
+    if (self->shared)
+        waiting += self->shared (self->shared_arg);
     if (client_set_size (self->clients) + waiting >= self->max_clients) {
         s_refuse (self, fd);
         return;
@@ -210,6 +215,15 @@ listener_set_stage (listener_t *self, const listener_stage_t *stage, void *arg)
     assert (stage && stage->add);
     self->stage = *stage;
     self->stage_arg = arg;
+}
+
+void
+listener_share_limit (listener_t *self, size_t (*size) (void *arg), void *arg)
+{
+    assert (self);
+    assert (self->clients);
+    self->shared = size;
+    self->shared_arg = arg;
 }
 
 void

@@ -64,6 +64,13 @@ typedef struct {
 void
     listener_set_stage (listener_t *self, const listener_stage_t *stage, void *arg);
 
+//  Client port only: sockets waiting elsewhere that share this port's
+//  connection limit, counted by size (arg): another port's stage, e.g.
+//  the plain port counts the TLS port's handshakes, so both ports
+//  together stay within --max-clients.
+void
+    listener_share_limit (listener_t *self, size_t (*size) (void *arg), void *arg);
+
 //  Same binding and accepting, but each socket goes to on_accept instead
 //  of a client set (health.c's port).
 listener_t *

@@ -267,8 +267,8 @@ s_add (void *arg, int fd, admission_entry_t *entry, const struct sockaddr *peer)
     self->size++;
 }
 
-static size_t
-s_size (void *arg)
+size_t
+tls_handshake_waiting (void *arg)
 {
     return ((tls_handshake_t *) arg)->size;
 }
@@ -313,7 +313,7 @@ tls_handshake_attach (tls_handshake_t *self, listener_t *listener)
     assert (self);
     static const listener_stage_t stage = {
         .add = s_add,
-        .size = s_size,
+        .size = tls_handshake_waiting,
         .silent_refusals = true
     };
     listener_set_stage (listener, &stage, self);

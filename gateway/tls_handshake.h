@@ -40,4 +40,9 @@ void
 size_t
     tls_handshake_size (tls_handshake_t *self);
 
+//  The same as a listener's shared-limit counter (listener_share_limit):
+//  arg is the tls_handshake_t.
+size_t
+    tls_handshake_waiting (void *arg);
+
 #endif

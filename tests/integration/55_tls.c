@@ -294,7 +294,8 @@ test_not_tls (void **state)
 }
 
 //  A client that leaves mid-handshake (FIN, or reset) is counted as eof;
-//  one over --max-clients is closed without the plain "! server full".
+//  handshakes count against --max-clients on both ports; a TLS connection
+//  over it is closed without the plain port's "! server full".
 static void
 test_closed_and_full (void **state)
 {
@@ -311,6 +312,11 @@ test_closed_and_full (void **state)
     assert_int_equal (harness_send_raw (resetter, "\x16\x03\x01\x02\x00\x01", 6), 0);
     assert_int_equal (harness_wait_metric (gateway, "zchat_gateway_tls_handshakes_in_progress",
                                            2, HARNESS_TIMEOUT_MS), 2);
+    //  Handshakes count against --max-clients on the plain port too
+    harness_client_t *early_plain = harness_connect (harness, gateway);
+    assert_non_null (early_plain);
+    assert_non_null (harness_expect (early_plain, "! server full, try again later",
+                                     HARNESS_TIMEOUT_MS));
     harness_client_close (leaver);
     harness_client_reset (resetter);
     assert_int_equal (harness_wait_metric (gateway, TLS_FAILED ("eof"), 2,
@@ -330,7 +336,7 @@ test_closed_and_full (void **state)
                                      HARNESS_TIMEOUT_MS));
     assert_int_equal (harness_wait_metric (gateway,
                                            "zchat_gateway_connections_refused_total{reason=\"full\"}",
-                                           2, HARNESS_TIMEOUT_MS), 2);
+                                           3, HARNESS_TIMEOUT_MS), 3);
 }
 
 int
