@@ -37,6 +37,8 @@ $(LOADGEN_TEST): $(BUILD)/bench/tests/test_loadgen.o $(LOADGEN_LIB_OBJ) $(COMMON
 TEST_EXTRA          += $(LOADGEN_BIN) $(LOADGEN_TEST)
 TEST_EXTRA_PROGRAMS += $(LOADGEN_TEST) bench/smoke.sh
 test: $(LOADGEN_BIN) $(LOADGEN_TEST)
+# tests/integration/59_tls_load drives TLS clients with the load generator
+integration: $(LOADGEN_BIN)
 
 bench: all $(LOADGEN_BIN)
 	sh scripts/install-deps.sh ngircd gnuplot-nox
