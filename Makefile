@@ -47,6 +47,11 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ROUTER_PKGS := sqlite3
 PKG_CFLAGS  += $(shell pkg-config --cflags $(ROUTER_PKGS) 2>/dev/null)
 ROUTER_PKG_LIBS := $(shell pkg-config --libs $(ROUTER_PKGS) 2>/dev/null)
+# The gateway alone links OpenSSL (its TLS port), and so do the programs
+# that speak TLS to it: the integration tests and the load generator
+GATEWAY_PKGS := libssl libcrypto
+PKG_CFLAGS  += $(shell pkg-config --cflags $(GATEWAY_PKGS) 2>/dev/null)
+TLS_LIBS    := $(shell pkg-config --libs $(GATEWAY_PKGS) 2>/dev/null)
 TEST_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 TEST_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
@@ -120,6 +125,7 @@ $(GATEWAY_BIN): $(call obj,gateway/main.c) $(GATEWAY_LIB) $(COMMON_LIB)
 $(ROUTER_BIN): $(call obj,router/main.c) $(ROUTER_LIB) $(COMMON_LIB)
 $(CTL_BIN): $(call obj,$(CTL_SRC)) $(COMMON_LIB)
 $(ROUTER_BIN): TIER_LIBS := $(ROUTER_PKG_LIBS)
+$(GATEWAY_BIN): TIER_LIBS := $(TLS_LIBS)
 $(GATEWAY_BIN) $(ROUTER_BIN) $(CTL_BIN):
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ $(TIER_LIBS) $(PKG_LIBS) -o $@
@@ -129,11 +135,11 @@ $(GATEWAY_BIN) $(ROUTER_BIN) $(CTL_BIN):
 $(BUILD)/tests/unit/common/test_%: $(BUILD)/tests/unit/common/test_%.o $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
 $(BUILD)/tests/unit/gateway/test_%: $(BUILD)/tests/unit/gateway/test_%.o $(GATEWAY_LIB) $(COMMON_LIB)
-	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $^ $(TLS_LIBS) $(PKG_LIBS) $(TEST_LIBS) -o $@
 $(BUILD)/tests/unit/router/test_%: $(BUILD)/tests/unit/router/test_%.o $(ROUTER_LIB) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) $^ $(ROUTER_PKG_LIBS) $(PKG_LIBS) $(TEST_LIBS) -o $@
 $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARNESS_OBJ) $(COMMON_LIB)
-	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $^ $(TLS_LIBS) $(PKG_LIBS) $(TEST_LIBS) -o $@
 
 # --- tests ----------------------------------------------------------------
 # run-tests.sh runs each program, then prints the cmocka totals last.

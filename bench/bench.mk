@@ -22,7 +22,7 @@ loadgen: $(LOADGEN_BIN)
 
 $(LOADGEN_BIN): $(call obj,$(LOADGEN_SRC)) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $^ $(TLS_LIBS) $(PKG_LIBS) -o $@
 
 # Unit tests of the loadgen's accounting (marker, track, histogram, dialect):
 # linked with every loadgen object but main.o.
@@ -32,7 +32,7 @@ $(BUILD)/bench/tests/test_loadgen.o: bench/tests/test_loadgen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -c $< -o $@
 $(LOADGEN_TEST): $(BUILD)/bench/tests/test_loadgen.o $(LOADGEN_LIB_OBJ) $(COMMON_LIB)
-	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $^ $(TLS_LIBS) $(PKG_LIBS) $(TEST_LIBS) -o $@
 
 # The smoke run: a few hundred clients over a router and two gateways for a
 # few seconds, nothing lost or misrouted (bench/smoke.sh prints cmocka's
@@ -42,6 +42,8 @@ $(LOADGEN_TEST): $(BUILD)/bench/tests/test_loadgen.o $(LOADGEN_LIB_OBJ) $(COMMON
 TEST_EXTRA          += $(LOADGEN_BIN) $(LOADGEN_TEST)
 TEST_EXTRA_PROGRAMS += $(LOADGEN_TEST) bench/smoke.sh
 test: $(LOADGEN_BIN) $(LOADGEN_TEST)
+# tests/integration/59_tls_load drives TLS clients with the load generator
+integration: $(LOADGEN_BIN)
 
 bench: all $(LOADGEN_BIN)
 	sh scripts/install-deps.sh ngircd inspircd gnuplot-nox strace linux-perf curl

@@ -103,6 +103,15 @@ bench_start_zchat () {
     fi
     metrics=""
     [ "$BENCH_METRICS" = on ] && metrics="--metrics-listen 127.0.0.1:0"
+    # BENCH_TLS=on: each gateway also serves TLS (a throw-away certificate),
+    # and ZCHAT_SERVERS lists the TLS ports instead of the plain ones
+    tls=""
+    if [ "$BENCH_TLS" = on ]; then
+        [ -f "$BENCH_WORK/tls.pem" ] || openssl req -x509 -newkey ec \
+            -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+            -keyout "$BENCH_WORK/tls.key" -out "$BENCH_WORK/tls.pem" 2> /dev/null || return 1
+        tls="--tls-listen 127.0.0.1:0 --tls-cert $BENCH_WORK/tls.pem --tls-key $BENCH_WORK/tls.key"
+    fi
     # shellcheck disable=SC2086
     bench_command "$bin/zchat-router" --ingress 'tcp://127.0.0.1:*' --publish 'tcp://127.0.0.1:*' \
         --control 'tcp://127.0.0.1:*' --store "$store" $metrics > "$log" 2>&1
@@ -126,13 +135,14 @@ bench_start_zchat () {
         # shellcheck disable=SC2086
         bench_command "$bin/zchat-gateway" --listen 127.0.0.1:0 --ingress "$ingress" \
             --publish "$publish" --name "bench$number" --idle-timeout 3600 --rate-lines 0 \
-            $metrics > "$log" 2>&1
+            $metrics $tls > "$log" 2>&1
         pid=$!
         BENCH_STARTED="$BENCH_STARTED $pid"
         ZCHAT_PIDS="$ZCHAT_PIDS,$pid"
         bench_wait_line "$log" "gateway: listening address=" "$pid" || return 1
         ready=$(grep -E -m 1 "gateway: listening address=" "$log")
         port=$(echo "$ready" | sed 's/.* port=\([0-9]*\).*/\1/')
+        [ -n "$tls" ] && port=$(echo "$ready" | sed 's/.* tls=\([0-9]*\).*/\1/')
         bench_note_metrics "$ready" || return 1
         ZCHAT_SERVERS="${ZCHAT_SERVERS:+$ZCHAT_SERVERS,}127.0.0.1:$port"
         number=$((number + 1))

@@ -57,7 +57,7 @@ ACCOUNT_S2_R10="--account 20000"
 ACCOUNT_S5="--account 50000"
 # S3's transports: each one is a row per server; TLS and WebSocket join
 # this list once the gateway and the load generator speak them
-S3_TRANSPORTS="tcp"
+S3_TRANSPORTS="tcp tls"
 # ngIRCd listens with a backlog of 10: a burst of connects overflows it and
 # the kernel retries the handshakes seconds later, so outside S3 (whose
 # connect rate is the point) its clients log in a few at a time.
@@ -166,8 +166,11 @@ s3_case () {
     transport=$1
     label=S3
     [ "$transport" = tcp ] || label="S3-$transport"
+    BENCH_TLS=off
+    [ "$transport" = tls ] && BENCH_TLS=on
     # shellcheck disable=SC2086
     zchat_case "$label" zchat 2 $S3 --transport "$transport"
+    BENCH_TLS=off
     if [ "$transport" = tcp ]; then
         # shellcheck disable=SC2086
         peer_case "$label" inspircd $S3 --transport "$transport"

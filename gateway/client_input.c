@@ -363,7 +363,13 @@ s_read (client_t *self)
             client_update_interest (self);
     }
     else
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        //  A transport's read may wait for the other direction (TLS:
+        //  writability), which its interest hook adds
+        if (self->transport->interest)
+            client_update_interest (self);
+    }
+    else {
         if (self->closing)
             client_finish (self);
         else {

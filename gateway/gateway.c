@@ -25,6 +25,9 @@
 #include "loop.h"
 #include "client.h"
 #include "listener.h"
+#include "tls.h"
+#include "tls_handshake.h"
+#include "transport_tls.h"
 #include "health.h"
 #include "relay.h"
 #include "subs.h"
@@ -63,12 +66,15 @@ struct _gateway_t {
     admission_t *admission;         //  per-address caps of the client port
     client_set_t *clients;
     listener_t *listener;
+    tls_t *tls;                     //  TLS port's certificate and policy, or NULL
+    listener_t *tls_listener;       //  TLS port, or NULL
+    tls_handshake_t *handshakes;    //  TLS port's sockets before they are clients
     health_t *health;               //  health endpoint, or NULL
     metrics_server_t *metrics_server;   //  GET /metrics, or NULL
     sessions_t *sessions;           //  client id -> session_t
     fanout_t fanout;                //  room traffic delivery
     session_ctx_t ctx;              //  what sessions share
-    int signal_fd;                  //  SIGINT/SIGTERM, or -1
+    int signal_fd;                  //  SIGINT/SIGTERM/SIGHUP, or -1
     int heartbeat_timer;
     int tick_timer;
     int close_timer;                //  bound on drain/shutdown, or 0
@@ -379,6 +385,8 @@ s_close_everything (gateway_t *self, gateway_state_t state, client_close_reason_
     self->ctx.silent = true;
     self->closing_clients = client_set_size (self->clients);
     listener_destroy (&self->listener);
+    listener_destroy (&self->tls_listener);
+    tls_handshake_destroy (&self->handshakes);
     health_destroy (&self->health);
     client_set_close_all (self->clients, reason);
     self->close_timer = loop_timer_add (self->loop,
@@ -419,7 +427,14 @@ s_on_signal (loop_t *loop, int fd, int events, void *arg)
     struct signalfd_siginfo info;
     while (read (fd, &info, sizeof (info)) == (ssize_t) sizeof (info)) {
         zsys_info ("gateway: signal signo=%u", info.ssi_signo);
-        s_start_shutdown (self);
+        if (info.ssi_signo != SIGHUP)
+            s_start_shutdown (self);
+        else
+        if (!self->tls)
+            zsys_info ("gateway: nothing to reload (no --tls-listen)");
+        else
+            GATEWAY_COUNT (tls_reload (self->tls)? GATEWAY_METRIC_TLS_RELOADS_FAILED:
+                                                   GATEWAY_METRIC_TLS_RELOADS_OK);
     }
 }
 
@@ -572,8 +587,12 @@ s_on_tick (loop_t *loop, int timer_id, void *arg)
     if (self->health)
         health_set_ready (self->health, router_up || self->config.health_ignore_router);
     gateway_gauges_t gauges = {
-        client_set_size (self->clients), relay_queued (self->relay),
-        subs_size (self->subs), router_up
+        .clients_tcp = client_set_transport_size (self->clients, &transport_tcp),
+        .clients_tls = client_set_transport_size (self->clients, &transport_tls),
+        .tls_handshaking = self->handshakes? tls_handshake_size (self->handshakes): 0,
+        .queued = relay_queued (self->relay),
+        .rooms = subs_size (self->subs),
+        .router_up = router_up
     };
     gateway_metrics_publish (self->metrics_server, &gauges, loop_now (loop));
     return 0;
@@ -617,6 +636,7 @@ s_open_signals (gateway_t *self)
     sigemptyset (&signals);
     sigaddset (&signals, SIGINT);
     sigaddset (&signals, SIGTERM);
+    sigaddset (&signals, SIGHUP);
     self->signal_fd = signalfd (-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
     if (self->signal_fd == -1)
         return -1;
@@ -642,6 +662,56 @@ s_admission_new (gateway_t *self, const gateway_config_t *config)
     if (!self->admission)
         return -1;
     client_set_set_admission (self->clients, self->admission);
+    return 0;
+}
+
+//  A client port on address: keepalive, and the PROXY protocol when
+//  set. Returns NULL (logged) on failure.
+static listener_t *
+s_listener_new (gateway_t *self, const char *address)
+{
+    const gateway_config_t *config = &self->config;
+    listener_t *listener = listener_new (self->loop, address, (int) config->backlog,
+                                         self->clients, (size_t) config->max_clients);
+    if (!listener)
+        return NULL;
+    listener_set_keepalive (listener, (int) MIN (config->keepalive_s, INT_MAX));
+    if (config->proxy_protocol) {
+        cidr_list_t trusted;
+        if (cidr_parse (&trusted, config->trusted_proxy)
+        ||  listener_set_proxy_protocol (listener, &trusted)) {
+            zsys_error ("gateway: cannot take the PROXY protocol from --trusted-proxy");
+            listener_destroy (&listener);
+            return NULL;
+        }
+        zsys_info ("gateway: client port takes PROXY v2 from trusted=%s address=%s",
+                   config->trusted_proxy, address);
+    }
+    return listener;
+}
+
+//  The TLS port, with --tls-listen: the certificate (a bad one stops the
+//  start), the listener, and the handshake stage in front of the
+//  client set. Returns 0 (also when off) or -1 (logged).
+static int
+s_tls_new (gateway_t *self)
+{
+    const gateway_config_t *config = &self->config;
+    if (!config->tls_listen || !*config->tls_listen)
+        return 0;
+    self->tls = tls_new (config->tls_cert, config->tls_key);
+    if (!self->tls)
+        return -1;
+    self->tls_listener = s_listener_new (self, config->tls_listen);
+    if (!self->tls_listener)
+        return -1;
+    self->handshakes = tls_handshake_new (self->loop, self->tls, self->clients,
+                                          config->tls_handshake_timeout_s * MSEC_PER_SEC);
+    if (!self->handshakes)
+        return -1;
+    tls_handshake_attach (self->handshakes, self->tls_listener);
+    //  Both ports share --max-clients: the plain one counts the handshakes too
+    listener_share_limit (self->listener, tls_handshake_waiting, self->handshakes);
     return 0;
 }
 
@@ -736,22 +806,10 @@ gateway_new (const gateway_config_t *config)
         return NULL;
     }
     loop_hook_add_late (self->loop, s_on_late_hook, self);
-    self->listener = listener_new (self->loop, config->listen, (int) config->backlog,
-                                   self->clients, (size_t) config->max_clients);
-    if (!self->listener) {
+    self->listener = s_listener_new (self, config->listen);
+    if (!self->listener || s_tls_new (self)) {
         gateway_destroy (&self);
         return NULL;
-    }
-    listener_set_keepalive (self->listener, (int) MIN (config->keepalive_s, INT_MAX));
-    if (config->proxy_protocol) {
-        cidr_list_t trusted;
-        if (cidr_parse (&trusted, config->trusted_proxy)
-        ||  listener_set_proxy_protocol (self->listener, &trusted)) {
-            zsys_error ("gateway: cannot take the PROXY protocol from --trusted-proxy");
-            gateway_destroy (&self);
-            return NULL;
-        }
-        zsys_info ("gateway: client port takes PROXY v2 from trusted=%s", config->trusted_proxy);
     }
     if (config->health_listen && *config->health_listen) {
         self->health = health_new (self->loop, config->health_listen, s_client_count, self);
@@ -779,9 +837,10 @@ gateway_new (const gateway_config_t *config)
     char host [ADDRESS_HOST_MAX] = "";
     int port = 0;
     address_parse (config->listen, host, &port);
-    zsys_info ("gateway: listening address=%s port=%d id=%s metrics=%d",
+    zsys_info ("gateway: listening address=%s port=%d id=%s metrics=%d tls=%d",
                *host? host: "*", listener_port (self->listener), self->id,
-               self->metrics_server? metrics_server_port (self->metrics_server): 0);
+               self->metrics_server? metrics_server_port (self->metrics_server): 0,
+               self->tls_listener? listener_port (self->tls_listener): 0);
     return self;
 }
 
@@ -795,7 +854,10 @@ gateway_destroy (gateway_t **self_p)
     health_destroy (&self->health);
     metrics_server_destroy (&self->metrics_server);
     listener_destroy (&self->listener);
+    listener_destroy (&self->tls_listener);
+    tls_handshake_destroy (&self->handshakes);
     client_set_destroy (&self->clients);    //  closes sessions via on_closed
+    tls_destroy (&self->tls);               //  after the clients: none uses it now
     admission_destroy (&self->admission);
     if (self->sessions)
         assert (sessions_size (self->sessions) == 0);

@@ -4,7 +4,8 @@
     gateway_t wires the loop, the listener, the client set, the sessions,
     the room subscriptions and the ZeroMQ relay together, and runs the
     tier's lifecycle: HELLO/WELCOME, heartbeats, router loss and resync,
-    drain on the router's DRAIN, and shutdown on SIGINT/SIGTERM.
+    drain on the router's DRAIN, shutdown on SIGINT/SIGTERM, and the TLS
+    certificate's reload on SIGHUP.
     =========================================================================
 */
 #ifndef GATEWAY_H_INCLUDED
@@ -19,6 +20,10 @@ typedef struct {
     const char *listen;             //  HOST:PORT for clients
     const char *health_listen;      //  HOST:PORT for health checks; NULL or "" = none
     const char *metrics_listen;     //  HOST:PORT for GET /metrics; NULL or "" = none
+    const char *tls_listen;         //  HOST:PORT for TLS clients; NULL or "" = none
+    const char *tls_cert;           //  PEM certificate chain of the TLS port
+    const char *tls_key;            //  PEM private key of the TLS port
+    int64_t tls_handshake_timeout_s;    //  a TLS handshake not done by then is closed
     const char *ingress;            //  router's ingress endpoint
     const char *publish;            //  router's publish endpoint
     const char *name;               //  display name; the id adds a random suffix

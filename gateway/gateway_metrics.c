@@ -63,7 +63,9 @@ gateway_metrics_publish (metrics_server_t *server, const gateway_gauges_t *gauge
     assert (gauges);
     if (!server || now < s_next_publish)
         return;
-    metrics_set (&gateway_metrics, GATEWAY_METRIC_CONNECTED_TCP, gauges->clients);
+    metrics_set (&gateway_metrics, GATEWAY_METRIC_CONNECTED_TCP, gauges->clients_tcp);
+    metrics_set (&gateway_metrics, GATEWAY_METRIC_CONNECTED_TLS, gauges->clients_tls);
+    metrics_set (&gateway_metrics, GATEWAY_METRIC_TLS_HANDSHAKING, gauges->tls_handshaking);
     metrics_set (&gateway_metrics, GATEWAY_METRIC_UPLINK_QUEUED, gauges->queued);
     metrics_set (&gateway_metrics, GATEWAY_METRIC_ROOMS, gauges->rooms);
     metrics_set (&gateway_metrics, GATEWAY_METRIC_ROUTER_UP, gauges->router_up);

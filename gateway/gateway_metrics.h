@@ -31,11 +31,39 @@
 #define GATEWAY_CLOSED          "zchat_gateway_clients_closed_total"
 #define GATEWAY_CLOSED_HELP     "Client connections closed, by reason."
 #define GATEWAY_CONNECTED       "zchat_gateway_clients_connected"
+#define GATEWAY_CONNECTED_HELP  "Client connections open now, by transport."
+#define GATEWAY_TLS_FAILED      "zchat_gateway_tls_handshake_failures_total"
+#define GATEWAY_TLS_FAILED_HELP "TLS handshakes given up, by reason (timeout: not done within " \
+                                "--tls-handshake-timeout; eof: the peer left; version: only " \
+                                "protocols below TLS 1.2; protocol: not TLS, or no common " \
+                                "cipher; error: ours)."
+#define GATEWAY_TLS_RELOADS     "zchat_gateway_tls_reloads_total"
+#define GATEWAY_TLS_RELOADS_HELP "Certificate reloads (SIGHUP), by result."
 
 //  The closed rows run in client.h's client_close_reason_t order.
 #define GATEWAY_METRICS(X) \
     X (GATEWAY_METRIC_CONNECTED_TCP, METRICS_GAUGE, GATEWAY_CONNECTED, "transport=\"tcp\"", \
-       "Client connections open now, by transport.") \
+       GATEWAY_CONNECTED_HELP) \
+    X (GATEWAY_METRIC_CONNECTED_TLS, METRICS_GAUGE, GATEWAY_CONNECTED, "transport=\"tls\"", \
+       GATEWAY_CONNECTED_HELP) \
+    X (GATEWAY_METRIC_TLS_HANDSHAKING, METRICS_GAUGE, "zchat_gateway_tls_handshakes_in_progress", \
+       "", "Connections to the TLS port still in their handshake.") \
+    X (GATEWAY_METRIC_TLS_HANDSHAKES, METRICS_COUNTER, "zchat_gateway_tls_handshakes_total", \
+       "", "TLS handshakes completed (the connection became a client).") \
+    X (GATEWAY_METRIC_TLS_FAILED_TIMEOUT, METRICS_COUNTER, GATEWAY_TLS_FAILED, \
+       "reason=\"timeout\"", GATEWAY_TLS_FAILED_HELP) \
+    X (GATEWAY_METRIC_TLS_FAILED_EOF, METRICS_COUNTER, GATEWAY_TLS_FAILED, \
+       "reason=\"eof\"", GATEWAY_TLS_FAILED_HELP) \
+    X (GATEWAY_METRIC_TLS_FAILED_VERSION, METRICS_COUNTER, GATEWAY_TLS_FAILED, \
+       "reason=\"version\"", GATEWAY_TLS_FAILED_HELP) \
+    X (GATEWAY_METRIC_TLS_FAILED_PROTOCOL, METRICS_COUNTER, GATEWAY_TLS_FAILED, \
+       "reason=\"protocol\"", GATEWAY_TLS_FAILED_HELP) \
+    X (GATEWAY_METRIC_TLS_FAILED_ERROR, METRICS_COUNTER, GATEWAY_TLS_FAILED, \
+       "reason=\"error\"", GATEWAY_TLS_FAILED_HELP) \
+    X (GATEWAY_METRIC_TLS_RELOADS_OK, METRICS_COUNTER, GATEWAY_TLS_RELOADS, \
+       "result=\"ok\"", GATEWAY_TLS_RELOADS_HELP) \
+    X (GATEWAY_METRIC_TLS_RELOADS_FAILED, METRICS_COUNTER, GATEWAY_TLS_RELOADS, \
+       "result=\"failed\"", GATEWAY_TLS_RELOADS_HELP) \
     X (GATEWAY_METRIC_ACCEPTED, METRICS_COUNTER, "zchat_gateway_connections_accepted_total", \
        "", "Client connections accepted.") \
     X (GATEWAY_METRIC_REFUSED_FULL, METRICS_COUNTER, GATEWAY_REFUSED, "reason=\"full\"", \
@@ -126,7 +154,9 @@ const metrics_def_t *
 
 //  What the gauges show now, from the modules that know.
 typedef struct {
-    size_t clients;                 //  client connections open
+    size_t clients_tcp;             //  client connections open, plain TCP
+    size_t clients_tls;             //  client connections open, TLS
+    size_t tls_handshaking;         //  TLS port connections in their handshake
     size_t queued;                  //  requests waiting for the uplink
     size_t rooms;                   //  rooms subscribed
     bool router_up;                 //  beating and welcomed, not resyncing

@@ -49,6 +49,10 @@
 #define SETTINGS_MAX_PER_IP     16
 #define SETTINGS_CONNECT_RATE   "32/600"
 #define SETTINGS_EXEMPT         "127.0.0.0/8,::1/128"
+//  A TLS handshake takes a round trip or two; 10 s is generous for a
+//  slow mobile link and still bounds a client that opens TLS and stalls
+//  (nginx allows 60 s, HAProxy's "timeout client" is usually 30 s)
+#define SETTINGS_TLS_HANDSHAKE_S 10
 
 //  The default name is the host name; it must outlive the config.
 static char s_hostname [SETTINGS_HOSTNAME_MAX] = "gateway";
@@ -89,6 +93,19 @@ s_check (const gateway_config_t *config)
         fprintf (stderr, "error: --proxy-protocol needs --trusted-proxy (the balancers)\n");
         return -1;
     }
+    bool tls = config->tls_listen && *config->tls_listen;
+    if (tls && (!*config->tls_cert || !*config->tls_key)) {
+        fprintf (stderr, "error: --tls-listen needs --tls-cert and --tls-key\n");
+        return -1;
+    }
+    if (!tls && (*config->tls_cert || *config->tls_key)) {
+        fprintf (stderr, "error: --tls-cert and --tls-key need --tls-listen\n");
+        return -1;
+    }
+    if (config->tls_handshake_timeout_s <= 0) {
+        fprintf (stderr, "error: --tls-handshake-timeout must be > 0\n");
+        return -1;
+    }
     if (config->rate_lines > 0 && config->rate_burst == 0) {
         fprintf (stderr, "error: --rate-burst must be at least 1 when --rate-lines is on\n");
         return -1;
@@ -111,6 +128,10 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .listen = CHAT_DEFAULT_LISTEN,
         .health_listen = "",
         .metrics_listen = "",
+        .tls_listen = "",
+        .tls_cert = "",
+        .tls_key = "",
+        .tls_handshake_timeout_s = SETTINGS_TLS_HANDSHAKE_S,
         .ingress = CHAT_DEFAULT_INGRESS,
         .publish = CHAT_DEFAULT_PUBLISH,
         .name = s_hostname,
@@ -155,6 +176,17 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
           "unreachable too (alive only, the behaviour before readiness)" },
         { "metrics-listen", "ZCHAT_METRICS_LISTEN", CONFIG_STRING, &config->metrics_listen,
           "HOST:PORT", "serve Prometheus GET /metrics on this address (empty = off)" },
+        { "tls-listen", "ZCHAT_TLS_LISTEN", CONFIG_STRING, &config->tls_listen,
+          "HOST:PORT", "TLS client address, beside --listen; clients on both share rooms "
+          "(empty = off)" },
+        { "tls-cert", "ZCHAT_TLS_CERT", CONFIG_STRING, &config->tls_cert,
+          "FILE", "PEM certificate of the TLS port, then its chain; SIGHUP reloads it and "
+          "the key (open connections stay)" },
+        { "tls-key", "ZCHAT_TLS_KEY", CONFIG_STRING, &config->tls_key,
+          "FILE", "PEM private key of --tls-cert" },
+        { "tls-handshake-timeout", "ZCHAT_TLS_HANDSHAKE_TIMEOUT", CONFIG_INT,
+          &config->tls_handshake_timeout_s, "SECONDS", "a TLS handshake not done within "
+          "this is closed (a client that opens TLS and stalls)" },
         { "ingress", "ZCHAT_INGRESS", CONFIG_STRING, &config->ingress,
           "EP", "router ingress endpoint (requests)" },
         { "publish", "ZCHAT_PUBLISH", CONFIG_STRING, &config->publish,

@@ -235,6 +235,8 @@ typedef struct {
     uint64_t next_send_ns;  //  open loop: when the next message is due
     track_t *tracks;        //  one per sender slot of its room, or NULL
     uint64_t probe_ns;      //  last probe sent (barrier)
+    void *tls;              //  --tls: its SSL connection (conn_tls.c), or NULL
+    bool handshaking;       //  --tls: connected, TLS handshake not done yet
 } conn_t;
 
 //  Queue bytes for the connection; -1 when the output cap is reached.
@@ -248,6 +250,32 @@ int
 //  accounting still reads); the state is left to the caller.
 void
     conn_close (conn_t *self);
+
+//  --- conn_tls.c: --tls ------------------------------------------------------
+//  The client context of every TLS connection (no certificate check), or
+//  NULL; freed with conn_tls_context_free.
+void *
+    conn_tls_context_new (void);
+void
+    conn_tls_context_free (void *context);
+//  Start TLS on a connected socket: returns 0 (handshaking is set) or -1.
+int
+    conn_tls_start (conn_t *self, void *context);
+//  Take the handshake on: CONN_TLS_DONE, CONN_TLS_WANT_READ,
+//  CONN_TLS_WANT_WRITE (wait for that), or -1 (failed).
+#define CONN_TLS_DONE           0
+#define CONN_TLS_WANT_READ      1
+#define CONN_TLS_WANT_WRITE     2
+int
+    conn_tls_handshake (conn_t *self);
+//  recv (2) and send (2) on the connection, through TLS when it has it.
+ssize_t
+    conn_recv (conn_t *self, void *buffer, size_t size);
+ssize_t
+    conn_send (conn_t *self, const void *data, size_t size);
+//  Free the TLS connection (the socket is closed by conn_close).
+void
+    conn_tls_close (conn_t *self);
 
 //  --- run.c / report.c -------------------------------------------------------
 typedef enum {
@@ -283,6 +311,7 @@ typedef struct {
     const char *json_path;  //  write the JSON result here, or NULL
     const char *tsv_path;   //  append a TSV row here, or NULL
     bool quiet;             //  no progress lines
+    void *tls_context;      //  --tls: every connection speaks TLS, or NULL
 } run_options_t;
 
 typedef struct {

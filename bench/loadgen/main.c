@@ -92,7 +92,8 @@ main (int argc, char *argv [])
           "after the drain, N more messages (at most --duration s) with the servers'"
           " system calls and context switches counted per message (0 = none)" },
         { "transport", "ZCHAT_LOADGEN_TRANSPORT", CONFIG_STRING, &transport, "NAME",
-          "client transport: tcp (plain TCP; the only one so far)" },
+          "client transport: tcp or tls (--servers are TLS ports; the certificate is"
+          " not checked)" },
         { "label", "ZCHAT_LOADGEN_LABEL", CONFIG_STRING, &label, "NAME", "scenario name in the results" },
         { "server-name", "ZCHAT_LOADGEN_SERVER_NAME", CONFIG_STRING, &server_name, "NAME",
           "server name in the results (zchat, ngircd, ...)" },
@@ -120,14 +121,16 @@ main (int argc, char *argv [])
         .server_name = server_name, .json_path = json_path, .tsv_path = tsv_path,
         .quiet = quiet
     };
+
     int rc = LOADGEN_EXIT_USAGE;
     if (dialect_parse (dialect, &options.dialect)) {
         fprintf (stderr, "zchat-loadgen: unknown dialect '%s' (zchat or irc)\n", dialect);
         return rc;
     }
-    //  Other transports (TLS, WebSocket) plug in here and in conn.c
-    if (!streq (transport, "tcp")) {
-        fprintf (stderr, "zchat-loadgen: unknown transport '%s' (tcp)\n", transport);
+    //  Other transports (WebSocket) plug in here and in conn.c
+    bool tls = streq (transport, "tls");
+    if (!streq (transport, "tcp") && !tls) {
+        fprintf (stderr, "zchat-loadgen: unknown transport '%s' (tcp or tls)\n", transport);
         return rc;
     }
     if (streq (mode, "open"))
@@ -162,6 +165,9 @@ main (int argc, char *argv [])
     free (pid_list);
 
     run_result_t result;
+    if (tls && !(options.tls_context = conn_tls_context_new ()))
+        fprintf (stderr, "zchat-loadgen: cannot create a TLS context\n");
+    else
     if (options.server_count == 0)
         fprintf (stderr, "zchat-loadgen: no servers\n");
     else
@@ -172,6 +178,7 @@ main (int argc, char *argv [])
             rc = LOADGEN_EXIT_UNCLEAN;
         }
     }
+    conn_tls_context_free (options.tls_context);
     for (size_t index = 0; index < options.server_count; index++)
         free (options.servers [index]);
     free (options.servers);

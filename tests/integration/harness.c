@@ -424,6 +424,25 @@ harness_router_refused (harness_t *self, const char **extra, char **log_p)
     return status != -1 && WIFEXITED (status)? WEXITSTATUS (status): -1;
 }
 
+int
+harness_gateway_refused (harness_t *self, harness_proc_t *router, const char **extra,
+                         char **log_p)
+{
+    assert_non_null (router);
+    const char *fixed [] = {
+        "--listen", "127.0.0.1:0", "--ingress", router->ingress,
+        "--publish", router->publish, "--name", "refused", NULL
+    };
+    const char *argv [HARNESS_ARGS_MAX];
+    harness_argv (argv, "zchat-gateway", fixed, extra);
+    harness_proc_t *proc = harness_spawn (self, "refused", "zchat-gateway", argv);
+    proc->expect_clean = false;
+    int status = harness_proc_wait (proc, HARNESS_TIMEOUT_MS);
+    if (log_p)
+        *log_p = harness_slurp (proc->log_path);
+    return status != -1 && WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
 harness_proc_t *
 harness_router_start (harness_t *self, const char **extra)
 {
@@ -457,8 +476,10 @@ harness_gateway_start_at (harness_t *self, const char *ingress, const char *publ
     char port [HARNESS_NAME_MAX];
     bool parsed = s_field (line, "port", port, sizeof port)
                && s_field (line, "id", proc->id, sizeof proc->id);
-    free (log);
     proc->port = parsed ? atoi (port) : 0;
+    char tls_port [HARNESS_NAME_MAX];
+    proc->tls_port = s_field (line, "tls", tls_port, sizeof tls_port) ? atoi (tls_port) : 0;
+    free (log);
     if (proc->port <= 0) {
         fprintf (stderr, "harness: cannot parse the gateway's listening line\n");
         harness_proc_dump (proc);
@@ -507,6 +528,12 @@ int
 harness_gateway_port (harness_proc_t *proc)
 {
     return proc->port;
+}
+
+int
+harness_gateway_tls_port (harness_proc_t *proc)
+{
+    return proc->tls_port;
 }
 
 const char *

@@ -135,6 +135,13 @@ harness_proc_t *
     harness_gateway_start_at (harness_t *self, const char *ingress, const char *publish,
                               const char *name, const char **extra);
 
+//  Start zchat-gateway (against router, extra flags) expecting it to
+//  refuse to start, as harness_router_refused: its exit code, *log_p its
+//  stderr (to free; may be NULL).
+int
+    harness_gateway_refused (harness_t *self, harness_proc_t *router, const char **extra,
+                             char **log_p);
+
 //  Start a router (router_extra) and count gateways named gw1, gw2, ...
 //  (gateway_extra), filling gateways. Returns the router, or NULL if any
 //  of them did not become ready.
@@ -156,6 +163,10 @@ int
     harness_gateway_port (harness_proc_t *proc);
 const char *
     harness_gateway_id (harness_proc_t *proc);
+
+//  The TLS port from the listening line (tls=N), 0 if the gateway has none.
+int
+    harness_gateway_tls_port (harness_proc_t *proc);
 
 //  Process id (0 once reaped).
 pid_t
@@ -254,7 +265,81 @@ int64_t
 int
     harness_promtool (const char *body);
 
+//  --- TLS (harness_tls.c) -------------------------------------------------
+
+//  A throw-away CA in the harness directory, made on first use with the
+//  openssl command: the path of its certificate (PEM). Fails the test if
+//  openssl does.
+const char *
+    harness_tls_ca (harness_t *self);
+
+//  A server certificate for 127.0.0.1 and localhost with subject CN=cn,
+//  signed by that CA, written to NAME.pem and NAME.key in the harness
+//  directory (paths: harness_tls_path). expired: its validity ended in
+//  2021. Each one gets a new serial. Fails the test if openssl does.
+void
+    harness_tls_cert (harness_t *self, const char *name, const char *cn, bool expired);
+
+//  dir/NAME.EXTENSION ("pem", "key") into path (HARNESS_PATH_BYTES).
+#define HARNESS_PATH_BYTES      512
+void
+    harness_tls_path (harness_t *self, const char *name, const char *extension, char *path);
+
+//  The flags of a TLS port on an ephemeral loopback port with NAME's
+//  certificate and key (valid until the harness is destroyed), ready
+//  for the extra flags of harness_gateway_start: "--tls-listen",
+//  "127.0.0.1:0", "--tls-cert", ..., then more (NULL-terminated, may be
+//  NULL), NULL. At most HARNESS_TLS_FLAGS_MAX entries in all.
+#define HARNESS_TLS_FLAGS_MAX   48
+const char **
+    harness_tls_flags (harness_t *self, const char *name, const char **more);
+
+//  A router, and a gateway "gw1" with a TLS port whose certificate
+//  ("gateway": CN=zchat gateway) is made first, plus more flags (may be
+//  NULL); *router_p gets the router. Fails the test if either does not start.
+harness_proc_t *
+    harness_tls_system (harness_t *self, harness_proc_t **router_p, const char **more);
+
+//  Connect a TLS client to the gateway's TLS port, verifying its
+//  certificate against the harness's CA; the handshake is done when it
+//  returns. The client then works with every function below, as a TCP one.
+//  Returns NULL (printed why) on failure.
+harness_client_t *
+    harness_connect_tls (harness_t *self, harness_proc_t *gateway);
+
+//  A client over a connected stream socket of the caller's (owned from
+//  now on), e.g. one end of a socketpair whose other end is the stdin
+//  and stdout of `openssl s_client`.
+harness_client_t *
+    harness_client_adopt (harness_t *self, int fd);
+
+//  Wait for the welcome harness_login waits for, on a client already
+//  connected. Returns client, or NULL (also when given NULL).
+harness_client_t *
+    harness_welcome (harness_client_t *client);
+
+//  harness_login over TLS.
+harness_client_t *
+    harness_login_tls (harness_t *self, harness_proc_t *gateway);
+
+//  The subject and serial (hex) of the certificate a TLS client was
+//  shown, borrowed ("" for a TCP client).
+const char *
+    harness_client_tls_subject (harness_client_t *client);
+const char *
+    harness_client_tls_serial (harness_client_t *client);
+
+//  True when the TLS client's last read ended with the gateway's
+//  close_notify (before its FIN), false for a bare FIN or a TCP client.
+bool
+    harness_client_tls_notified (harness_client_t *client);
+
 //  --- clients ------------------------------------------------------------
+
+//  Connect a TCP client to port on 127.0.0.1 (e.g. a gateway's TLS port,
+//  to speak something else than TLS there). Returns NULL on failure.
+harness_client_t *
+    harness_connect_port (harness_t *self, int port);
 
 //  Connect a TCP client to a gateway. Returns NULL on failure.
 harness_client_t *
