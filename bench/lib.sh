@@ -16,6 +16,7 @@ BENCH_WAIT_TRIES=150        # 0.1 s each: a server has 15 s to get ready
 BENCH_STOP_TRIES=150        # 0.1 s each: then SIGKILL
 BENCH_STORE=${BENCH_STORE:-memory}      # memory or sqlite
 BENCH_METRICS=${BENCH_METRICS:-on}      # on or off
+BENCH_TLS=${BENCH_TLS:-off}             # on: gateways also serve TLS, ZCHAT_SERVERS are TLS ports
 BENCH_COMMANDS=${BENCH_COMMANDS:-/dev/null}     # each server's command line goes here
 
 # bench_command ARGS...: note a command line, then run it in the background
