@@ -21,6 +21,8 @@ typedef struct {
     const char *metrics_listen;     //  HOST:PORT for GET /metrics; NULL or "" = none
     const char *ingress;            //  router's ingress endpoint
     const char *publish;            //  router's publish endpoint
+    const char *curve_secret;       //  our CURVE key pair file; NULL or "" = plaintext
+    const char *curve_server;       //  the router's public key file
     const char *name;               //  display name; the id adds a random suffix
     int64_t idle_timeout_s;         //  0 = never
     int64_t idle_warning_s;         //  warn this long before the idle close; 0 = never

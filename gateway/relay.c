@@ -19,6 +19,7 @@
     =========================================================================
 */
 #include "relay.h"
+#include "curve.h"
 #include "gateway_metrics.h"
 
 #define RELAY_BATCH         1000    //  messages per socket per pass
@@ -41,6 +42,8 @@ struct _relay_t {
     bool muted;                 //  drop received messages (shutting down)
     int wakeup_timer;           //  pending zero-delay timer, or 0
     int linger_ms;              //  how long queued sends may take at exit
+    zcert_t *cert;              //  our CURVE key pair, or NULL (plaintext)
+    char server_key [CURVE_KEY_TEXT + 1];   //  the router's public key (with cert)
 };
 
 //  A queued request, and where its sender keeps its ticket (or NULL).
@@ -114,6 +117,8 @@ s_dealer_new (relay_t *self, const char *identity)
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
     if (!dealer)
         return NULL;
+    if (self->cert)
+        curve_apply_client (dealer, self->cert, self->server_key);
     zsock_set_identity (dealer, identity);
     zsock_set_sndhwm (dealer, self->uplink_hwm);
     zsock_set_linger (dealer, self->linger_ms);
@@ -145,6 +150,18 @@ relay_new (loop_t *loop, const relay_config_t *config,
     self->backlog = zlistx_new ();
     assert (self->backlog);
     zlistx_set_destructor (self->backlog, s_backlog_destroy);
+    if (config->curve_secret && *config->curve_secret) {
+        self->cert = curve_load_pair (config->curve_secret);
+        if (!self->cert
+        ||  !config->curve_server
+        ||  curve_load_public (config->curve_server, self->server_key)) {
+            relay_destroy (&self);
+            return NULL;
+        }
+    }
+    else
+        zsys_warning ("relay: curve off: the links to the router are unauthenticated "
+                      "plaintext (see --curve-secret)");
 
     self->dealer = s_dealer_new (self, config->identity);
     self->sub = zsock_new (ZMQ_SUB);
@@ -153,6 +170,8 @@ relay_new (loop_t *loop, const relay_config_t *config,
         relay_destroy (&self);
         return NULL;
     }
+    if (self->cert)
+        curve_apply_client (self->sub, self->cert, self->server_key);
     zsock_set_rcvhwm (self->sub, config->sub_hwm);
     //  A SUB sends nothing but subscriptions, and libzmq drops one
     //  silently past the SUB's *send* high-water mark (1000 by default),
@@ -179,7 +198,8 @@ relay_new (loop_t *loop, const relay_config_t *config,
     self->dealer_pending = true;
     self->sub_pending = true;
     loop_hook_add (loop, s_on_hook, self);
-    zsys_info ("relay: connected ingress=%s publish=%s", config->ingress, config->publish);
+    zsys_info ("relay: connected ingress=%s publish=%s curve=%s", config->ingress,
+               config->publish, self->cert? "on": "off");
     return self;
 }
 
@@ -244,6 +264,7 @@ relay_destroy (relay_t **self_p)
     zsock_destroy (&self->dealer);
     zsock_destroy (&self->sub);
     zlistx_destroy (&self->backlog);
+    zcert_destroy (&self->cert);
     free (self);
     *self_p = NULL;
 }
