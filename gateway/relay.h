@@ -38,6 +38,7 @@ typedef struct {
     int linger_ms;              //  ZMQ_LINGER on both sockets
     const char *curve_secret;   //  our CURVE key pair file; NULL or "" = plaintext
     const char *curve_server;   //  the router's public key file (with curve_secret)
+    int64_t retry_ms;           //  a refused handshake is tried again after this
     bool verbose;               //  per-message traces (debug)
 } relay_config_t;
 
@@ -57,6 +58,13 @@ typedef struct {
 relay_t *
     relay_new (loop_t *loop, const relay_config_t *config,
                const relay_events_t *events, void *owner);
+
+//  A handshake the router refuses (a key not in its allow-list, CURVE on
+//  one tier only) ends that connection for good in libzmq, so the relay
+//  watches its DEALER's handshakes: on a failure it logs once (until one
+//  succeeds), counts it, and after retry_ms builds both sockets again
+//  (same identity, same subscriptions). A key added to the router's
+//  allow-list thus lets a waiting gateway in without a restart.
 
 //  Replace the DEALER with a new one under routing id identity (a fresh
 //  secret), connected to the same ingress: the gateway's recovery when
