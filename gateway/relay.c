@@ -521,7 +521,8 @@ s_on_retry (loop_t *loop, int timer_id, void *arg)
     self->retry_timer = 0;
     zsock_t *sub = s_sub_new (self);
     if (sub) {
-        loop_remove (loop, self->sub_fd);
+        if (self->sub_fd != -1)
+            loop_remove (loop, self->sub_fd);
         self->sub_fd = -1;
         zsock_set_linger (self->sub, 0);
         zsock_destroy (&self->sub);

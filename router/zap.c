@@ -23,6 +23,7 @@
 #define ZAP_LOGGED_MAX      1024    //  peers remembered as already logged
 #define ZAP_STATUS_OK       "200"
 #define ZAP_STATUS_DENIED   "400"
+#define ZAP_STATUS_ERROR    "500"
 
 //  What the router's thread and the handler's thread share
 typedef struct {
@@ -94,12 +95,11 @@ s_handle_request (zap_handler_t *self)
         fields [index] = zmsg_popstr (request);
     const char *version = fields [0], *sequence = fields [1], *domain = fields [2];
     const char *address = fields [3], *mechanism = fields [5];
-    zmsg_t *reply = zmsg_new ();
-    assert (reply);
+    bool allowed = false;
+    const char *status = ZAP_STATUS_DENIED;
+    char key [CURVE_KEY_TEXT + 1] = "-";
     if (mechanism && version && streq (version, ZAP_VERSION)) {
         zap_domain_t which = domain? s_domain (domain): ZAP_DOMAIN_COUNT;
-        char key [CURVE_KEY_TEXT + 1] = "-";
-        bool allowed = false;
         if (streq (mechanism, "CURVE")) {
             zframe_t *credential = zmsg_pop (request);
             if (credential && zframe_size (credential) == ZAP_KEY_BYTES) {
@@ -116,18 +116,23 @@ s_handle_request (zap_handler_t *self)
                 atomic_fetch_add (&self->shared->refused [which], 1);
             s_log_refusal (self, domain? domain: "-", address? address: "-", mechanism, key);
         }
-        //  The user id is the client key: the router could tell operators
-        //  apart by it (zframe_meta "User-Id")
-        zmsg_addstr (reply, ZAP_VERSION);
-        zmsg_addstr (reply, sequence? sequence: "");
-        zmsg_addstr (reply, allowed? ZAP_STATUS_OK: ZAP_STATUS_DENIED);
-        zmsg_addstr (reply, allowed? "OK": "No access");
-        zmsg_addstr (reply, allowed && streq (mechanism, "CURVE")? key: "");
-        zmsg_addmem (reply, "", 0);
-        zmsg_send (&reply, self->handler);
+        status = allowed? ZAP_STATUS_OK: ZAP_STATUS_DENIED;
     }
-    else
-        zsys_error ("zap: malformed request dropped");
+    else {
+        zsys_error ("zap: malformed request refused");
+        status = ZAP_STATUS_ERROR;
+    }
+    //  Always answer: a REP socket takes no request before its reply. The
+    //  user id is the client key (zframe_meta "User-Id" on the router)
+    zmsg_t *reply = zmsg_new ();
+    assert (reply);
+    zmsg_addstr (reply, ZAP_VERSION);
+    zmsg_addstr (reply, sequence? sequence: "");
+    zmsg_addstr (reply, status);
+    zmsg_addstr (reply, allowed? "OK": "No access");
+    zmsg_addstr (reply, allowed && streq (mechanism, "CURVE")? key: "");
+    zmsg_addmem (reply, "", 0);
+    zmsg_send (&reply, self->handler);
     zmsg_destroy (&reply);
     for (int index = 0; index < ZAP_REQUEST_FRAMES; index++)
         zstr_free (&fields [index]);

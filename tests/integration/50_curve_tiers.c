@@ -27,25 +27,10 @@
 #define CURVE_RETRIES       4       //  refusals counted before we look at the log
 #define CURVE_REFUSED       "zap: refused domain=gateway "
 #define CURVE_METRIC        "zchat_router_auth_refused_total{domain=\"gateway\"}"
-#define CURVE_ARGS_MAX      16
 #define CURVE_ROGUE_ID      "rogue-1"
 #define CURVE_HANDSHAKES    (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL \
                              | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL \
                              | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-
-//  Join a router's or gateway's flags with a set of key flags.
-static const char **
-s_join (const char **into, const char **first, const char **second)
-{
-    size_t count = 0;
-    for (size_t index = 0; first && first [index]; index++)
-        into [count++] = first [index];
-    for (size_t index = 0; second && second [index]; index++)
-        into [count++] = second [index];
-    assert_true (count < CURVE_ARGS_MAX);
-    into [count] = NULL;
-    return into;
-}
 
 static const char *s_router_flags [] = {
     "--gateway-timeout", "1", "--heartbeat-interval", "200", "--drain-timeout", "3",
@@ -67,8 +52,8 @@ test_curve_chat_and_restart (void **state)
     assert_true (harness_curve_gateway (harness, "gw2", true, &keys [1]));
     harness_endpoints_t endpoints;
     harness_free_endpoints (&endpoints);
-    const char *router_args [CURVE_ARGS_MAX], *gateway_args [2][CURVE_ARGS_MAX];
-    s_join (router_args, s_router_flags, router_keys.argv);
+    const char *router_args [HARNESS_FLAGS_MAX], *gateway_args [2][HARNESS_FLAGS_MAX];
+    harness_join_flags (router_args, s_router_flags, router_keys.argv);
     harness_proc_t *router = harness_router_start_at (harness, endpoints.ingress,
                                                       endpoints.publish, endpoints.control,
                                                       router_args);
@@ -77,7 +62,7 @@ test_curve_chat_and_restart (void **state)
     harness_proc_t *gateways [2];
     for (size_t index = 0; index < 2; index++) {
         gateways [index] = harness_gateway_start (harness, router, index? "gw2": "gw1",
-            s_join (gateway_args [index], s_gateway_flags, keys [index].argv));
+            harness_join_flags (gateway_args [index], s_gateway_flags, keys [index].argv));
         assert_non_null (gateways [index]);
         assert_int_equal (harness_proc_log_count (gateways [index], "curve off"), 0);
     }
@@ -115,15 +100,15 @@ test_unknown_gateway (void **state)
     assert_true (harness_curve_router (harness, &router_keys));
     assert_true (harness_curve_gateway (harness, "gw1", true, &good));
     assert_true (harness_curve_gateway (harness, "rogue", false, &rogue));
-    const char *router_args [CURVE_ARGS_MAX], *good_args [CURVE_ARGS_MAX];
-    const char *rogue_args [CURVE_ARGS_MAX];
+    const char *router_args [HARNESS_FLAGS_MAX], *good_args [HARNESS_FLAGS_MAX];
+    const char *rogue_args [HARNESS_FLAGS_MAX];
     harness_proc_t *router = harness_router_start (harness,
-        s_join (router_args, s_router_flags, router_keys.argv));
+        harness_join_flags (router_args, s_router_flags, router_keys.argv));
     assert_non_null (router);
     harness_proc_t *gw1 = harness_gateway_start (harness, router, "gw1",
-        s_join (good_args, s_gateway_flags, good.argv));
+        harness_join_flags (good_args, s_gateway_flags, good.argv));
     harness_proc_t *intruder = harness_gateway_start (harness, router, "rogue",
-        s_join (rogue_args, s_gateway_flags, rogue.argv));
+        harness_join_flags (rogue_args, s_gateway_flags, rogue.argv));
     assert_non_null (gw1);
     assert_non_null (intruder);
     assert_true (harness_proc_wait_log (gw1, "gateway: welcomed", HARNESS_TIMEOUT_MS));
@@ -215,12 +200,12 @@ test_plain_peers (void **state)
     assert_true (harness_curve_router (harness, &router_keys));
     assert_true (harness_curve_gateway (harness, "gw1", true, &good));
     assert_true (harness_keygen (harness, "stranger") == 0);
-    const char *router_args [CURVE_ARGS_MAX], *good_args [CURVE_ARGS_MAX];
+    const char *router_args [HARNESS_FLAGS_MAX], *good_args [HARNESS_FLAGS_MAX];
     harness_proc_t *router = harness_router_start (harness,
-        s_join (router_args, s_router_flags, router_keys.argv));
+        harness_join_flags (router_args, s_router_flags, router_keys.argv));
     assert_non_null (router);
     harness_proc_t *gw1 = harness_gateway_start (harness, router, "gw1",
-        s_join (good_args, s_gateway_flags, good.argv));
+        harness_join_flags (good_args, s_gateway_flags, good.argv));
     assert_non_null (gw1);
     harness_client_t *alice = harness_login (harness, gw1);
     harness_client_t *bob = harness_login (harness, gw1);

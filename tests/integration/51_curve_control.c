@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define CONTROL_ARGS_MAX    16
 #define CONTROL_PATH_MAX    600
 #define CONTROL_REFUSED     "zap: refused domain=control "
 #define CONTROL_METRIC      "zchat_router_auth_refused_total{domain=\"control\"}"
@@ -28,29 +27,15 @@
 
 static const char *s_metrics [] = { "--metrics-listen", "127.0.0.1:0", NULL };
 
-//  Join two NULL-terminated flag lists into into.
-static const char **
-s_join (const char **into, const char **first, const char **second)
-{
-    size_t count = 0;
-    for (size_t index = 0; first && first [index]; index++)
-        into [count++] = first [index];
-    for (size_t index = 0; second && second [index]; index++)
-        into [count++] = second [index];
-    assert_true (count < CONTROL_ARGS_MAX);
-    into [count] = NULL;
-    return into;
-}
-
 //  zchat-ctl with these flags (plus a short --timeout) must fail verb.
 static void
 s_refused (harness_t *harness, harness_proc_t *router, const char **keys, const char *verb)
 {
     const char *wait [] = { "--timeout", CONTROL_ROGUE_WAIT, NULL };
-    const char *flags [CONTROL_ARGS_MAX];
+    const char *flags [HARNESS_FLAGS_MAX];
     int exit_code = 0;
     char *log = NULL;
-    char *body = harness_ctl_with (harness, router, s_join (flags, wait, keys), verb,
+    char *body = harness_ctl_with (harness, router, harness_join_flags (flags, wait, keys), verb,
                                    &exit_code, &log);
     assert_null (body);
     assert_int_equal (exit_code, 1);
@@ -66,9 +51,9 @@ test_control_operators_only (void **state)
     assert_true (harness_curve_router (harness, &router_keys));
     assert_true (harness_curve_gateway (harness, "gw1", true, &gateway_keys));
     assert_true (harness_curve_gateway (harness, "intruder", false, &intruder_keys));
-    const char *router_args [CONTROL_ARGS_MAX];
+    const char *router_args [HARNESS_FLAGS_MAX];
     harness_proc_t *router = harness_router_start (harness,
-        s_join (router_args, s_metrics, router_keys.argv));
+        harness_join_flags (router_args, s_metrics, router_keys.argv));
     assert_non_null (router);
     harness_proc_t *gateway = harness_gateway_start (harness, router, "gw1", gateway_keys.argv);
     assert_non_null (gateway);

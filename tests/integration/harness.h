@@ -291,6 +291,12 @@ bool
     harness_curve_allow (harness_t *self, const char *name, const char *directory,
                          bool allowed);
 
+//  Concatenate two NULL-terminated flag lists (either may be NULL) into
+//  into, HARNESS_FLAGS_MAX entries at most; returns into.
+#define HARNESS_FLAGS_MAX       32
+const char **
+    harness_join_flags (const char **into, const char **first, const char **second);
+
 //  Flags --curve-secret DIR/name_secret --curve-server DIR/router, for a
 //  zchat-ctl or a gateway using an existing key pair.
 void

@@ -41,6 +41,20 @@ s_flags (harness_t *self, harness_flags_t *flags, const char **names, const char
     flags->argv [argc] = NULL;
 }
 
+const char **
+harness_join_flags (const char **into, const char **first, const char **second)
+{
+    size_t count = 0;
+    const char **lists [] = { first, second };
+    for (size_t list = 0; list < 2; list++)
+        for (size_t index = 0; lists [list] && lists [list][index]; index++) {
+            assert_true (count < HARNESS_FLAGS_MAX - 1);
+            into [count++] = lists [list][index];
+        }
+    into [count] = NULL;
+    return into;
+}
+
 void
 harness_curve_client_flags (harness_t *self, const char *name, harness_flags_t *flags)
 {
