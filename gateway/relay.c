@@ -55,7 +55,6 @@ struct _relay_t {
     zsock_t *monitor;           //  PAIR reading the DEALER's handshake events
     int monitor_fd;             //  its ZMQ_FD, in the loop
     bool monitor_pending;       //  it may have events: read them
-    unsigned monitor_count;     //  monitors made, for unique endpoints
     bool refused;               //  a handshake failed, none succeeded since (logged)
     int64_t retry_ms;           //  rebuild the sockets this long after a failure
     int retry_timer;            //  pending rebuild, or 0
@@ -191,8 +190,11 @@ s_watch (relay_t *self)
         loop_remove (self->loop, self->monitor_fd);
     self->monitor_fd = -1;
     zsock_destroy (&self->monitor);
+    //  Unique in the process: a closed socket's monitor endpoint is
+    //  unbound later, by libzmq's reaper
+    static unsigned s_monitor_count = 0;
     char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "inproc://relay-handshakes-%u", self->monitor_count++);
+    snprintf (endpoint, sizeof endpoint, "inproc://relay-handshakes-%u", s_monitor_count++);
     if (zmq_socket_monitor (zsock_resolve (self->dealer), endpoint, RELAY_MONITOR_EVENTS))
         return -1;
     self->monitor = zsock_new (ZMQ_PAIR);

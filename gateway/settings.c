@@ -202,7 +202,8 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
           "N", "gateway requests (LOGIN, LOGOUT, ...) that may wait past a full uplink; "
           "at that, new clients are refused: server busy (0 = no limit)" },
         { "router-timeout", "ZCHAT_ROUTER_TIMEOUT", CONFIG_INT, &config->router_timeout_s,
-          "SECONDS", "seconds without a router beat before clients are told" },
+          "SECONDS", "seconds without a router beat before clients are told; also the wait "
+          "before a handshake the router refused is tried again" },
         { "heartbeat-interval", "ZCHAT_HEARTBEAT_INTERVAL", CONFIG_INT,
           &config->heartbeat_interval_ms, "MS", "milliseconds between heartbeats to the router" },
         { "backlog", "ZCHAT_BACKLOG", CONFIG_INT, &config->backlog,
