@@ -564,13 +564,14 @@ s_read_monitor (relay_t *self)
         else
         if (id) {
             GATEWAY_COUNT (GATEWAY_METRIC_HANDSHAKES_FAILED);
+            bool auth = id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
             if (!self->refused)
                 zsys_warning ("relay: the router refused the handshake ingress=%s "
                               "event=%s code=%u curve=%s retry_ms=%" PRId64 " (%s)",
-                              self->ingress, id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH? "auth":
-                              "protocol", value, self->cert? "on": "off", self->retry_ms,
-                              self->cert? "is our public key in its --curve-allow?":
-                              "does it run CURVE?");
+                              self->ingress, auth? "auth": "protocol", value,
+                              self->cert? "on": "off", self->retry_ms,
+                              auth? "is our public key in its --curve-allow?":
+                              "do both tiers run CURVE, or neither?");
             self->refused = true;
             if (!self->retry_timer)
                 self->retry_timer = loop_timer_add (self->loop, self->retry_ms, false,
