@@ -751,6 +751,9 @@ gateway_new (const gateway_config_t *config)
         .uplink_hwm = (int) config->uplink_hwm,
         .sub_hwm = (int) config->sub_hwm,
         .linger_ms = GATEWAY_LINGER_MS,
+        .curve_secret = config->curve_secret,
+        .curve_server = config->curve_server,
+        .retry_ms = MAX (config->router_timeout_s * MSEC_PER_SEC, config->heartbeat_interval_ms),
         .verbose = config->verbose
     };
     relay_events_t relay_events = { s_on_reply, s_on_publish, s_on_writable };

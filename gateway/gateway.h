@@ -26,6 +26,8 @@ typedef struct {
     int64_t tls_handshake_timeout_s;    //  a TLS handshake not done by then is closed
     const char *ingress;            //  router's ingress endpoint
     const char *publish;            //  router's publish endpoint
+    const char *curve_secret;       //  our CURVE key pair file; NULL or "" = plaintext
+    const char *curve_server;       //  the router's public key file
     const char *name;               //  display name; the id adds a random suffix
     int64_t idle_timeout_s;         //  0 = never
     int64_t idle_warning_s;         //  warn this long before the idle close; 0 = never

@@ -120,6 +120,10 @@
        "Times the uplink to the router filled and requests began to wait.") \
     X (GATEWAY_METRIC_ROUTER_UP, METRICS_GAUGE, "zchat_gateway_router_reachable", "", \
        "1 while the router beats and has welcomed this gateway, else 0.") \
+    X (GATEWAY_METRIC_HANDSHAKES_FAILED, METRICS_COUNTER, \
+       "zchat_gateway_router_handshakes_failed_total", "", \
+       "Uplink handshakes the router refused (CURVE key not allowed, or one tier on " \
+       "CURVE and the other not); each is retried.") \
     X (GATEWAY_METRIC_RESYNCS, METRICS_COUNTER, "zchat_gateway_resyncs_total", "", \
        "Re-registrations with the router (new router epoch, RESYNC, fresh id).") \
     X (GATEWAY_METRIC_GAPS, METRICS_COUNTER, "zchat_gateway_sequence_gaps_total", "", \

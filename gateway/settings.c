@@ -106,6 +106,11 @@ s_check (const gateway_config_t *config)
         fprintf (stderr, "error: --tls-handshake-timeout must be > 0\n");
         return -1;
     }
+    if ((*config->curve_secret == 0) != (*config->curve_server == 0)) {
+        fprintf (stderr, "error: --curve-secret and --curve-server go together (both, or "
+                         "neither for plaintext)\n");
+        return -1;
+    }
     if (config->rate_lines > 0 && config->rate_burst == 0) {
         fprintf (stderr, "error: --rate-burst must be at least 1 when --rate-lines is on\n");
         return -1;
@@ -134,6 +139,8 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .tls_handshake_timeout_s = SETTINGS_TLS_HANDSHAKE_S,
         .ingress = CHAT_DEFAULT_INGRESS,
         .publish = CHAT_DEFAULT_PUBLISH,
+        .curve_secret = "",
+        .curve_server = "",
         .name = s_hostname,
         .idle_timeout_s = CHAT_IDLE_TIMEOUT_S,
         .idle_warning_s = SETTINGS_IDLE_WARNING_S,
@@ -191,6 +198,12 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
           "EP", "router ingress endpoint (requests)" },
         { "publish", "ZCHAT_PUBLISH", CONFIG_STRING, &config->publish,
           "EP", "router publish endpoint (room traffic)" },
+        { "curve-secret", "ZCHAT_CURVE_SECRET", CONFIG_STRING, &config->curve_secret,
+          "FILE", "this gateway's CURVE key pair (NAME_secret, zchat-ctl keygen; its "
+          "public key in the router's --curve-allow): both links to the router use "
+          "CURVE (empty = off, plaintext)" },
+        { "curve-server", "ZCHAT_CURVE_SERVER", CONFIG_STRING, &config->curve_server,
+          "FILE", "the router's public key (NAME, with --curve-secret)" },
         { "name", "ZCHAT_NAME", CONFIG_STRING, &config->name,
           "NAME", "gateway name (the id adds a random suffix)" },
         { "idle-timeout", "ZCHAT_IDLE_TIMEOUT", CONFIG_INT, &config->idle_timeout_s,
@@ -221,7 +234,8 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
           "N", "gateway requests (LOGIN, LOGOUT, ...) that may wait past a full uplink; "
           "at that, new clients are refused: server busy (0 = no limit)" },
         { "router-timeout", "ZCHAT_ROUTER_TIMEOUT", CONFIG_INT, &config->router_timeout_s,
-          "SECONDS", "seconds without a router beat before clients are told" },
+          "SECONDS", "seconds without a router beat before clients are told; also the wait "
+          "before a handshake the router refused is tried again" },
         { "heartbeat-interval", "ZCHAT_HEARTBEAT_INTERVAL", CONFIG_INT,
           &config->heartbeat_interval_ms, "MS", "milliseconds between heartbeats to the router" },
         { "backlog", "ZCHAT_BACKLOG", CONFIG_INT, &config->backlog,

@@ -23,6 +23,8 @@
 #define ROUTER_REFUSED      "zchat_router_refused_requests_total"
 #define ROUTER_REFUSED_HELP "Requests answered with an error, by reason."
 #define ROUTER_DROPS        "zchat_router_gateway_drops_total"
+#define ROUTER_AUTH_REFUSED "zchat_router_auth_refused_total"
+#define ROUTER_AUTH_REFUSED_HELP "CURVE handshakes the ZAP handler refused (key not allowed), by socket."
 #define ROUTER_DROPS_HELP   "Gateways forgotten with their sessions, by cause."
 
 //  The requests rows run in wire.h's order from HELLO to DRAINED, so a
@@ -104,6 +106,10 @@
        ROUTER_DROPS_HELP) \
     X (ROUTER_METRIC_DROPS_RESTARTED, METRICS_COUNTER, ROUTER_DROPS, "cause=\"restarted\"", \
        ROUTER_DROPS_HELP) \
+    X (ROUTER_METRIC_AUTH_REFUSED_GATEWAY, METRICS_COUNTER, ROUTER_AUTH_REFUSED, \
+       "domain=\"gateway\"", ROUTER_AUTH_REFUSED_HELP) \
+    X (ROUTER_METRIC_AUTH_REFUSED_CONTROL, METRICS_COUNTER, ROUTER_AUTH_REFUSED, \
+       "domain=\"control\"", ROUTER_AUTH_REFUSED_HELP) \
     X (ROUTER_METRIC_RESYNCS, METRICS_COUNTER, "zchat_router_resyncs_sent_total", "", \
        "RESYNC answers to requests from unregistered gateway connections.") \
     X (ROUTER_METRIC_HISTORY_RECORDS, METRICS_GAUGE, "zchat_router_history_records", "", \

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,10 @@ harness_spawn (harness_t *self, const char *name, const char *program, const cha
               self->dir, self->sequence, name);
     char path [HARNESS_PATH_MAX];
     harness_format (path, sizeof path, "%s/%s", self->bin_dir, program);
+    //  A child that changes directory needs the program's absolute path
+    char absolute [PATH_MAX];
+    if (self->child_cwd && realpath (path, absolute))
+        harness_format (path, sizeof path, "%s", absolute);
 
     int log_fd = open (proc->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int out_fd = open (proc->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -234,6 +239,8 @@ harness_spawn (harness_t *self, const char *name, const char *program, const cha
         dup2 (out_fd, STDOUT_FILENO);
         dup2 (log_fd, STDERR_FILENO);
         signal (SIGPIPE, SIG_DFL);
+        if (self->child_cwd && chdir (self->child_cwd))
+            _exit (127);
         execve (path, (char **) argv, envp);
         fprintf (stderr, "harness: cannot exec %s: %s\n", path, strerror (errno));
         _exit (127);
@@ -296,6 +303,19 @@ harness_proc_log_count (harness_proc_t *proc, const char *text)
         count++;
     free (log);
     return count;
+}
+
+bool
+harness_proc_wait_log_count (harness_proc_t *proc, const char *text, int count,
+                             int timeout_ms)
+{
+    int64_t deadline = harness_now () + timeout_ms;
+    while (harness_proc_log_count (proc, text) < count) {
+        if (harness_now () >= deadline)
+            return false;
+        harness_pause_ms (HARNESS_POLL_MS);
+    }
+    return true;
 }
 
 //  Copy the value after "key=" in text (up to a space or line end).
@@ -440,6 +460,20 @@ harness_gateway_refused (harness_t *self, harness_proc_t *router, const char **e
     int status = harness_proc_wait (proc, HARNESS_TIMEOUT_MS);
     if (log_p)
         *log_p = harness_slurp (proc->log_path);
+    return status != -1 && WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
+int
+harness_run (harness_t *self, const char *program, const char **args, char **log_p)
+{
+    const char *argv [HARNESS_ARGS_MAX];
+    harness_argv (argv, program, args, NULL);
+    harness_proc_t *proc = harness_spawn (self, program, program, argv);
+    proc->expect_clean = false;
+    int status = harness_proc_wait (proc, HARNESS_TIMEOUT_MS);
+    if (log_p)
+        *log_p = harness_slurp (proc->log_path);
+    harness_forget (self, proc);
     return status != -1 && WIFEXITED (status)? WEXITSTATUS (status): -1;
 }
 

@@ -124,6 +124,13 @@ harness_proc_t *
                              const char *publish, const char *control,
                              const char **extra);
 
+//  Run program (a binary of ours) with args (NULL-terminated, may be
+//  NULL) to its exit; returns its exit code (-1 if killed or too slow).
+//  *log_p (may be NULL) gets its stderr, for the caller to free. Its
+//  failure is not a test failure.
+int
+    harness_run (harness_t *self, const char *program, const char **args, char **log_p);
+
 //  Start zchat-gateway named name against router, listening on an
 //  ephemeral loopback port, with extra flags; waits for its listening line.
 harness_proc_t *
@@ -181,6 +188,11 @@ bool
 int
     harness_proc_log_count (harness_proc_t *proc, const char *text);
 
+//  Wait until text occurs at least count times in the process's stderr.
+bool
+    harness_proc_wait_log_count (harness_proc_t *proc, const char *text, int count,
+                                 int timeout_ms);
+
 //  Print the captured stderr of the process to our stderr.
 void
     harness_proc_dump (harness_proc_t *proc);
@@ -221,6 +233,24 @@ char *
     harness_ctl (harness_t *self, harness_proc_t *router, const char *verb,
                  int *exit_code_p);
 
+//  Run zchat-ctl --control EP [flags...] VERB (flags NULL-terminated, may
+//  be NULL; the harness's ctl flags are not added). Returns its stdout
+//  when it exited 0 (caller frees), else NULL, without printing anything.
+//  *exit_code_p and *log_p (its stderr, to free) may be NULL.
+char *
+    harness_ctl_with (harness_t *self, harness_proc_t *router, const char **flags,
+                      const char *verb, int *exit_code_p, char **log_p);
+
+//  Flags (NULL-terminated, borrowed; NULL = none) that harness_ctl and
+//  the STATUS helpers pass from now on: e.g. an operator's CURVE keys.
+void
+    harness_ctl_flags (harness_t *self, const char **flags);
+
+//  Run zchat-ctl keygen NAME in the harness directory: NAME and
+//  NAME_secret appear there. Returns its exit code (printed unless 0).
+int
+    harness_keygen (harness_t *self, const char *name);
+
 //  Value of key in a "key=value" line body (the first line starting with
 //  "key="). Returns a fresh string to free, or NULL.
 char *
@@ -234,6 +264,54 @@ long
 bool
     harness_wait_status (harness_t *self, harness_proc_t *router, const char *key,
                          long value, int timeout_ms);
+
+//  --- CURVE keys (harness_curve.c) ----------------------------------------
+
+#define HARNESS_CURVE_FILES     3       //  paths one set of flags names
+#define HARNESS_CURVE_ARGS      (HARNESS_CURVE_FILES * 2 + 1)
+
+//  Flags naming key files: argv is NULL-terminated, for the start helpers'
+//  extra lists; the paths live in files.
+typedef struct {
+    char files [HARNESS_CURVE_FILES][512];
+    const char *argv [HARNESS_CURVE_ARGS];
+} harness_flags_t;
+
+//  Subdirectories of the harness directory that the router's flags name
+#define HARNESS_CURVE_GATEWAYS  "gateways"      //  --curve-allow
+#define HARNESS_CURVE_OPERATORS "operators"     //  --control-allow
+
+//  Key pairs "router" and "operator" (zchat-ctl keygen) in the harness
+//  directory, the allow directories, the operator's key allowed; fills
+//  flags with the router's --curve-secret, --curve-allow, --control-allow
+//  and makes harness_ctl use the operator's keys from now on. Returns
+//  false (printed) on failure.
+bool
+    harness_curve_router (harness_t *self, harness_flags_t *flags);
+
+//  A key pair name for a gateway, its public key in the gateways'
+//  directory when allowed; fills flags with --curve-secret and
+//  --curve-server. harness_curve_router must have run.
+bool
+    harness_curve_gateway (harness_t *self, const char *name, bool allowed,
+                           harness_flags_t *flags);
+
+//  Put name's public key into (allowed) or take it out of directory
+//  (HARNESS_CURVE_GATEWAYS or _OPERATORS) while the router runs.
+bool
+    harness_curve_allow (harness_t *self, const char *name, const char *directory,
+                         bool allowed);
+
+//  Concatenate two NULL-terminated flag lists (either may be NULL) into
+//  into, HARNESS_FLAGS_MAX entries at most; returns into.
+#define HARNESS_FLAGS_MAX       32
+const char **
+    harness_join_flags (const char **into, const char **first, const char **second);
+
+//  Flags --curve-secret DIR/name_secret --curve-server DIR/router, for a
+//  zchat-ctl or a gateway using an existing key pair.
+void
+    harness_curve_client_flags (harness_t *self, const char *name, harness_flags_t *flags);
 
 //  --- metrics (harness_metrics.c) ------------------------------------------
 
@@ -259,6 +337,12 @@ int64_t
 int64_t
     harness_wait_metric (harness_proc_t *proc, const char *series, int64_t value,
                          int timeout_ms);
+
+//  Scrape until series is at least minimum or timeout_ms pass; returns
+//  the last value seen (printed when below minimum).
+int64_t
+    harness_wait_metric_min (harness_proc_t *proc, const char *series, int64_t minimum,
+                             int timeout_ms);
 
 //  Feed body to promtool check metrics; its exit code (0 clean, 1 error,
 //  3 lint warnings).

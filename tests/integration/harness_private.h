@@ -54,6 +54,9 @@ struct _harness_t {
     int sequence;                   //  names scratch files
     char *env [HARNESS_ENV_MAX];    //  "NAME=value" for children started next
     size_t env_count;
+    const char **ctl_flags;         //  passed to every zchat-ctl run (borrowed), or NULL
+    const char *child_cwd;          //  working directory of the next child, or NULL
+    harness_flags_t operator_flags; //  zchat-ctl's keys once CURVE is set up
 };
 
 //  snprintf that asserts the result fit (paths are built from short parts).
