@@ -68,6 +68,9 @@ COPY common common
 COPY gateway gateway
 COPY router router
 COPY ctl ctl
+# the chat page, compiled into the gateway by its generator
+COPY web web
+COPY scripts/web-assets.sh scripts/
 # NO_DEPS: the build dependencies are the apt line above (the test-only
 # ones, cmocka, docker-compose, prometheus, are not needed here).
 RUN make NO_DEPS=1 -j"$(nproc)" all \

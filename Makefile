@@ -103,8 +103,22 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(TIER_INCLUDE) -c $< -o $@
 
+# The chat page (web/*) is compiled in: scripts/web-assets.sh makes a C
+# table of it (gateway/web_assets.h), rebuilt whenever a file of web/ or
+# the script changes, and linked into the gateway's library.
+WEB_FILES   := $(wildcard web/*)
+WEB_TABLE   := $(BUILD)/gen/web_assets_table.c
+WEB_OBJ     := $(BUILD)/gen/web_assets_table.o
+$(WEB_TABLE): scripts/web-assets.sh $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	sh scripts/web-assets.sh web > $@.tmp && mv $@.tmp $@
+$(WEB_OBJ): $(WEB_TABLE)
+	$(CC) $(ALL_CFLAGS) -Igateway -c $< -o $@
+# The unit test compares every asset with its file in web/
+$(BUILD)/tests/unit/gateway/test_web_assets.o: TIER_INCLUDE += -DWEB_SOURCE_DIR='"$(abspath web)"'
+
 $(COMMON_LIB): $(call obj,$(COMMON_SRC))
-$(GATEWAY_LIB): $(call obj,$(GATEWAY_SRC))
+$(GATEWAY_LIB): $(call obj,$(GATEWAY_SRC)) $(WEB_OBJ)
 $(ROUTER_LIB): $(call obj,$(ROUTER_SRC))
 $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
