@@ -150,6 +150,10 @@ $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARNESS_OBJ) $(CO
 TEST_EXTRA_PROGRAMS += tests/telnet/telnet_cjk.py
 # promtool on the deployment's alerting rules and Prometheus config
 TEST_EXTRA_PROGRAMS += tests/prometheus/check.sh
+# The chat page in Debian's chromium (playwright-core from npm, npm ci):
+# two pages on two gateways and a telnet client; screenshots in
+# $(BUILD)/browser/
+TEST_EXTRA_PROGRAMS += tests/browser/run.sh
 export ZCHAT_BIN_DIR := $(abspath $(BIN))
 export ZCHAT_BUILD_DIR := $(abspath $(BUILD))
 export ASAN_OPTIONS  := abort_on_error=1:detect_leaks=1:halt_on_error=1
