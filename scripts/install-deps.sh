@@ -8,7 +8,9 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libzmq3-dev libczmq-dev libcmocka-dev libsqlite3-dev \
-          docker-compose iproute2 procps netcat-openbsd prometheus inetutils-telnet python3 $*"
+          libwslay-dev libssl-dev \
+          docker-compose iproute2 procps netcat-openbsd prometheus inetutils-telnet python3 \
+          python3-websockets nodejs $*"
 
 missing=""
 for package in $PACKAGES; do
