@@ -40,12 +40,18 @@ endif
 endif
 
 PKGS     := libczmq libzmq
+# The gateway alone also links wslay (WebSocket frames; Debian ships no
+# .pc for it, its header is in the default path) and libcrypto (the SHA-1
+# of the WebSocket handshake)
+GATEWAY_PKGS := libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # The router alone also links SQLite (its history store)
 ROUTER_PKGS := sqlite3
 PKG_CFLAGS  += $(shell pkg-config --cflags $(ROUTER_PKGS) 2>/dev/null)
 ROUTER_PKG_LIBS := $(shell pkg-config --libs $(ROUTER_PKGS) 2>/dev/null)
+PKG_CFLAGS  += $(shell pkg-config --cflags $(GATEWAY_PKGS) 2>/dev/null)
+GATEWAY_PKG_LIBS := -lwslay $(shell pkg-config --libs $(GATEWAY_PKGS) 2>/dev/null)
 TEST_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 TEST_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
@@ -128,6 +134,7 @@ $(GATEWAY_BIN): $(call obj,gateway/main.c) $(GATEWAY_LIB) $(COMMON_LIB)
 $(ROUTER_BIN): $(call obj,router/main.c) $(ROUTER_LIB) $(COMMON_LIB)
 $(CTL_BIN): $(call obj,$(CTL_SRC)) $(COMMON_LIB)
 $(ROUTER_BIN): TIER_LIBS := $(ROUTER_PKG_LIBS)
+$(GATEWAY_BIN): TIER_LIBS := $(GATEWAY_PKG_LIBS)
 $(GATEWAY_BIN) $(ROUTER_BIN) $(CTL_BIN):
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ $(TIER_LIBS) $(PKG_LIBS) -o $@
@@ -137,7 +144,7 @@ $(GATEWAY_BIN) $(ROUTER_BIN) $(CTL_BIN):
 $(BUILD)/tests/unit/common/test_%: $(BUILD)/tests/unit/common/test_%.o $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
 $(BUILD)/tests/unit/gateway/test_%: $(BUILD)/tests/unit/gateway/test_%.o $(GATEWAY_LIB) $(COMMON_LIB)
-	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $^ $(GATEWAY_PKG_LIBS) $(PKG_LIBS) $(TEST_LIBS) -o $@
 $(BUILD)/tests/unit/router/test_%: $(BUILD)/tests/unit/router/test_%.o $(ROUTER_LIB) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) $^ $(ROUTER_PKG_LIBS) $(PKG_LIBS) $(TEST_LIBS) -o $@
 $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARNESS_OBJ) $(COMMON_LIB)

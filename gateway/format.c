@@ -23,9 +23,6 @@
 #define FORMAT_NUMBER_MAX       24      //  digits of a uint64_t, with room to spare
 #define FORMAT_MS_PER_S         1000
 #define FORMAT_STAMP_MAX        32      //  "YYYY-MM-DD HH:MM" and its NUL, with room
-#define FORMAT_REPLACEMENT      "\xef\xbf\xbd"   //  U+FFFD, for what may not be shown
-#define FORMAT_SPACE            ' '
-#define FORMAT_ASCII_END        0x7F    //  DEL: printable ASCII is space .. '~'
 #define FORMAT_COMMANDS \
     "Commands: /join <room>, /nick <name>, /rooms, /who, /msg <nick> <text>, " \
     "/me <action>, /help, /quit"
@@ -101,32 +98,17 @@ s_append (format_t *self, const char *data, size_t size)
     self->data [self->size] = 0;
 }
 
-//  Append size bytes of text from anywhere, sanitised (see the top). Runs
-//  of printable ASCII and of allowed UTF-8 are copied as they are.
+static void
+s_sink (void *arg, const char *piece, size_t size)
+{
+    s_append ((format_t *) arg, piece, size);
+}
+
+//  Append size bytes of text from anywhere, sanitised (see the top).
 static void
 s_textn (format_t *self, const char *text, size_t size)
 {
-    const uint8_t *bytes = (const uint8_t *) text;
-    size_t start = 0;
-    size_t index = 0;
-    while (index < size) {
-        if (bytes [index] >= FORMAT_SPACE && bytes [index] < FORMAT_ASCII_END) {
-            index++;
-            continue;
-        }
-        size_t length;
-        text_char_t kind = text_char (bytes + index, size - index, &length);
-        if (kind != TEXT_CHAR_PRINTABLE) {
-            s_append (self, text + start, index - start);
-            if (kind == TEXT_CHAR_TAB)
-                s_append (self, " ", 1);
-            else
-                s_append (self, FORMAT_REPLACEMENT, strlen (FORMAT_REPLACEMENT));
-            start = index + length;
-        }
-        index += length;
-    }
-    s_append (self, text + start, size - start);
+    text_sanitize (text, size, s_sink, self);
 }
 
 static void

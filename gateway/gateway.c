@@ -26,6 +26,7 @@
 #include "client.h"
 #include "listener.h"
 #include "health.h"
+#include "http_stage.h"
 #include "relay.h"
 #include "subs.h"
 #include "session.h"
@@ -63,6 +64,8 @@ struct _gateway_t {
     admission_t *admission;         //  per-address caps of the client port
     client_set_t *clients;
     listener_t *listener;
+    listener_t *http_listener;      //  --http-listen, or NULL
+    http_stage_t *http_stage;       //  its requests, or NULL
     health_t *health;               //  health endpoint, or NULL
     metrics_server_t *metrics_server;   //  GET /metrics, or NULL
     sessions_t *sessions;           //  client id -> session_t
@@ -379,6 +382,8 @@ s_close_everything (gateway_t *self, gateway_state_t state, client_close_reason_
     self->ctx.silent = true;
     self->closing_clients = client_set_size (self->clients);
     listener_destroy (&self->listener);
+    listener_destroy (&self->http_listener);
+    http_stage_destroy (&self->http_stage);
     health_destroy (&self->health);
     client_set_close_all (self->clients, reason);
     self->close_timer = loop_timer_add (self->loop,
@@ -625,6 +630,47 @@ s_open_signals (gateway_t *self)
 
 //  The per-address caps, from --max-per-ip, --connect-rate-per-ip and
 //  --admission-exempt (checked by settings.c already).
+//  What both client ports share: TCP keepalive, and the PROXY protocol
+//  when the gateway is behind a balancer. Returns 0 or -1 (logged).
+static int
+s_client_port_setup (listener_t *listener, const gateway_config_t *config)
+{
+    listener_set_keepalive (listener, (int) MIN (config->keepalive_s, INT_MAX));
+    if (!config->proxy_protocol)
+        return 0;
+    cidr_list_t trusted;
+    if (cidr_parse (&trusted, config->trusted_proxy)
+    ||  listener_set_proxy_protocol (listener, &trusted)) {
+        zsys_error ("gateway: cannot take the PROXY protocol from --trusted-proxy");
+        return -1;
+    }
+    zsys_info ("gateway: client port takes PROXY v2 from trusted=%s", config->trusted_proxy);
+    return 0;
+}
+
+//  --http-listen: a second client port whose sockets wait in the HTTP
+//  stage (the page, the WebSocket upgrade) before they become clients.
+//  Returns 0 (also when off) or -1 (logged).
+static int
+s_http_new (gateway_t *self, const gateway_config_t *config)
+{
+    if (!config->http_listen || !*config->http_listen)
+        return 0;
+    http_stage_config_t stage_config = {
+        .origins = config->ws_origin,
+        .timeout_ms = config->http_timeout_s * MSEC_PER_SEC,
+        .max_message = (size_t) config->max_line,
+        .ping_interval_ms = config->ws_ping_interval_s * MSEC_PER_SEC
+    };
+    self->http_stage = http_stage_new (self->loop, self->clients, &stage_config);
+    self->http_listener = listener_new (self->loop, config->http_listen, (int) config->backlog,
+                                        self->clients, (size_t) config->max_clients);
+    if (!self->http_listener || s_client_port_setup (self->http_listener, config))
+        return -1;
+    listener_set_stage (self->http_listener, http_stage_ops (), self->http_stage);
+    return 0;
+}
+
 static int
 s_admission_new (gateway_t *self, const gateway_config_t *config)
 {
@@ -742,16 +788,9 @@ gateway_new (const gateway_config_t *config)
         gateway_destroy (&self);
         return NULL;
     }
-    listener_set_keepalive (self->listener, (int) MIN (config->keepalive_s, INT_MAX));
-    if (config->proxy_protocol) {
-        cidr_list_t trusted;
-        if (cidr_parse (&trusted, config->trusted_proxy)
-        ||  listener_set_proxy_protocol (self->listener, &trusted)) {
-            zsys_error ("gateway: cannot take the PROXY protocol from --trusted-proxy");
-            gateway_destroy (&self);
-            return NULL;
-        }
-        zsys_info ("gateway: client port takes PROXY v2 from trusted=%s", config->trusted_proxy);
+    if (s_client_port_setup (self->listener, config) || s_http_new (self, config)) {
+        gateway_destroy (&self);
+        return NULL;
     }
     if (config->health_listen && *config->health_listen) {
         self->health = health_new (self->loop, config->health_listen, s_client_count, self);
@@ -779,9 +818,10 @@ gateway_new (const gateway_config_t *config)
     char host [ADDRESS_HOST_MAX] = "";
     int port = 0;
     address_parse (config->listen, host, &port);
-    zsys_info ("gateway: listening address=%s port=%d id=%s metrics=%d",
+    zsys_info ("gateway: listening address=%s port=%d id=%s metrics=%d http=%d",
                *host? host: "*", listener_port (self->listener), self->id,
-               self->metrics_server? metrics_server_port (self->metrics_server): 0);
+               self->metrics_server? metrics_server_port (self->metrics_server): 0,
+               self->http_listener? listener_port (self->http_listener): 0);
     return self;
 }
 
@@ -795,6 +835,8 @@ gateway_destroy (gateway_t **self_p)
     health_destroy (&self->health);
     metrics_server_destroy (&self->metrics_server);
     listener_destroy (&self->listener);
+    listener_destroy (&self->http_listener);
+    http_stage_destroy (&self->http_stage);
     client_set_destroy (&self->clients);    //  closes sessions via on_closed
     admission_destroy (&self->admission);
     if (self->sessions)

@@ -19,6 +19,10 @@ typedef struct {
     const char *listen;             //  HOST:PORT for clients
     const char *health_listen;      //  HOST:PORT for health checks; NULL or "" = none
     const char *metrics_listen;     //  HOST:PORT for GET /metrics; NULL or "" = none
+    const char *http_listen;        //  HOST:PORT for the page and WebSocket; NULL or "" = none
+    const char *ws_origin;          //  Origins a WebSocket may come from; "" = the page's own
+    int64_t ws_ping_interval_s;     //  WebSocket keepalive ping period; 0 = none
+    int64_t http_timeout_s;         //  an HTTP request must be read and answered within this
     const char *ingress;            //  router's ingress endpoint
     const char *publish;            //  router's publish endpoint
     const char *name;               //  display name; the id adds a random suffix
