@@ -120,8 +120,10 @@ $(WEB_TABLE): scripts/web-assets.sh $(WEB_FILES)
 	sh scripts/web-assets.sh web > $@.tmp && mv $@.tmp $@
 $(WEB_OBJ): $(WEB_TABLE)
 	$(CC) $(ALL_CFLAGS) -Igateway -c $< -o $@
-# The unit test compares every asset with its file in web/
-$(BUILD)/tests/unit/gateway/test_web_assets.o: TIER_INCLUDE += -DWEB_SOURCE_DIR='"$(abspath web)"'
+# Two tests compare what is embedded (unit) and served (integration)
+# with the files of web/
+$(BUILD)/tests/unit/gateway/test_web_assets.o $(BUILD)/tests/integration/65_page_assets.o: \
+    TIER_INCLUDE += -DWEB_SOURCE_DIR='"$(abspath web)"'
 
 $(COMMON_LIB): $(call obj,$(COMMON_SRC))
 $(GATEWAY_LIB): $(call obj,$(GATEWAY_SRC)) $(WEB_OBJ)
