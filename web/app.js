@@ -18,6 +18,7 @@
     const WS_PATH = "/ws";
     const RECONNECT_MIN_MS = 500;       //  first retry; doubles each time
     const RECONNECT_MAX_MS = 15000;
+    const RECONNECT_DRAIN_SPREAD_MS = 1000; //  after a drain: within this, at random
     const ROOMS_REFRESH_MS = 30000;     //  member counts of the switcher
     const NICK_RETRY_MS = 2000;         //  the old session may hold the nick a while
     const NICK_RETRIES = 5;
@@ -675,14 +676,16 @@
             const why = close.code === 1001 ? "the server is going away" : "connection lost";
             s_notice("disconnected (" + why + "); reconnecting…", "status-line");
         }
-        //  a drain (1001) sends us elsewhere at once: no reason to wait
+        //  a drain (1001) sends us elsewhere (the balancer) right away
         s_schedule_reconnect(close.code === 1001 && state.attempts === 0);
     }
 
-    function s_schedule_reconnect (now) {
+    function s_schedule_reconnect (soon) {
         const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * Math.pow(2, state.attempts));
-        //  jitter: a restarted gateway is not met by every page at once
-        const delay = now ? 0 : Math.round(base / 2 + Math.random() * base / 2);
+        //  jitter: the pages of a drained or restarted gateway do not all
+        //  come back in the same instant
+        const delay = soon ? Math.round(Math.random() * RECONNECT_DRAIN_SPREAD_MS)
+                           : Math.round(base / 2 + Math.random() * base / 2);
         state.attempts++;
         state.reconnectAt = Date.now() + delay;
         state.reconnectTimer = setTimeout(s_connect, delay);
