@@ -93,11 +93,9 @@ struct _gateway_t {
 static void
 s_tell_everyone (gateway_t *self)
 {
-    const char *data = format_data (self->format);
-    size_t size = format_size (self->format);
     for (session_t *session = sessions_first (self->sessions);
          session; session = sessions_next (self->sessions))
-        session_write (session, data, size);
+        session_write_formatted (session);
 }
 
 //  ---------------------------------------------------------------------
@@ -125,7 +123,7 @@ s_on_opened (void *owner, client_t *client)
         }
         GATEWAY_COUNT (GATEWAY_METRIC_REFUSED_BUSY);
         format_error (self->format, FORMAT_BUSY);
-        client_write (client, format_data (self->format), format_size (self->format));
+        format_write (self->format, client);
         client_close (client, CLIENT_CLOSE_REFUSED);
         return;
     }
