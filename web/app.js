@@ -22,6 +22,7 @@
     const ROOMS_REFRESH_MS = 30000;     //  member counts of the switcher
     const NICK_RETRY_MS = 2000;         //  the old session may hold the nick a while
     const NICK_RETRIES = 5;
+    const NICK_WAIT_MS = 3000;          //  restoring: the /join waits this long for the /nick
     const RESTORE_TIMEOUT_MS = 15000;
     const LOG_MAX_LINES = 2000;
     const UNSEQUENCED_MAX = 500;        //  per room, for the dedupe by text
@@ -63,6 +64,9 @@
         restoring: false,       //  reconnected, not back in wantedRoom yet
         restoreTimer: null,
         nickRetries: 0,
+        restoreJoinTimer: null, //  restoring: the /join waits for the /nick
+        requestedNick: null,    //  the last /nick sent, until answered
+        requestedRoom: null,    //  the last /join sent
         away: false,            //  since a disconnect, until the replay is in
         awayShown: 0,
         replayPending: true,    //  a join's replay may come: dedupe history
@@ -297,10 +301,20 @@
 
     function s_join (room) {
         room = room.replace(/^#/, "").toLowerCase();
-        if (room === state.room)
-            return;
-        if (s_send("/join " + room))
+        if (room !== state.room)
+            s_request_join(room);
+    }
+
+    function s_request_join (room) {
+        if (s_send("/join " + room)) {
             state.replayPending = true;
+            state.requestedRoom = room.replace(/^#/, "").toLowerCase();
+        }
+    }
+
+    function s_request_nick (nick) {
+        if (s_send("/nick " + nick))
+            state.requestedNick = nick;
     }
 
     function s_request_rooms () {
@@ -339,14 +353,18 @@
             return true;
         }
         s_add_line("echo", [["text", trimmed]]);
-        if (verb === "/join")
+        if (verb === "/join") {
             state.replayPending = true;
-        else if (verb === "/rooms")
+            state.requestedRoom = rest.replace(/^#/, "").toLowerCase();
+        } else if (verb === "/nick") {
+            state.requestedNick = rest;
+        } else if (verb === "/rooms") {
             state.showRooms = true;
-        else if (verb === "/who")
+        } else if (verb === "/who") {
             state.showMembers = true;
-        else if (verb === "/quit")
+        } else if (verb === "/quit") {
             state.quit = true;
+        }
         return true;
     }
 
@@ -374,19 +392,35 @@
         state.roomsTimer = setInterval(s_request_rooms, ROOMS_REFRESH_MS);
     }
 
-    //  After a reconnect: the nickname first (so the room sees it join
-    //  under that name), then the room; its replay shows what was missed.
+    //  After a reconnect: the nickname first, so the room sees us join
+    //  under it, then the room, whose replay shows what was missed. The
+    //  /join waits for the rename (or its refusal): the rename is
+    //  announced in the room we are in, and we would not be there any
+    //  more to see it.
     function s_restore () {
         state.nickRetries = 0;
-        if (state.wantedNick && state.wantedNick !== state.nick)
-            s_send("/nick " + state.wantedNick);
-        if (state.wantedRoom && state.wantedRoom !== state.room) {
+        if (state.wantedNick && state.wantedNick !== state.nick) {
+            s_request_nick(state.wantedNick);
+            state.restoreJoinTimer = setTimeout(s_restore_join, NICK_WAIT_MS);
+        } else {
+            s_restore_join();
+        }
+    }
+
+    function s_restore_join () {
+        clearTimeout(state.restoreJoinTimer);
+        state.restoreJoinTimer = null;
+        if (state.connected && state.wantedRoom && state.wantedRoom !== state.room) {
             s_restore_start();
             state.replayPending = true;
-            s_send("/join " + state.wantedRoom);
+            s_request_join(state.wantedRoom);
         } else {
             s_restore_done();
         }
+    }
+
+    function s_restore_join_pending () {
+        return state.restoreJoinTimer !== null;
     }
 
     function s_restore_start () {
@@ -457,6 +491,16 @@
                 s_notice(event.nick + " joined #" + event.room, "presence");
             return;
         }
+        //  Our rename's announcement can go to the room we just left
+        //  (a /nick right before a /join): our join under the name we
+        //  asked for, into the room we asked for, tells it too.
+        if (event.nick !== state.nick && state.requestedNick !== null
+            && event.nick.toLowerCase() === state.requestedNick.toLowerCase()
+            && event.room === state.requestedRoom) {
+            state.requestedNick = null;
+            state.wantedNick = event.nick;
+            s_set_nick(event.nick);
+        }
         if (event.nick === state.nick) {
             if (s_passing_through(event.room)) {
                 s_set_room(event.room);
@@ -504,6 +548,9 @@
         if (mine) {
             s_set_nick(event.to);
             state.wantedNick = event.to;
+            state.requestedNick = null;
+            if (s_restore_join_pending())
+                s_restore_join();
         }
         s_render_members();
         if (!(mine && state.restoring))
@@ -568,11 +615,18 @@
             && text.startsWith("nickname taken: " + state.wantedNick)
             && state.nickRetries < NICK_RETRIES) {
             state.nickRetries++;
+            if (s_restore_join_pending())
+                s_restore_join();       //  the room first, the name later
             setTimeout(() => {
                 if (state.connected && state.nick !== state.wantedNick)
-                    s_send("/nick " + state.wantedNick);
+                    s_request_nick(state.wantedNick);
             }, NICK_RETRY_MS);
             return;
+        }
+        if (/^(nickname taken|invalid nickname)/.test(text)) {
+            state.requestedNick = null;
+            if (s_restore_join_pending())
+                s_restore_join();
         }
         if (state.restoring && text.startsWith("join to #"))
             s_restore_done();
@@ -664,6 +718,8 @@
         state.socket = null;
         state.connected = false;
         clearInterval(state.roomsTimer);
+        clearTimeout(state.restoreJoinTimer);
+        state.restoreJoinTimer = null;
         s_restore_done();
         if (state.quit) {
             s_set_status("disconnected (you typed /quit); reload the page to come back", "down");

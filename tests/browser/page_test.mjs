@@ -319,9 +319,11 @@ step("nicknames", async () => {
     await bob.press("#nick-input", "Enter");
     await s_wait_status(bob, /^connected as bob$/);
     s_assert(await bob.inputValue("#nick-input") === "bob", "nickname control shows bob");
-    // a nickname holding HTML is refused, and the refusal is text
-    await s_type(bob, "/nick <img src=x onerror=window.__pwned=3>");
+    // a nickname holding HTML is refused (names are letters, digits, _
+    // and -), and both the echo of the command and the refusal are text
+    await s_type(bob, "/nick <img/src=x/onerror=window.__pwned=3>");
     await s_wait_log_text(bob, "invalid nickname");
+    await s_wait_log_text(bob, "/nick <img/src=x/onerror=window.__pwned=3>");
     world.carol = s_telnet(world.gatewayB.port);
     await world.carol.wait((line) => line.startsWith("* Welcome to zchat"), "welcome");
     world.carol.send("/nick carol");
