@@ -120,10 +120,11 @@ $(WEB_TABLE): scripts/web-assets.sh $(WEB_FILES)
 	sh scripts/web-assets.sh web > $@.tmp && mv $@.tmp $@
 $(WEB_OBJ): $(WEB_TABLE)
 	$(CC) $(ALL_CFLAGS) -Igateway -c $< -o $@
-# Two tests compare what is embedded (unit) and served (integration)
-# with the files of web/
-$(BUILD)/tests/unit/gateway/test_web_assets.o $(BUILD)/tests/integration/65_page_assets.o: \
-    TIER_INCLUDE += -DWEB_SOURCE_DIR='"$(abspath web)"'
+# The unit test holds the table to the files of web/; the integration
+# test links the same table and compares what a gateway serves with it
+$(BUILD)/tests/unit/gateway/test_web_assets.o: TIER_INCLUDE += -DWEB_SOURCE_DIR='"$(abspath web)"'
+$(BUILD)/tests/integration/65_page_assets.o: TIER_INCLUDE := -Igateway
+$(BUILD)/tests/integration/65_page_assets: $(call obj,gateway/web_assets.c) $(WEB_OBJ)
 
 $(COMMON_LIB): $(call obj,$(COMMON_SRC))
 $(GATEWAY_LIB): $(call obj,$(GATEWAY_SRC)) $(WEB_OBJ)

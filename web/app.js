@@ -465,17 +465,22 @@
             item.classList.add("missed-while-away");
     }
 
+    //  A join's replay is over (its end line, or our own join line when
+    //  the room had no history): back from away, if we were.
+    function s_replay_done (room) {
+        state.replayPending = false;
+        if (!state.away)
+            return;
+        if (state.awayShown === 0)
+            s_notice("nothing was said in #" + room + " while you were away", "status-line");
+        state.away = false;
+    }
+
     function s_on_history_end (event) {
         if (s_passing_through(event.room))
             return;
         if (event.join) {
-            state.replayPending = false;
-            if (state.away) {
-                if (state.awayShown === 0)
-                    s_notice("nothing was said in #" + event.room + " while you were away",
-                             "status-line");
-                state.away = false;
-            }
+            s_replay_done(event.room);
             return;
         }
         if (event.count === 0)
@@ -506,13 +511,7 @@
                 s_set_room(event.room);
                 return;
             }
-            state.replayPending = false;
-            if (state.away) {
-                if (state.awayShown === 0)
-                    s_notice("nothing was said in #" + event.room + " while you were away",
-                             "status-line");
-                state.away = false;
-            }
+            s_replay_done(event.room);
             if (state.restoring && event.room === state.wantedRoom)
                 s_restore_done();
             s_set_room(event.room);

@@ -1,29 +1,24 @@
 /*  =========================================================================
     65_page_assets.c - a real gateway serves web/ as it is in the tree
 
-    With --http-listen, GET of "/" and of every file of web/ answers 200
-    with the Content-Type of its extension, the strict Content-Security-
-    Policy and nosniff, and a body that is the file byte for byte (so the
-    binary holds the page it was built from). Everything index.html
-    refers to is served, and index.html has no inline script or style
-    (the policy would block them: default-src 'self'). A path that is
-    not a file of web/ is 404.
+    With --http-listen, GET of "/" and of every embedded asset answers
+    200 with the asset's Content-Type, the strict Content-Security-Policy
+    and nosniff, and a body that is the asset byte for byte. The test
+    links the same generated table (test_web_assets holds that table to
+    the files of web/). Everything index.html refers to is served, and
+    index.html has no inline script or style (the policy would block
+    them: default-src 'self'). Any other path is 404.
     =========================================================================
 */
 #include "harness.h"
 #include <cmocka.h>
-#include <dirent.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include "web_assets.h"
 
-#define PAGE_READ_SIZE      65536
+#define PAGE_HEADER_MAX     4096
 #define PAGE_PATH_MAX       512
 #define PAGE_REFS_MAX       16
 #define PAGE_HEAD_END       "\r\n\r\n"
@@ -46,35 +41,12 @@ s_answer_free (page_answer_t *answer)
 static page_answer_t
 s_get (int port, const char *path)
 {
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    assert_true (fd >= 0);
-    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
-    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    assert_int_equal (connect (fd, (struct sockaddr *) &address, sizeof address), 0);
     char request [PAGE_PATH_MAX + 64];
-    int length = snprintf (request, sizeof request,
-                           "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", path, port);
-    assert_int_equal (send (fd, request, (size_t) length, MSG_NOSIGNAL), length);
-    size_t size = 0, cap = PAGE_READ_SIZE;
-    char *data = malloc (cap + 1);
+    snprintf (request, sizeof request,
+              "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", path, port);
+    size_t size;
+    char *data = harness_http_exchange (port, request, &size);
     assert_non_null (data);
-    int64_t deadline = harness_now () + HARNESS_TIMEOUT_MS;
-    while (harness_now () < deadline) {
-        struct pollfd wait = { .fd = fd, .events = POLLIN };
-        if (poll (&wait, 1, (int) (deadline - harness_now ())) <= 0)
-            break;
-        if (size == cap) {
-            cap *= 2;
-            data = realloc (data, cap + 1);
-            assert_non_null (data);
-        }
-        ssize_t got = recv (fd, data + size, cap - size, 0);
-        if (got <= 0)
-            break;
-        size += (size_t) got;
-    }
-    close (fd);
-    data [size] = 0;
     page_answer_t answer = { .head = data };
     char *end = strstr (data, PAGE_HEAD_END);
     assert_non_null (end);
@@ -90,7 +62,7 @@ s_get (int port, const char *path)
 static const char *
 s_header (const page_answer_t *answer, const char *name)
 {
-    static char value [PAGE_READ_SIZE];
+    static char value [PAGE_HEADER_MAX];
     const char *line = strstr (answer->head, "\r\n");
     size_t name_size = strlen (name);
     while (line) {
@@ -111,51 +83,29 @@ s_header (const page_answer_t *answer, const char *name)
     return NULL;
 }
 
+//  index.html as embedded, NUL-terminated (caller frees)
 static char *
-s_read_file (const char *name, size_t *size_p)
+s_index_page (void)
 {
-    char path [PAGE_PATH_MAX];
-    snprintf (path, sizeof path, "%s/%s", WEB_SOURCE_DIR, name);
-    FILE *file = fopen (path, "rb");
-    assert_non_null (file);
-    assert_int_equal (fseek (file, 0, SEEK_END), 0);
-    long size = ftell (file);
-    assert_true (size >= 0);
-    rewind (file);
-    char *data = malloc ((size_t) size + 1);
-    assert_non_null (data);
-    assert_int_equal (fread (data, 1, (size_t) size, file), (size_t) size);
-    data [size] = 0;
-    fclose (file);
-    *size_p = (size_t) size;
-    return data;
+    const web_asset_t *asset = web_asset_find ("/index.html");
+    assert_non_null (asset);
+    char *page = malloc (asset->size + 1);
+    assert_non_null (page);
+    memcpy (page, asset->data, asset->size);
+    page [asset->size] = 0;
+    return page;
 }
 
-static const char *
-s_type_of (const char *name)
-{
-    const char *dot = strrchr (name, '.');
-    assert_non_null (dot);
-    if (strcmp (dot, ".html") == 0)
-        return "text/html; charset=utf-8";
-    if (strcmp (dot, ".css") == 0)
-        return "text/css; charset=utf-8";
-    if (strcmp (dot, ".js") == 0)
-        return "text/javascript; charset=utf-8";
-    fail_msg ("no expected type for %s", name);
-    return NULL;
-}
-
-//  GET path and check it is the file name of web/, as served.
+//  GET path and check it is the asset, as served.
 static void
-s_check_asset (int port, const char *path, const char *name)
+s_check_asset (int port, const char *path, const web_asset_t *asset)
 {
     page_answer_t answer = s_get (port, path);
     if (answer.status != 200)
         fail_msg ("GET %s: %s", path, answer.head);
     const char *type = s_header (&answer, "Content-Type");
     assert_non_null (type);
-    assert_string_equal (type, s_type_of (name));
+    assert_string_equal (type, asset->content_type);
     const char *policy = s_header (&answer, "Content-Security-Policy");
     assert_non_null (policy);
     assert_non_null (strstr (policy, "default-src 'self'"));
@@ -163,11 +113,8 @@ s_check_asset (int port, const char *path, const char *name)
     assert_non_null (nosniff);
     assert_string_equal (nosniff, "nosniff");
     assert_non_null (s_header (&answer, "Cache-Control"));
-    size_t size;
-    char *file = s_read_file (name, &size);
-    assert_int_equal (answer.body_size, size);
-    assert_memory_equal (answer.body, file, size);
-    free (file);
+    assert_int_equal (answer.body_size, asset->size);
+    assert_memory_equal (answer.body, asset->data, asset->size);
     s_answer_free (&answer);
 }
 
@@ -184,24 +131,13 @@ s_start (harness_t *harness)
 }
 
 static void
-test_every_file_served (void **state)
+test_every_asset_served (void **state)
 {
     int port = s_start (*state);
-    s_check_asset (port, "/", "index.html");
-    DIR *dir = opendir (WEB_SOURCE_DIR);
-    assert_non_null (dir);
-    size_t files = 0;
-    struct dirent *entry;
-    while ((entry = readdir (dir))) {
-        if (entry->d_name [0] == '.')
-            continue;
-        char path [PAGE_PATH_MAX];
-        snprintf (path, sizeof path, "/%s", entry->d_name);
-        s_check_asset (port, path, entry->d_name);
-        files++;
-    }
-    closedir (dir);
-    assert_true (files >= 3);       //  index.html, style.css, app.js
+    s_check_asset (port, "/", web_asset_find ("/index.html"));
+    assert_true (web_asset_table_size >= 3);    //  index.html, style.css, app.js
+    for (size_t index = 0; index < web_asset_table_size; index++)
+        s_check_asset (port, web_asset_table [index].path, &web_asset_table [index]);
 }
 
 //  Every src= and href= of index.html that names a path on this server
@@ -210,8 +146,7 @@ static void
 test_page_references_served (void **state)
 {
     int port = s_start (*state);
-    size_t size;
-    char *page = s_read_file ("index.html", &size);
+    char *page = s_index_page ();
     size_t refs = 0;
     for (const char *at = page; (at = strpbrk (at, "sh")); at++) {
         const char *value = NULL;
@@ -243,8 +178,7 @@ static void
 test_no_inline_code (void **state)
 {
     (void) state;
-    size_t size;
-    char *page = s_read_file ("index.html", &size);
+    char *page = s_index_page ();
     for (const char *at = page; (at = strstr (at, "<script")); at++) {
         const char *close = strchr (at, '>');
         assert_non_null (close);
@@ -279,7 +213,7 @@ int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_every_file_served, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown (test_every_asset_served, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown (test_page_references_served, harness_setup,
                                          harness_teardown),
         cmocka_unit_test (test_no_inline_code),
