@@ -143,6 +143,9 @@ $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARNESS_OBJ) $(CO
 TEST_EXTRA_PROGRAMS += tests/telnet/telnet_cjk.py
 # promtool on the deployment's alerting rules and Prometheus config
 TEST_EXTRA_PROGRAMS += tests/prometheus/check.sh
+# WebSocket: HTTP answers, the handshake, raw frames, Debian's
+# python3-websockets client, JSON events, close codes (tests/ws/)
+TEST_EXTRA_PROGRAMS += tests/ws/ws_check.py
 export ZCHAT_BIN_DIR := $(abspath $(BIN))
 export ZCHAT_BUILD_DIR := $(abspath $(BUILD))
 export ASAN_OPTIONS  := abort_on_error=1:detect_leaks=1:halt_on_error=1
