@@ -146,6 +146,9 @@ TEST_EXTRA_PROGRAMS += tests/prometheus/check.sh
 # WebSocket: HTTP answers, the handshake, raw frames, Debian's
 # python3-websockets client, JSON events, close codes (tests/ws/)
 TEST_EXTRA_PROGRAMS += tests/ws/ws_check.py
+# ... and node's strict `ws` client, from the committed lock file
+TEST_EXTRA_PROGRAMS += tests/ws/ws_node.js
+WS_NODE_STAMP := tests/ws/node_modules/.package-lock.json
 export ZCHAT_BIN_DIR := $(abspath $(BIN))
 export ZCHAT_BUILD_DIR := $(abspath $(BUILD))
 export ASAN_OPTIONS  := abort_on_error=1:detect_leaks=1:halt_on_error=1
@@ -157,8 +160,11 @@ check: $(UNIT_BIN)
 integration: all $(INTEG_BIN)
 	sh scripts/run-tests.sh integration $(INTEG_BIN)
 
-test: all $(UNIT_BIN) $(INTEG_BIN) test-schema $(TEST_EXTRA)
+test: all $(UNIT_BIN) $(INTEG_BIN) test-schema $(TEST_EXTRA) $(WS_NODE_STAMP)
 	sh scripts/run-tests.sh all $(UNIT_BIN) $(INTEG_BIN) $(TEST_EXTRA_PROGRAMS)
+
+$(WS_NODE_STAMP): tests/ws/package-lock.json
+	cd tests/ws && npm ci --no-audit --no-fund
 
 # --- running --------------------------------------------------------------
 run: all
