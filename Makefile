@@ -160,10 +160,20 @@ $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARNESS_OBJ) $(CO
 TEST_EXTRA_PROGRAMS += tests/telnet/telnet_cjk.py
 # promtool on the deployment's alerting rules and Prometheus config
 TEST_EXTRA_PROGRAMS += tests/prometheus/check.sh
-# The chat page in Debian's chromium (playwright-core from npm, npm ci):
-# two pages on two gateways and a telnet client; screenshots in
-# $(BUILD)/browser/
-TEST_EXTRA_PROGRAMS += tests/browser/run.sh
+# The chat page in Debian's chromium, driven by playwright-core (npm ci
+# from the committed lock file; no browser download): two pages on two
+# gateways and a telnet client; logs and screenshots in $(BUILD)/browser/
+TEST_EXTRA_PROGRAMS += tests/browser/page_test.mjs
+BROWSER_NODE_STAMP := tests/browser/node_modules/.package-lock.json
+TEST_EXTRA += $(BROWSER_NODE_STAMP)
+$(BROWSER_NODE_STAMP): tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+# WebSocket: HTTP answers, the handshake, raw frames, Debian's
+# python3-websockets client, JSON events, close codes (tests/ws/)
+TEST_EXTRA_PROGRAMS += tests/ws/ws_check.py
+# ... and node's strict `ws` client, from the committed lock file
+TEST_EXTRA_PROGRAMS += tests/ws/ws_node.js
+WS_NODE_STAMP := tests/ws/node_modules/.package-lock.json
 export ZCHAT_BIN_DIR := $(abspath $(BIN))
 export ZCHAT_BUILD_DIR := $(abspath $(BUILD))
 export ASAN_OPTIONS  := abort_on_error=1:detect_leaks=1:halt_on_error=1
@@ -175,8 +185,11 @@ check: $(UNIT_BIN)
 integration: all $(INTEG_BIN)
 	sh scripts/run-tests.sh integration $(INTEG_BIN)
 
-test: all $(UNIT_BIN) $(INTEG_BIN) test-schema $(TEST_EXTRA)
+test: all $(UNIT_BIN) $(INTEG_BIN) test-schema $(TEST_EXTRA) $(WS_NODE_STAMP)
 	sh scripts/run-tests.sh all $(UNIT_BIN) $(INTEG_BIN) $(TEST_EXTRA_PROGRAMS)
+
+$(WS_NODE_STAMP): tests/ws/package-lock.json
+	cd tests/ws && npm ci --no-audit --no-fund
 
 # --- running --------------------------------------------------------------
 run: all

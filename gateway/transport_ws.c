@@ -39,6 +39,27 @@
 #define TRANSPORT_WS_ERROR          "! "
 #define TRANSPORT_WS_NOTICE         "* "
 #define TRANSPORT_WS_TRY_AGAIN      1013        //  RFC 6455 registry: try again later
+#define TRANSPORT_WS_FIN            0x80        //  first header byte: the final fragment
+#define TRANSPORT_WS_CONTROL        0x08        //  opcodes 8-15 are control frames
+#define TRANSPORT_WS_OPCODE         0x0F
+#define TRANSPORT_WS_MASKED         0x80        //  second header byte: a mask key follows
+#define TRANSPORT_WS_LENGTH         0x7F        //  ... and the length or its escape
+#define TRANSPORT_WS_LENGTH_16      126         //  a 16-bit length follows
+#define TRANSPORT_WS_LENGTH_64      127         //  a 64-bit length follows
+#define TRANSPORT_WS_CONTROL_MAX    125         //  bytes of a control frame's payload
+#define TRANSPORT_WS_MASK_SIZE      4
+#define TRANSPORT_WS_BYTE_BITS      8
+#define TRANSPORT_WS_64_MIN         65536       //  a 64-bit length must need it
+#define TRANSPORT_WS_64_TOP         (1ull << 63)
+
+//  Where the header scan is (s_scan).
+typedef enum {
+    TRANSPORT_WS_SCAN_HEAD,                     //  the first header byte is next
+    TRANSPORT_WS_SCAN_LENGTH,                   //  the second
+    TRANSPORT_WS_SCAN_EXTENDED,                 //  bytes of a 16- or 64-bit length
+    TRANSPORT_WS_SCAN_MASK,                     //  the mask key
+    TRANSPORT_WS_SCAN_PAYLOAD                   //  payload bytes
+} transport_ws_scan_t;
 
 struct _transport_ws_t {
     wslay_event_context_ptr context;    //  wslay's framing state
@@ -63,9 +84,98 @@ struct _transport_ws_t {
     size_t input_used;                  //  of which read already
     size_t input_capacity;              //  bytes allocated
     json_t *wrap;                       //  JSON of a wrapped line (json only)
+    uint8_t scan;                       //  transport_ws_scan_t: the header scan's place
+    uint8_t scan_first;                 //  the frame's first header byte
+    uint8_t scan_need;                  //  bytes of length or mask key still to come
+    uint8_t scan_escape;                //  the length escape (126, 127) being read
+    bool scan_masked;                   //  the frame has a mask key
+    uint64_t scan_left;                 //  length, then payload bytes still to come
 };
 
 //  --- wslay's callbacks -------------------------------------------------------
+
+static void s_fail (transport_ws_t *self, uint16_t code);
+
+//  The byte after a frame's length (and mask key): its payload, or the
+//  next frame when it has none.
+static void
+s_scan_payload (transport_ws_t *self, bool masked)
+{
+    if (masked) {
+        self->scan = TRANSPORT_WS_SCAN_MASK;
+        self->scan_need = TRANSPORT_WS_MASK_SIZE;
+    }
+    else
+        self->scan = self->scan_left? TRANSPORT_WS_SCAN_PAYLOAD: TRANSPORT_WS_SCAN_HEAD;
+}
+
+//  Follow the frame headers in the bytes handed to wslay, for the
+//  faults wslay's frame layer refuses with an empty close frame (a
+//  fragmented or long control frame, a length not in its shortest form):
+//  those get 1002 here first, as RFC 6455 says. The scan keeps its place
+//  across reads; a payload is skipped, not looked at.
+static void
+s_scan (transport_ws_t *self, const uint8_t *bytes, size_t size)
+{
+    size_t index = 0;
+    while (index < size) {
+        uint8_t byte = bytes [index];
+        switch ((transport_ws_scan_t) self->scan) {
+            case TRANSPORT_WS_SCAN_HEAD:
+                self->scan_first = byte;
+                self->scan = TRANSPORT_WS_SCAN_LENGTH;
+                index++;
+                break;
+            case TRANSPORT_WS_SCAN_LENGTH: {
+                uint8_t length = byte & TRANSPORT_WS_LENGTH;
+                bool control = (self->scan_first & TRANSPORT_WS_OPCODE) & TRANSPORT_WS_CONTROL;
+                if (control && (!(self->scan_first & TRANSPORT_WS_FIN)
+                            ||  length > TRANSPORT_WS_CONTROL_MAX))
+                    s_fail (self, WSLAY_CODE_PROTOCOL_ERROR);
+                self->scan_escape = length;
+                self->scan_masked = (byte & TRANSPORT_WS_MASKED) != 0;
+                self->scan_left = 0;
+                if (length == TRANSPORT_WS_LENGTH_16 || length == TRANSPORT_WS_LENGTH_64) {
+                    self->scan = TRANSPORT_WS_SCAN_EXTENDED;
+                    self->scan_need = length == TRANSPORT_WS_LENGTH_16? 2: 8;
+                }
+                else {
+                    self->scan_left = length;
+                    s_scan_payload (self, self->scan_masked);
+                }
+                index++;
+                break;
+            }
+            case TRANSPORT_WS_SCAN_EXTENDED:
+                self->scan_left = (self->scan_left << TRANSPORT_WS_BYTE_BITS) | byte;
+                index++;
+                if (--self->scan_need == 0) {
+                    bool shortest = self->scan_escape == TRANSPORT_WS_LENGTH_16
+                                  ? self->scan_left >= TRANSPORT_WS_LENGTH_16
+                                  : self->scan_left >= TRANSPORT_WS_64_MIN
+                                    && !(self->scan_left & TRANSPORT_WS_64_TOP);
+                    if (!shortest)
+                        s_fail (self, WSLAY_CODE_PROTOCOL_ERROR);
+                    s_scan_payload (self, self->scan_masked);
+                }
+                break;
+            case TRANSPORT_WS_SCAN_MASK:
+                index++;
+                if (--self->scan_need == 0)
+                    self->scan = self->scan_left? TRANSPORT_WS_SCAN_PAYLOAD
+                                                : TRANSPORT_WS_SCAN_HEAD;
+                break;
+            case TRANSPORT_WS_SCAN_PAYLOAD: {
+                uint64_t skip = MIN (self->scan_left, (uint64_t) (size - index));
+                index += (size_t) skip;
+                self->scan_left -= skip;
+                if (self->scan_left == 0)
+                    self->scan = TRANSPORT_WS_SCAN_HEAD;
+                break;
+            }
+        }
+    }
+}
 
 static ssize_t
 s_recv (wslay_event_context_ptr context, uint8_t *buffer, size_t size, int flags,
@@ -78,6 +188,7 @@ s_recv (wslay_event_context_ptr context, uint8_t *buffer, size_t size, int flags
         memcpy (buffer, self->early + self->early_used, take);
         self->early_used += take;
         self->heard = true;
+        s_scan (self, buffer, take);
         return (ssize_t) take;
     }
     //  Enough decoded input waits: leave the rest in the socket (the
@@ -89,6 +200,7 @@ s_recv (wslay_event_context_ptr context, uint8_t *buffer, size_t size, int flags
     ssize_t got = self->lower->read (self->lower_state, self->fd, buffer, size);
     if (got > 0) {
         self->heard = true;
+        s_scan (self, buffer, (size_t) got);
         return got;
     }
     if (got == 0)

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // page_test.mjs - the chat page in a real browser (issue 11).
 //
 // Debian's chromium (/usr/bin/chromium, headless; nothing downloaded),
@@ -13,7 +14,8 @@
 // to $ZCHAT_BUILD_DIR/browser/. Every process it started is stopped by
 // its PID, also on failure. Prints cmocka's summary lines (make test).
 //
-//   ZCHAT_BIN_DIR=$PWD/bin ZCHAT_BUILD_DIR=$PWD/build node tests/browser/page_test.mjs
+//   (cd tests/browser && npm ci)     # once; make test does it when the lock changes
+//   ZCHAT_BIN_DIR=$PWD/bin ZCHAT_BUILD_DIR=$PWD/build tests/browser/page_test.mjs
 
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
