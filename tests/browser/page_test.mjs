@@ -461,9 +461,27 @@ step("no_console_errors", async () => {
     s_assert(problems.length === 0, problems.join("\n"));
 });
 
+// Every server drains and exits 0 on SIGTERM, with nothing from a
+// sanitizer (make test SANITIZE=address,undefined) in its log.
+step("servers_exit_clean", async () => {
+    await s_teardown();
+    const unclean = [];
+    for (const proc of procs) {
+        const log = s_log(proc);
+        if (!proc.exited || proc.exited.code !== 0)
+            unclean.push(proc.name + " exited " + JSON.stringify(proc.exited));
+        if (/AddressSanitizer|LeakSanitizer|runtime error:|Assertion .* failed/.test(log))
+            unclean.push(proc.name + ": sanitizer or assertion report in " + proc.logPath);
+    }
+    s_assert(unclean.length === 0, unclean.join("\n"));
+});
+
 // --- run -------------------------------------------------------------------------
 
 async function s_teardown () {
+    if (world.tornDown)
+        return;
+    world.tornDown = true;
     if (world.carol)
         world.carol.socket.destroy();
     if (world.browser)
@@ -497,9 +515,6 @@ for (const { name, body } of steps) {
     }
 }
 await s_teardown();
-for (const proc of procs)
-    if (proc.exited && proc.exited.code !== 0 && proc.exited.signal !== "SIGKILL")
-        console.log("note: " + proc.name + " exited " + JSON.stringify(proc.exited));
 console.log("[==========] " + steps.length + " test(s) run.");
 console.log("[  PASSED  ] " + passed + " test(s).");
 if (failed.length) {
