@@ -192,7 +192,9 @@ s_wait_for "prometheus: delivered lines rose above $before" \
 } | tee "$DEPLOY_OUT/prometheus-result.txt"
 
 # --- the page and a WebSocket through the balancer ----------------------------
-python3 tests/deploy/ws_chat.py 127.0.0.1 "$ZCHAT_HTTP_PORT" "$ZCHAT_PORT" \
+# Debian's python3: its python3-websockets (a python3 earlier on PATH may
+# be another one)
+/usr/bin/python3 tests/deploy/ws_chat.py 127.0.0.1 "$ZCHAT_HTTP_PORT" "$ZCHAT_PORT" \
     | tee "$DEPLOY_OUT/ws-transcript.txt"
 s_elapsed "websocket chat through the balancer passed"
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """ws_chat.py - a browser's way in, through the balancer: page, WebSocket, chat.
 
 Usage: ws_chat.py HOST HTTP_PORT TCP_PORT [--room ROOM]
