@@ -6,9 +6,13 @@
 # gateway; both then exit. The servers run in their own sessions (setsid)
 # so the terminal's SIGINT does not reach them directly: a gateway that
 # got it too would drain on its own instead of with the router.
-# Any ZCHAT_* variable set in the environment passes through.
+# Any ZCHAT_* variable set in the environment passes through. The gateway
+# also serves the chat page: ZCHAT_HTTP_LISTEN, 127.0.0.1:8081 unless set
+# (empty: off).
 set -eu
 bin=${1:-bin}
+ZCHAT_HTTP_LISTEN=${ZCHAT_HTTP_LISTEN-127.0.0.1:8081}
+export ZCHAT_HTTP_LISTEN
 drain_timeout=${ZCHAT_DRAIN_TIMEOUT:-10}
 setsid "$bin/zchat-router" &
 router=$!
@@ -38,6 +42,9 @@ stop() {
 trap stop INT TERM
 echo "zchat: router pid $router, gateway pid $gateway;" \
      "connect with: telnet localhost 8080 (Ctrl+C stops both)" >&2
+if [ -n "$ZCHAT_HTTP_LISTEN" ]; then
+    echo "zchat: the chat page: http://localhost:${ZCHAT_HTTP_LISTEN##*:}/" >&2
+fi
 # If either server exits by itself (a bind error, say), stop the other.
 while kill -0 "$router" 2>/dev/null && kill -0 "$gateway" 2>/dev/null; do
     sleep 0.5
