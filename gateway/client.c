@@ -96,6 +96,21 @@ client_transport_name (client_t *self)
     return self->transport->name;
 }
 
+unsigned
+client_transport_flags (client_t *self)
+{
+    assert (self);
+    return self->transport->flags;
+}
+
+void
+client_wake_output (client_t *self)
+{
+    assert (self);
+    if (self->fd != -1 && !self->out_dead)
+        client_set_pending_add (self);
+}
+
 //  Queue a notice that must not be lost (lag, idle): over the cap too.
 void
 client_notice (client_t *self, const char *text, size_t size)

@@ -176,6 +176,16 @@ client_t *
 const char *
     client_transport_name (client_t *self);
 
+//  The transport's flags (transport.h): TRANSPORT_JSON tells the output
+//  form the client reads.
+unsigned
+    client_transport_flags (client_t *self);
+
+//  The transport has output of its own to send (a WebSocket pong or
+//  ping): flush the client in this pass even if nothing was written.
+void
+    client_wake_output (client_t *self);
+
 //  Number of open (not yet reaped) clients, including closing ones that
 //  still flush or linger for the peer's EOF.
 size_t

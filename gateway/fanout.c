@@ -22,12 +22,15 @@ s_write_members (fanout_t *self, subs_room_t *room, bool skip, uint64_t skip_id)
 {
     size_t count;
     subs_member_t **members = subs_room_members (room, &count);
-    const char *data = format_data (self->format);
-    size_t size = format_size (self->format);
     for (size_t index = 0; index < count; index++) {
         subs_member_t *member = members [index];
         if (skip && member->id == skip_id)
             continue;
+        //  The member's form: the text line, or the JSON rendered once
+        //  for the first member that reads it (format.h)
+        size_t size = format_size (self->format);
+        const char *data = format_client_json ((client_t *) member->data)
+                         ? format_json_data (self->format, &size): format_data (self->format);
         //  A member whose join replay is on its way keeps its live lines
         //  until the replay is out (replay.h)
         if (member->hold) {
@@ -103,8 +106,7 @@ s_write_announcement (fanout_t *self, subs_room_t *room, wire_msg_t *msg, sessio
         s_write_members (self, room, false, 0);
     else
     if (session && session_client (session))
-        client_write (session_client (session), format_data (self->format),
-                      format_size (self->format));
+        format_write (self->format, session_client (session));
 }
 
 void

@@ -16,6 +16,9 @@
     =========================================================================
 */
 #include "format.h"
+#include "format_json.h"
+#include "client.h"
+#include "json.h"
 #include "text.h"
 #include <time.h>
 
@@ -23,9 +26,6 @@
 #define FORMAT_NUMBER_MAX       24      //  digits of a uint64_t, with room to spare
 #define FORMAT_MS_PER_S         1000
 #define FORMAT_STAMP_MAX        32      //  "YYYY-MM-DD HH:MM" and its NUL, with room
-#define FORMAT_REPLACEMENT      "\xef\xbf\xbd"   //  U+FFFD, for what may not be shown
-#define FORMAT_SPACE            ' '
-#define FORMAT_ASCII_END        0x7F    //  DEL: printable ASCII is space .. '~'
 #define FORMAT_COMMANDS \
     "Commands: /join <room>, /nick <name>, /rooms, /who, /msg <nick> <text>, " \
     "/me <action>, /help, /quit"
@@ -39,6 +39,9 @@ struct _format_t {
     char *data;             //  the line, NUL-terminated
     size_t size;            //  bytes in the line, NUL not counted
     size_t capacity;        //  bytes allocated
+    format_event_t event;   //  what the line says, for the JSON form
+    json_t *json;           //  the JSON form, once asked for
+    bool json_done;         //  json holds this event's form
 };
 
 format_t *
@@ -54,6 +57,7 @@ format_new (void)
     }
     self->capacity = FORMAT_INITIAL_SIZE;
     self->data [0] = 0;
+    self->json = json_new ();
     return self;
 }
 
@@ -63,6 +67,7 @@ format_destroy (format_t **self_p)
     assert (self_p);
     format_t *self = *self_p;
     if (self) {
+        json_destroy (&self->json);
         free (self->data);
         free (self);
         *self_p = NULL;
@@ -101,32 +106,17 @@ s_append (format_t *self, const char *data, size_t size)
     self->data [self->size] = 0;
 }
 
-//  Append size bytes of text from anywhere, sanitised (see the top). Runs
-//  of printable ASCII and of allowed UTF-8 are copied as they are.
+static void
+s_sink (void *arg, const char *piece, size_t size)
+{
+    s_append ((format_t *) arg, piece, size);
+}
+
+//  Append size bytes of text from anywhere, sanitised (see the top).
 static void
 s_textn (format_t *self, const char *text, size_t size)
 {
-    const uint8_t *bytes = (const uint8_t *) text;
-    size_t start = 0;
-    size_t index = 0;
-    while (index < size) {
-        if (bytes [index] >= FORMAT_SPACE && bytes [index] < FORMAT_ASCII_END) {
-            index++;
-            continue;
-        }
-        size_t length;
-        text_char_t kind = text_char (bytes + index, size - index, &length);
-        if (kind != TEXT_CHAR_PRINTABLE) {
-            s_append (self, text + start, index - start);
-            if (kind == TEXT_CHAR_TAB)
-                s_append (self, " ", 1);
-            else
-                s_append (self, FORMAT_REPLACEMENT, strlen (FORMAT_REPLACEMENT));
-            start = index + length;
-        }
-        index += length;
-    }
-    s_append (self, text + start, size - start);
+    text_sanitize (text, size, s_sink, self);
 }
 
 static void
@@ -144,11 +134,60 @@ s_number (format_t *self, uint64_t number)
     s_append (self, digits, (size_t) size);
 }
 
+//  A new line: empty, and its event only text until s_begin says more.
 static void
 s_start (format_t *self)
 {
     self->size = 0;
     self->data [0] = 0;
+    memset (&self->event, 0, sizeof (self->event));
+    self->json_done = false;
+}
+
+//  A new line that records event for the JSON form.
+static void
+s_begin (format_t *self, const format_event_t *event)
+{
+    s_start (self);
+    self->event = *event;
+}
+
+const format_event_t *
+format_event (format_t *self)
+{
+    assert (self);
+    return &self->event;
+}
+
+const char *
+format_json_data (format_t *self, size_t *size_p)
+{
+    assert (self);
+    assert (size_p);
+    if (!self->json_done) {
+        format_json (self->json, &self->event, self->data, self->size);
+        self->json_done = true;
+    }
+    *size_p = json_size (self->json);
+    return json_data (self->json);
+}
+
+bool
+format_client_json (client_t *client)
+{
+    return (client_transport_flags (client) & TRANSPORT_JSON) != 0;
+}
+
+int
+format_write (format_t *self, client_t *client)
+{
+    assert (self);
+    assert (client);
+    if (!format_client_json (client))
+        return client_write (client, self->data, self->size);
+    size_t size;
+    const char *data = format_json_data (self, &size);
+    return client_write (client, data, size);
 }
 
 static size_t
@@ -162,7 +201,7 @@ size_t
 format_chat (format_t *self, const char *room, const char *nick, const char *text)
 {
     assert (self);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_CHAT, .room = room, .nick = nick, .text = text });
     s_text (self, "[");
     s_text (self, room);
     s_text (self, "] ");
@@ -176,7 +215,7 @@ size_t
 format_emote (format_t *self, const char *room, const char *nick, const char *text)
 {
     assert (self);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_ACTION, .room = room, .nick = nick, .text = text });
     s_text (self, "[");
     s_text (self, room);
     s_text (self, "] * ");
@@ -208,10 +247,11 @@ s_history_prefix (format_t *self, const char *room, int64_t time_ms, int64_t now
 
 size_t
 format_history (format_t *self, const char *room, int64_t time_ms, int64_t now_ms,
-                bool action, const char *nick, const char *text)
+                uint64_t seq, bool action, const char *nick, const char *text)
 {
     assert (self);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_HISTORY, .room = room,
+             .time_ms = time_ms, .seq = seq, .flag = action, .nick = nick, .text = text });
     s_history_prefix (self, room, time_ms, now_ms);
     if (action)
         s_text (self, "* ");
@@ -225,7 +265,7 @@ size_t
 format_history_end (format_t *self, const char *room, uint64_t count, bool join)
 {
     assert (self);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_HISTORY_END, .room = room, .count = count, .flag = join });
     if (join)
         s_text (self, "* end of history (/history more for older lines)");
     else
@@ -242,7 +282,7 @@ size_t
 format_joined (format_t *self, const char *room, const char *nick)
 {
     assert (self);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_JOIN, .room = room, .nick = nick });
     s_text (self, "* ");
     s_text (self, nick);
     s_text (self, " joined #");
@@ -254,7 +294,7 @@ size_t
 format_left (format_t *self, const char *room, const char *nick, const char *reason)
 {
     assert (self);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_LEAVE, .room = room, .nick = nick, .text = reason });
     s_text (self, "* ");
     s_text (self, nick);
     s_text (self, " left #");
@@ -271,7 +311,7 @@ size_t
 format_renamed (format_t *self, const char *nick, const char *target)
 {
     assert (self);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_RENAME, .nick = nick, .target = target });
     s_text (self, "* ");
     s_text (self, nick);
     s_text (self, " is now known as ");
@@ -303,7 +343,7 @@ size_t
 format_private (format_t *self, const char *nick, const char *text)
 {
     assert (self);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_PRIVATE_IN, .nick = nick, .text = text });
     s_text (self, "[pm from ");
     s_text (self, nick);
     s_text (self, "] ");
@@ -315,7 +355,7 @@ size_t
 format_private_sent (format_t *self, const char *nick, const char *text)
 {
     assert (self);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_PRIVATE_OUT, .nick = nick, .text = text });
     s_text (self, "[pm to ");
     s_text (self, nick);
     s_text (self, "] ");
@@ -395,7 +435,8 @@ format_room_list (format_t *self, wire_entry_t *entries, size_t count,
     if (count > 1)
         qsort (entries, count, sizeof (wire_entry_t), s_compare_rooms);
     total = MAX (total, (uint64_t) count);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_ROOMS, .entries = entries,
+             .entry_count = count, .total = total, .text = filter });
     if (total == 0) {
         s_text (self, "* no rooms");
         s_filter (self, filter);
@@ -440,7 +481,8 @@ format_who_list (format_t *self, const char *room, wire_entry_t *entries, size_t
     if (count > 1)
         qsort (entries, count, sizeof (wire_entry_t), s_compare_entries);
     total = MAX (total, (uint64_t) count);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_MEMBERS, .room = room,
+             .entries = entries, .entry_count = count, .total = total });
     s_text (self, "* #");
     s_text (self, room);
     s_text (self, " (");
@@ -462,7 +504,7 @@ size_t
 format_welcome (format_t *self, const char *nick, const char *room)
 {
     assert (self);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_WELCOME, .nick = nick, .room = room });
     s_text (self, "* Welcome to zchat, ");
     s_text (self, nick);
     s_text (self, "! You are in #");
@@ -581,7 +623,7 @@ size_t
 format_missed (format_t *self, uint64_t count, const char *room)
 {
     assert (self);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_MISSED, .room = room, .count = count });
     s_text (self, "! missed ");
     s_number (self, count);
     s_text (self, " messages in #");
@@ -593,7 +635,7 @@ size_t
 format_nick_now (format_t *self, const char *nick)
 {
     assert (self);
-    s_start (self);
+    s_begin (self, &(format_event_t) { .kind = FORMAT_EVENT_NICK, .nick = nick });
     s_text (self, "* your nickname is now ");
     s_text (self, nick);
     return s_finish (self);

@@ -7,6 +7,17 @@
     and writes the same bytes to every member of the room, so nothing here
     is per member. The buffer grows for long lists and is then reused: in
     steady state formatting does not allocate.
+
+    Two output forms, one event: each format_* call also records what
+    happened as a format_event_t (a chat line: room, nick, text), and
+    format_write gives each client the form it reads: the telnet lines
+    (rendered at once, here) or, for a WebSocket client that chose
+    zchat.v1.json (TRANSPORT_JSON), one JSON object per line, rendered
+    from the event by format_json.c the first time a client asks for it
+    and then reused, so a fan-out renders each form at most once per
+    message. Events without fields of their own (help, usage, the fixed
+    notices and errors) are FORMAT_EVENT_LINES: their JSON is one notice
+    or error per text line. docs/PROTOCOL.md section 3 lists the shapes.
     =========================================================================
 */
 #ifndef FORMAT_H_INCLUDED
@@ -19,6 +30,41 @@
 #define FORMAT_LINE_END     "\r\n"
 
 typedef struct _format_t format_t;
+typedef struct _client_t client_t;
+
+//  What a format_* call rendered, for the JSON form (docs/PROTOCOL.md).
+typedef enum {
+    FORMAT_EVENT_LINES = 0,     //  only its text: notices and errors
+    FORMAT_EVENT_WELCOME,       //  nick, room
+    FORMAT_EVENT_NICK,          //  nick (yours now)
+    FORMAT_EVENT_CHAT,          //  room, nick, text
+    FORMAT_EVENT_ACTION,        //  room, nick, text
+    FORMAT_EVENT_JOIN,          //  room, nick
+    FORMAT_EVENT_LEAVE,         //  room, nick, text (the reason)
+    FORMAT_EVENT_RENAME,        //  nick, target
+    FORMAT_EVENT_PRIVATE_IN,    //  nick, text
+    FORMAT_EVENT_PRIVATE_OUT,   //  nick, text
+    FORMAT_EVENT_ROOMS,         //  entries, total, text (the filter)
+    FORMAT_EVENT_MEMBERS,       //  room, entries, total
+    FORMAT_EVENT_HISTORY,       //  room, time_ms, seq, action, nick, text
+    FORMAT_EVENT_HISTORY_END,   //  room, count, join
+    FORMAT_EVENT_MISSED         //  room, count
+} format_event_kind_t;
+
+typedef struct {
+    format_event_kind_t kind;
+    const char *room;           //  fields as the kind says; borrowed from
+    const char *nick;           //  the format_* call's arguments
+    const char *text;
+    const char *target;
+    int64_t time_ms;            //  history: when it was said (ms since 1970)
+    uint64_t seq;               //  history: its room sequence number
+    uint64_t count;             //  history end, missed: how many
+    uint64_t total;             //  rooms, members: how many in all
+    bool flag;                  //  history: an action; history end: a join's
+    wire_entry_t *entries;      //  rooms, members: the listed ones (sorted)
+    size_t entry_count;
+} format_event_t;
 
 //  Create an empty line buffer. Returns NULL on allocation failure.
 format_t *
@@ -35,6 +81,26 @@ const char *
 size_t
     format_size (format_t *self);
 
+//  The event the last format_* call recorded. Borrowed.
+const format_event_t *
+    format_event (format_t *self);
+
+//  The last line in JSON form (one object per line, CRLF-ended), rendered
+//  on the first call after a format_* call. Its event's strings are the
+//  caller's: ask (or format_write) before they change, as every caller
+//  that writes right after formatting does. Borrowed, like format_data.
+const char *
+    format_json_data (format_t *self, size_t *size_p);
+
+//  Write the last line to client in the form it reads (client_write).
+//  Returns client_write's result.
+int
+    format_write (format_t *self, client_t *client);
+
+//  The form a client reads: true for JSON events.
+bool
+    format_client_json (client_t *client);
+
 //  Published room traffic.
 //  "[room] nick: text"
 size_t
@@ -47,7 +113,7 @@ size_t
 //  front ("[room 2026-11-30 14:02] ...") when it is not today's (now_ms).
 size_t
     format_history (format_t *self, const char *room, int64_t time_ms, int64_t now_ms,
-                    bool action, const char *nick, const char *text);
+                    uint64_t seq, bool action, const char *nick, const char *text);
 //  The end of a join's replay, "* end of history (/history more for older
 //  lines)"; of a /history page, "* end of history page (...)" or, for an
 //  empty one, "* no older history in #room".

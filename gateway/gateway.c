@@ -29,6 +29,7 @@
 #include "tls_handshake.h"
 #include "transport_tls.h"
 #include "health.h"
+#include "http_stage.h"
 #include "relay.h"
 #include "subs.h"
 #include "session.h"
@@ -69,6 +70,8 @@ struct _gateway_t {
     tls_t *tls;                     //  TLS port's certificate and policy, or NULL
     listener_t *tls_listener;       //  TLS port, or NULL
     tls_handshake_t *handshakes;    //  TLS port's sockets before they are clients
+    listener_t *http_listener;      //  --http-listen, or NULL
+    http_stage_t *http_stage;       //  its requests, or NULL
     health_t *health;               //  health endpoint, or NULL
     metrics_server_t *metrics_server;   //  GET /metrics, or NULL
     sessions_t *sessions;           //  client id -> session_t
@@ -96,11 +99,9 @@ struct _gateway_t {
 static void
 s_tell_everyone (gateway_t *self)
 {
-    const char *data = format_data (self->format);
-    size_t size = format_size (self->format);
     for (session_t *session = sessions_first (self->sessions);
          session; session = sessions_next (self->sessions))
-        session_write (session, data, size);
+        session_write_formatted (session);
 }
 
 //  ---------------------------------------------------------------------
@@ -128,7 +129,7 @@ s_on_opened (void *owner, client_t *client)
         }
         GATEWAY_COUNT (GATEWAY_METRIC_REFUSED_BUSY);
         format_error (self->format, FORMAT_BUSY);
-        client_write (client, format_data (self->format), format_size (self->format));
+        format_write (self->format, client);
         client_close (client, CLIENT_CLOSE_REFUSED);
         return;
     }
@@ -387,6 +388,8 @@ s_close_everything (gateway_t *self, gateway_state_t state, client_close_reason_
     listener_destroy (&self->listener);
     listener_destroy (&self->tls_listener);
     tls_handshake_destroy (&self->handshakes);
+    listener_destroy (&self->http_listener);
+    http_stage_destroy (&self->http_stage);
     health_destroy (&self->health);
     client_set_close_all (self->clients, reason);
     self->close_timer = loop_timer_add (self->loop,
@@ -645,6 +648,33 @@ s_open_signals (gateway_t *self)
 
 //  The per-address caps, from --max-per-ip, --connect-rate-per-ip and
 //  --admission-exempt (checked by settings.c already).
+static listener_t *
+    s_listener_new (gateway_t *self, const char *address);
+
+//  --http-listen: a second client port whose sockets wait in the HTTP
+//  stage (the page, the WebSocket upgrade) before they become clients.
+//  Returns 0 (also when off) or -1 (logged).
+static int
+s_http_new (gateway_t *self, const gateway_config_t *config)
+{
+    if (!config->http_listen || !*config->http_listen)
+        return 0;
+    http_stage_config_t stage_config = {
+        .origins = config->ws_origin,
+        .timeout_ms = config->http_timeout_s * MSEC_PER_SEC,
+        .max_message = (size_t) config->max_line,
+        .ping_interval_ms = config->ws_ping_interval_s * MSEC_PER_SEC
+    };
+    self->http_stage = http_stage_new (self->loop, self->clients, &stage_config);
+    if (!self->http_stage)
+        return -1;
+    self->http_listener = s_listener_new (self, config->http_listen);
+    if (!self->http_listener)
+        return -1;
+    listener_set_stage (self->http_listener, http_stage_ops (), self->http_stage);
+    return 0;
+}
+
 static int
 s_admission_new (gateway_t *self, const gateway_config_t *config)
 {
@@ -814,6 +844,10 @@ gateway_new (const gateway_config_t *config)
         gateway_destroy (&self);
         return NULL;
     }
+    if (s_http_new (self, config)) {
+        gateway_destroy (&self);
+        return NULL;
+    }
     if (config->health_listen && *config->health_listen) {
         self->health = health_new (self->loop, config->health_listen, s_client_count, self);
         if (!self->health) {
@@ -840,10 +874,11 @@ gateway_new (const gateway_config_t *config)
     char host [ADDRESS_HOST_MAX] = "";
     int port = 0;
     address_parse (config->listen, host, &port);
-    zsys_info ("gateway: listening address=%s port=%d id=%s metrics=%d tls=%d",
+    zsys_info ("gateway: listening address=%s port=%d id=%s metrics=%d tls=%d http=%d",
                *host? host: "*", listener_port (self->listener), self->id,
                self->metrics_server? metrics_server_port (self->metrics_server): 0,
-               self->tls_listener? listener_port (self->tls_listener): 0);
+               self->tls_listener? listener_port (self->tls_listener): 0,
+               self->http_listener? listener_port (self->http_listener): 0);
     return self;
 }
 
@@ -859,6 +894,8 @@ gateway_destroy (gateway_t **self_p)
     listener_destroy (&self->listener);
     listener_destroy (&self->tls_listener);
     tls_handshake_destroy (&self->handshakes);
+    listener_destroy (&self->http_listener);
+    http_stage_destroy (&self->http_stage);
     client_set_destroy (&self->clients);    //  closes sessions via on_closed
     tls_destroy (&self->tls);               //  after the clients: none uses it now
     admission_destroy (&self->admission);

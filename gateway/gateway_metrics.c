@@ -63,6 +63,7 @@ gateway_metrics_publish (metrics_server_t *server, const gateway_gauges_t *gauge
     assert (gauges);
     if (!server || now < s_next_publish)
         return;
+    //  The ws gauge is counted by transport_ws.c as connections come and go
     metrics_set (&gateway_metrics, GATEWAY_METRIC_CONNECTED_TCP, gauges->clients_tcp);
     metrics_set (&gateway_metrics, GATEWAY_METRIC_CONNECTED_TLS, gauges->clients_tls);
     metrics_set (&gateway_metrics, GATEWAY_METRIC_TLS_HANDSHAKING, gauges->tls_handshaking);

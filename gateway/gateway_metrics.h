@@ -39,6 +39,10 @@
                                 "cipher; error: ours)."
 #define GATEWAY_TLS_RELOADS     "zchat_gateway_tls_reloads_total"
 #define GATEWAY_TLS_RELOADS_HELP "Certificate reloads (SIGHUP), by result."
+#define GATEWAY_WS_CLOSE        "zchat_gateway_ws_close_frames_sent_total"
+#define GATEWAY_WS_CLOSE_HELP   "WebSocket close frames sent, by status code."
+#define GATEWAY_HTTP            "zchat_gateway_http_responses_total"
+#define GATEWAY_HTTP_HELP       "HTTP answers on the --http-listen port, by what they were."
 
 //  The closed rows run in client.h's client_close_reason_t order.
 #define GATEWAY_METRICS(X) \
@@ -64,6 +68,34 @@
        "result=\"ok\"", GATEWAY_TLS_RELOADS_HELP) \
     X (GATEWAY_METRIC_TLS_RELOADS_FAILED, METRICS_COUNTER, GATEWAY_TLS_RELOADS, \
        "result=\"failed\"", GATEWAY_TLS_RELOADS_HELP) \
+    X (GATEWAY_METRIC_CONNECTED_WS, METRICS_GAUGE, GATEWAY_CONNECTED, "transport=\"ws\"", \
+       GATEWAY_CONNECTED_HELP) \
+    X (GATEWAY_METRIC_HTTP_PAGE, METRICS_COUNTER, GATEWAY_HTTP, "result=\"page\"", \
+       GATEWAY_HTTP_HELP) \
+    X (GATEWAY_METRIC_HTTP_UPGRADE, METRICS_COUNTER, GATEWAY_HTTP, "result=\"upgrade\"", \
+       GATEWAY_HTTP_HELP) \
+    X (GATEWAY_METRIC_HTTP_ORIGIN, METRICS_COUNTER, GATEWAY_HTTP, "result=\"origin_refused\"", \
+       GATEWAY_HTTP_HELP) \
+    X (GATEWAY_METRIC_HTTP_NOT_FOUND, METRICS_COUNTER, GATEWAY_HTTP, "result=\"not_found\"", \
+       GATEWAY_HTTP_HELP) \
+    X (GATEWAY_METRIC_HTTP_BAD, METRICS_COUNTER, GATEWAY_HTTP, "result=\"refused\"", \
+       GATEWAY_HTTP_HELP) \
+    X (GATEWAY_METRIC_HTTP_TIMEOUT, METRICS_COUNTER, GATEWAY_HTTP, "result=\"timeout\"", \
+       GATEWAY_HTTP_HELP) \
+    X (GATEWAY_METRIC_WS_CLOSE_1000, METRICS_COUNTER, GATEWAY_WS_CLOSE, "code=\"1000\"", \
+       GATEWAY_WS_CLOSE_HELP) \
+    X (GATEWAY_METRIC_WS_CLOSE_1001, METRICS_COUNTER, GATEWAY_WS_CLOSE, "code=\"1001\"", \
+       GATEWAY_WS_CLOSE_HELP) \
+    X (GATEWAY_METRIC_WS_CLOSE_1002, METRICS_COUNTER, GATEWAY_WS_CLOSE, "code=\"1002\"", \
+       GATEWAY_WS_CLOSE_HELP) \
+    X (GATEWAY_METRIC_WS_CLOSE_1003, METRICS_COUNTER, GATEWAY_WS_CLOSE, "code=\"1003\"", \
+       GATEWAY_WS_CLOSE_HELP) \
+    X (GATEWAY_METRIC_WS_CLOSE_1007, METRICS_COUNTER, GATEWAY_WS_CLOSE, "code=\"1007\"", \
+       GATEWAY_WS_CLOSE_HELP) \
+    X (GATEWAY_METRIC_WS_CLOSE_1009, METRICS_COUNTER, GATEWAY_WS_CLOSE, "code=\"1009\"", \
+       GATEWAY_WS_CLOSE_HELP) \
+    X (GATEWAY_METRIC_WS_CLOSE_OTHER, METRICS_COUNTER, GATEWAY_WS_CLOSE, "code=\"other\"", \
+       GATEWAY_WS_CLOSE_HELP) \
     X (GATEWAY_METRIC_ACCEPTED, METRICS_COUNTER, "zchat_gateway_connections_accepted_total", \
        "", "Client connections accepted.") \
     X (GATEWAY_METRIC_REFUSED_FULL, METRICS_COUNTER, GATEWAY_REFUSED, "reason=\"full\"", \

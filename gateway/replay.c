@@ -129,7 +129,7 @@ replay_on_reply (replay_t *self, format_t *format, const wire_msg_t *msg)
         self->more_before = first;
         if (msg->total > 0 || !join) {
             format_history_end (format, msg->room, msg->total, join);
-            client_write (self->client, format_data (format), format_size (format));
+            format_write (format, self->client);
         }
         if (join)
             s_release (self);
@@ -140,9 +140,9 @@ replay_on_reply (replay_t *self, format_t *format, const wire_msg_t *msg)
         return;
     if (self->answer_first == 0)
         self->answer_first = msg->seq;
-    format_history (format, msg->room, (int64_t) msg->time, zclock_time (),
+    format_history (format, msg->room, (int64_t) msg->time, zclock_time (), msg->seq,
                     msg->id == WIRE_HISTORY_ACTION, msg->nick, msg->text);
-    client_write (self->client, format_data (format), format_size (format));
+    format_write (format, self->client);
 }
 
 bool

@@ -204,19 +204,11 @@ session_member (session_t *self)
     return &self->member;
 }
 
-void
-session_write (session_t *self, const char *data, size_t size)
-{
-    assert (self);
-    client_write (self->client, data, size);
-}
-
 //  Write the line just formatted into the shared buffer.
 void
 session_write_formatted (session_t *self)
 {
-    format_t *format = self->ctx->format;
-    client_write (self->client, format_data (format), format_size (format));
+    format_write (self->ctx->format, self->client);
 }
 
 //  Our room is live on the new router: re-register (silently), then

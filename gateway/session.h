@@ -126,9 +126,10 @@ void
 void
     session_resync (session_t *self);
 
-//  Write one line (CRLF included) to the client; drops it when closing.
+//  Write the line just formatted into the gateway's shared format_t to
+//  the client, in the form it reads (format_write); dropped when closing.
 void
-    session_write (session_t *self, const char *data, size_t size);
+    session_write_formatted (session_t *self);
 
 //  Give up every request in flight past the join timeout (see above).
 //  Call it from a periodic tick.

@@ -52,8 +52,4 @@ void
 void
     session_send_join (session_t *self);
 
-//  Write the line just formatted into the shared buffer to the client.
-void
-    session_write_formatted (session_t *self);
-
 #endif

@@ -32,6 +32,10 @@
 #define SETTINGS_LIST_MAX       50      //  rooms or members a /rooms or /who answer shows
 #define SETTINGS_IDLE_WARNING_S 60      //  warn an idle client this long before closing it
 #define SETTINGS_KEEPALIVE_S    60      //  TCP keepalive: probe a client quiet for this long
+//  WebSocket pings every 30 s: under the 60 s that proxies (nginx's
+//  proxy_read_timeout, many balancers) give a quiet connection
+#define SETTINGS_WS_PING_S      30
+#define SETTINGS_HTTP_TIMEOUT_S 10      //  an HTTP request head and its answer
 //  Flood control at the pace Solanum and Ergo allow people (2 lines/s),
 //  with a burst of 20 instead of their 5: zchat delays a paste instead of
 //  killing the sender, and a paste of 20 lines is not even slowed
@@ -111,6 +115,10 @@ s_check (const gateway_config_t *config)
                          "neither for plaintext)\n");
         return -1;
     }
+    if (config->http_timeout_s <= 0) {
+        fprintf (stderr, "error: --http-timeout must be > 0\n");
+        return -1;
+    }
     if (config->rate_lines > 0 && config->rate_burst == 0) {
         fprintf (stderr, "error: --rate-burst must be at least 1 when --rate-lines is on\n");
         return -1;
@@ -137,6 +145,10 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .tls_cert = "",
         .tls_key = "",
         .tls_handshake_timeout_s = SETTINGS_TLS_HANDSHAKE_S,
+        .http_listen = "",
+        .ws_origin = "",
+        .ws_ping_interval_s = SETTINGS_WS_PING_S,
+        .http_timeout_s = SETTINGS_HTTP_TIMEOUT_S,
         .ingress = CHAT_DEFAULT_INGRESS,
         .publish = CHAT_DEFAULT_PUBLISH,
         .curve_secret = "",
@@ -194,6 +206,19 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         { "tls-handshake-timeout", "ZCHAT_TLS_HANDSHAKE_TIMEOUT", CONFIG_INT,
           &config->tls_handshake_timeout_s, "SECONDS", "a TLS handshake not done within "
           "this is closed (a client that opens TLS and stalls)" },
+        { "http-listen", "ZCHAT_HTTP_LISTEN", CONFIG_STRING, &config->http_listen,
+          "HOST:PORT", "serve the chat page (GET /) and WebSocket clients (GET /ws) on this "
+          "address (empty = off)" },
+        { "ws-origin", "ZCHAT_WS_ORIGIN", CONFIG_STRING, &config->ws_origin,
+          "ORIGIN,...", "origins a browser's WebSocket may come from, e.g. "
+          "https://chat.example.org (* = any; empty = the page's own, http://HOST); "
+          "others get 403" },
+        { "ws-ping-interval", "ZCHAT_WS_PING_INTERVAL", CONFIG_INT, &config->ws_ping_interval_s,
+          "SECONDS", "ping WebSocket clients this often; one that sends nothing for two "
+          "intervals is closed (0 = no pings)" },
+        { "http-timeout", "ZCHAT_HTTP_TIMEOUT", CONFIG_INT, &config->http_timeout_s,
+          "SECONDS", "an HTTP request on --http-listen must arrive and be answered within "
+          "this, else 408 and close" },
         { "ingress", "ZCHAT_INGRESS", CONFIG_STRING, &config->ingress,
           "EP", "router ingress endpoint (requests)" },
         { "publish", "ZCHAT_PUBLISH", CONFIG_STRING, &config->publish,

@@ -148,3 +148,34 @@ text_is_blank (const char *line, size_t size)
             return false;
     return true;
 }
+
+void
+text_sanitize (const char *text, size_t size, text_sink_fn *sink, void *arg)
+{
+    assert (text || size == 0);
+    assert (sink);
+    const uint8_t *bytes = (const uint8_t *) text;
+    size_t start = 0;
+    size_t index = 0;
+    //  Runs of printable ASCII and of allowed UTF-8 go out as they are
+    while (index < size) {
+        if (bytes [index] >= TEXT_SPACE && bytes [index] < TEXT_DELETE) {
+            index++;
+            continue;
+        }
+        size_t length;
+        text_char_t kind = text_char (bytes + index, size - index, &length);
+        if (kind != TEXT_CHAR_PRINTABLE) {
+            if (index > start)
+                sink (arg, text + start, index - start);
+            if (kind == TEXT_CHAR_TAB)
+                sink (arg, " ", 1);
+            else
+                sink (arg, TEXT_REPLACEMENT, strlen (TEXT_REPLACEMENT));
+            start = index + length;
+        }
+        index += length;
+    }
+    if (size > start)
+        sink (arg, text + start, size - start);
+}

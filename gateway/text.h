@@ -56,4 +56,13 @@ bool
 text_char_t
     text_char (const uint8_t *bytes, size_t size, size_t *length_p);
 
+//  Text from anywhere, made fit to show: size bytes of text go to sink as
+//  pieces, in order, with each TAB as a space and every other control
+//  character and invalid byte as U+FFFD (TEXT_REPLACEMENT). The output
+//  renderers (format.c, json.c) both write text through this.
+#define TEXT_REPLACEMENT    "\xef\xbf\xbd"
+typedef void (text_sink_fn) (void *arg, const char *piece, size_t size);
+void
+    text_sanitize (const char *text, size_t size, text_sink_fn *sink, void *arg);
+
 #endif

@@ -30,6 +30,7 @@
 //  Properties of a transport (transport_ops_t.flags).
 #define TRANSPORT_TELNET    1   //  the input may carry telnet commands (filtered)
 #define TRANSPORT_OFFER     2   //  the client may be offered telnet options
+#define TRANSPORT_JSON      4   //  the client reads JSON events (format.h), not lines
 
 typedef struct {
     //  Short lowercase name for logs and metric labels ("tcp", "tls", "ws").

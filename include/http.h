@@ -31,6 +31,18 @@
 #define HTTP_HEADERS_MAX        64      //  header lines
 #define HTTP_TARGET_MAX         1024    //  bytes of the request target
 
+//  Statuses the servers answer with (http_status_text names them).
+#define HTTP_SWITCHING_PROTOCOLS    101
+#define HTTP_OK                     200
+#define HTTP_BAD_REQUEST            400
+#define HTTP_FORBIDDEN              403
+#define HTTP_NOT_FOUND              404
+#define HTTP_METHOD_NOT_ALLOWED     405
+#define HTTP_REQUEST_TIMEOUT        408
+#define HTTP_CONTENT_TOO_LARGE      413
+#define HTTP_UPGRADE_REQUIRED       426
+#define HTTP_INTERNAL_ERROR         500
+
 typedef enum {
     HTTP_MORE = 0,              //  every byte taken; the head is not complete
     HTTP_DONE,                  //  the head is complete (see consumed)
