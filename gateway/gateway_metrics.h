@@ -50,6 +50,8 @@
        GATEWAY_CONNECTED_HELP) \
     X (GATEWAY_METRIC_CONNECTED_TLS, METRICS_GAUGE, GATEWAY_CONNECTED, "transport=\"tls\"", \
        GATEWAY_CONNECTED_HELP) \
+    X (GATEWAY_METRIC_CONNECTED_WS, METRICS_GAUGE, GATEWAY_CONNECTED, "transport=\"ws\"", \
+       GATEWAY_CONNECTED_HELP) \
     X (GATEWAY_METRIC_TLS_HANDSHAKING, METRICS_GAUGE, "zchat_gateway_tls_handshakes_in_progress", \
        "", "Connections to the TLS port still in their handshake.") \
     X (GATEWAY_METRIC_TLS_HANDSHAKES, METRICS_COUNTER, "zchat_gateway_tls_handshakes_total", \
@@ -68,8 +70,6 @@
        "result=\"ok\"", GATEWAY_TLS_RELOADS_HELP) \
     X (GATEWAY_METRIC_TLS_RELOADS_FAILED, METRICS_COUNTER, GATEWAY_TLS_RELOADS, \
        "result=\"failed\"", GATEWAY_TLS_RELOADS_HELP) \
-    X (GATEWAY_METRIC_CONNECTED_WS, METRICS_GAUGE, GATEWAY_CONNECTED, "transport=\"ws\"", \
-       GATEWAY_CONNECTED_HELP) \
     X (GATEWAY_METRIC_HTTP_PAGE, METRICS_COUNTER, GATEWAY_HTTP, "result=\"page\"", \
        GATEWAY_HTTP_HELP) \
     X (GATEWAY_METRIC_HTTP_UPGRADE, METRICS_COUNTER, GATEWAY_HTTP, "result=\"upgrade\"", \

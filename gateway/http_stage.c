@@ -366,7 +366,8 @@ s_size (void *arg)
     return ((http_stage_t *) arg)->size;
 }
 
-static const listener_stage_t s_ops = { s_add, s_size };
+//  Refusals close without the telnet line: it is not HTTP
+static const listener_stage_t s_ops = { .add = s_add, .size = s_size, .silent_refusals = true };
 
 const listener_stage_t *
 http_stage_ops (void)

@@ -86,7 +86,7 @@ class System:
                           "--http-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
                           "--ingress", self.ingress, "--publish", self.publish,
                           "--name", name, "--max-line", str(MAX_LINE)] + list(extra))
-        ready = self.wait_log(name, r"gateway: listening .*port=(\d+) .*metrics=(\d+) http=(\d+)")
+        ready = self.wait_log(name, r"gateway: listening .*port=(\d+) .*metrics=(\d+) .*http=(\d+)")
         self.ports[name] = tuple(int(ready.group(index)) for index in (1, 2, 3))
         self.wait_log(name, r"gateway: welcomed")
 
