@@ -9,6 +9,7 @@
 */
 #include "chat.h"
 #include "settings.h"
+#include "pid_cache.h"
 #include <signal.h>
 
 #define MAIN_EXIT_CONFIG        2
@@ -32,6 +33,7 @@ main (int argc, char **argv)
     sigprocmask (SIG_BLOCK, &signals, NULL);
     signal (SIGPIPE, SIG_IGN);
 
+    pid_cache_start ();
     zsys_set_logstream (stderr);
     zsys_set_logident ("zchat-gateway");
     zsys_init ();

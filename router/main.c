@@ -9,6 +9,7 @@
 #include "chat.h"
 #include "config.h"
 #include "router.h"
+#include "pid_cache.h"
 
 #define MAIN_EXIT_FAILED        1
 #define MAIN_EXIT_USAGE         2
@@ -80,6 +81,7 @@ main (int argc, char **argv)
     //  A closed stderr (say, the reader of our log pipe went away) must
     //  not kill the router with SIGPIPE; the write just fails.
     signal (SIGPIPE, SIG_IGN);
+    pid_cache_start ();
     zsys_init ();
     zsys_handler_set (s_signal_handler);
     zsys_set_logstream (stderr);
