@@ -10,6 +10,7 @@
 #include "config.h"
 #include "router.h"
 #include "pid_cache.h"
+#include "io_threads.h"
 
 #define MAIN_EXIT_FAILED        1
 #define MAIN_EXIT_USAGE         2
@@ -28,6 +29,7 @@ main (int argc, char **argv)
 {
     router_config_t config;
     router_config_defaults (&config);
+    const char *io_thread_policy = IO_THREADS_POLICY_DEFAULT;
     config_option_t options [] = {
         { "ingress", "ZCHAT_INGRESS", CONFIG_STRING, &config.ingress,
           "EP", "bind endpoint for gateway requests" },
@@ -63,6 +65,8 @@ main (int argc, char **argv)
           "LINES", "history lines shown on every join (0 = none)" },
         { "history-max", "ZCHAT_HISTORY_MAX", CONFIG_INT, &config.history_max,
           "LINES", "most lines one /history answer carries" },
+        { "io-thread-policy", "ZCHAT_IO_THREAD_POLICY", CONFIG_STRING, &io_thread_policy,
+          IO_THREADS_POLICY_NAMES, IO_THREADS_POLICY_HELP },
         { "verbose", "ZCHAT_VERBOSE", CONFIG_FLAG, &config.verbose,
           NULL, "log every message at debug level" },
     };
@@ -77,15 +81,25 @@ main (int argc, char **argv)
                          "--pub-hwm at most %d\n", INT_MAX);
         return MAIN_EXIT_USAGE;
     }
+    if (io_threads_check (io_thread_policy)) {
+        fprintf (stderr, "error: --io-thread-policy must be %s\n", IO_THREADS_POLICY_NAMES);
+        return MAIN_EXIT_USAGE;
+    }
 
     //  A closed stderr (say, the reader of our log pipe went away) must
     //  not kill the router with SIGPIPE; the write just fails.
     signal (SIGPIPE, SIG_IGN);
     pid_cache_start ();
-    zsys_init ();
+    void *context = zsys_init ();
     zsys_handler_set (s_signal_handler);
     zsys_set_logstream (stderr);
     zsys_set_logident ("zchat-router");
+    //  Before the first socket starts the I/O thread
+    if (io_threads_apply (context, io_thread_policy)) {
+        zsys_error ("router: cannot set --io-thread-policy=%s", io_thread_policy);
+        zsys_shutdown ();
+        return MAIN_EXIT_FAILED;
+    }
     router_t *router = router_new (&config);
     if (!router) {
         zsys_shutdown ();
