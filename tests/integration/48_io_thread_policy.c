@@ -2,10 +2,10 @@
     48_io_thread_policy.c - --io-thread-policy reaches ZeroMQ's I/O threads
 
     By default the router's and the gateway's ZeroMQ I/O threads run under
-    SCHED_BATCH (io_threads.h), which the kernel reports per thread in
-    /proc/PID/task/TID/stat; --io-thread-policy normal leaves them at
-    SCHED_OTHER; an unknown name is refused at start. With either policy
-    two clients on the gateway talk to each other through the router.
+    SCHED_OTHER, which the kernel reports per thread in /proc/PID/task/TID/stat;
+    --io-thread-policy batch puts them under SCHED_BATCH (io_threads.h);
+    an unknown name is refused at start. With either policy two clients
+    on the gateway talk to each other through the router.
     =========================================================================
 */
 #define _GNU_SOURCE             //  SCHED_BATCH
@@ -95,15 +95,15 @@ s_check_policy (void **state, const char *flag_value, int expected)
 }
 
 static void
-test_default_is_batch (void **state)
+test_default_is_normal (void **state)
 {
-    s_check_policy (state, NULL, SCHED_BATCH);
+    s_check_policy (state, NULL, SCHED_OTHER);
 }
 
 static void
-test_normal (void **state)
+test_batch (void **state)
 {
-    s_check_policy (state, "normal", SCHED_OTHER);
+    s_check_policy (state, "batch", SCHED_BATCH);
 }
 
 static void
@@ -114,7 +114,7 @@ test_unknown_refused (void **state)
     char *log = NULL;
     assert_int_equal (harness_router_refused (harness, flags, &log), 2);
     assert_non_null (log);
-    assert_non_null (strstr (log, "--io-thread-policy must be batch|normal"));
+    assert_non_null (strstr (log, "--io-thread-policy must be normal|batch"));
     free (log);
 }
 
@@ -122,8 +122,8 @@ int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_default_is_batch, harness_setup, harness_teardown),
-        cmocka_unit_test_setup_teardown (test_normal, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown (test_default_is_normal, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown (test_batch, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown (test_unknown_refused, harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
