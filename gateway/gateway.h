@@ -32,6 +32,7 @@ typedef struct {
     const char *curve_secret;       //  our CURVE key pair file; NULL or "" = plaintext
     const char *curve_server;       //  the router's public key file
     const char *name;               //  display name; the id adds a random suffix
+    const char *io_thread_policy;   //  ZeroMQ I/O threads: batch or normal (io_threads.h)
     int64_t idle_timeout_s;         //  0 = never
     int64_t idle_warning_s;         //  warn this long before the idle close; 0 = never
     int64_t keepalive_s;            //  TCP keepalive idle time on client sockets; 0 = off

@@ -10,6 +10,8 @@
 */
 #include "chat.h"
 #include "settings.h"
+#include "pid_cache.h"
+#include "io_threads.h"
 #include <signal.h>
 
 #define MAIN_EXIT_CONFIG        2
@@ -34,9 +36,15 @@ main (int argc, char **argv)
     sigprocmask (SIG_BLOCK, &signals, NULL);
     signal (SIGPIPE, SIG_IGN);
 
+    pid_cache_start ();
     zsys_set_logstream (stderr);
     zsys_set_logident ("zchat-gateway");
-    zsys_init ();
+    //  Before the first socket starts the I/O thread (checked in settings)
+    if (io_threads_apply (zsys_init (), config.io_thread_policy)) {
+        zsys_error ("gateway: cannot set --io-thread-policy=%s", config.io_thread_policy);
+        zsys_shutdown ();
+        return 1;
+    }
 
     gateway_t *gateway = gateway_new (&config);
     if (!gateway)

@@ -11,6 +11,7 @@
 #include "wire.h"
 #include "listener.h"
 #include "admission.h"
+#include "io_threads.h"
 
 #define SETTINGS_STRING(x)      #x
 #define SETTINGS_STRING_OF(x)   SETTINGS_STRING (x)     //  a macro's value as text
@@ -72,6 +73,10 @@ s_check (const gateway_config_t *config)
     //  A longer line could not cross the wire whole (wire.h)
     if (config->max_line > WIRE_TEXT_MAX) {
         fprintf (stderr, "error: --max-line must be at most %d\n", WIRE_TEXT_MAX);
+        return -1;
+    }
+    if (io_threads_check (config->io_thread_policy)) {
+        fprintf (stderr, "error: --io-thread-policy must be %s\n", IO_THREADS_POLICY_NAMES);
         return -1;
     }
     if (config->sndbuf > SETTINGS_SNDBUF_MAX) {
@@ -154,6 +159,7 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .curve_secret = "",
         .curve_server = "",
         .name = s_hostname,
+        .io_thread_policy = IO_THREADS_POLICY_DEFAULT,
         .idle_timeout_s = CHAT_IDLE_TIMEOUT_S,
         .idle_warning_s = SETTINGS_IDLE_WARNING_S,
         .keepalive_s = SETTINGS_KEEPALIVE_S,
@@ -308,6 +314,8 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         { "no-telnet-offer", "ZCHAT_NO_TELNET_OFFER", CONFIG_FLAG, &config->no_telnet_offer,
           NULL, "do not ask for telnet BINARY at connect: raw-socket clients see no IAC bytes, "
           "but a telnet client then garbles UTF-8 input (CJK cannot be typed)" },
+        { "io-thread-policy", "ZCHAT_IO_THREAD_POLICY", CONFIG_STRING, &config->io_thread_policy,
+          IO_THREADS_POLICY_NAMES, IO_THREADS_POLICY_HELP },
         { "verbose", "ZCHAT_VERBOSE", CONFIG_FLAG, &config->verbose,
           NULL, "log every message (debug)" },
     };

@@ -9,6 +9,8 @@
 #include "chat.h"
 #include "config.h"
 #include "router.h"
+#include "pid_cache.h"
+#include "io_threads.h"
 
 #define MAIN_EXIT_FAILED        1
 #define MAIN_EXIT_USAGE         2
@@ -27,6 +29,7 @@ main (int argc, char **argv)
 {
     router_config_t config;
     router_config_defaults (&config);
+    const char *io_thread_policy = IO_THREADS_POLICY_DEFAULT;
     config_option_t options [] = {
         { "ingress", "ZCHAT_INGRESS", CONFIG_STRING, &config.ingress,
           "EP", "bind endpoint for gateway requests" },
@@ -71,6 +74,8 @@ main (int argc, char **argv)
           "LINES", "history lines shown on every join (0 = none)" },
         { "history-max", "ZCHAT_HISTORY_MAX", CONFIG_INT, &config.history_max,
           "LINES", "most lines one /history answer carries" },
+        { "io-thread-policy", "ZCHAT_IO_THREAD_POLICY", CONFIG_STRING, &io_thread_policy,
+          IO_THREADS_POLICY_NAMES, IO_THREADS_POLICY_HELP },
         { "verbose", "ZCHAT_VERBOSE", CONFIG_FLAG, &config.verbose,
           NULL, "log every message at debug level" },
     };
@@ -83,6 +88,10 @@ main (int argc, char **argv)
     if (config.heartbeat_ms == 0 || config.gateway_timeout_s == 0 || config.pub_hwm > INT_MAX) {
         fprintf (stderr, "error: --heartbeat-interval and --gateway-timeout must be > 0, "
                          "--pub-hwm at most %d\n", INT_MAX);
+        return MAIN_EXIT_USAGE;
+    }
+    if (io_threads_check (io_thread_policy)) {
+        fprintf (stderr, "error: --io-thread-policy must be %s\n", IO_THREADS_POLICY_NAMES);
         return MAIN_EXIT_USAGE;
     }
 
@@ -98,10 +107,17 @@ main (int argc, char **argv)
     //  A closed stderr (say, the reader of our log pipe went away) must
     //  not kill the router with SIGPIPE; the write just fails.
     signal (SIGPIPE, SIG_IGN);
-    zsys_init ();
+    pid_cache_start ();
+    void *context = zsys_init ();
     zsys_handler_set (s_signal_handler);
     zsys_set_logstream (stderr);
     zsys_set_logident ("zchat-router");
+    //  Before the first socket starts the I/O thread
+    if (io_threads_apply (context, io_thread_policy)) {
+        zsys_error ("router: cannot set --io-thread-policy=%s", io_thread_policy);
+        zsys_shutdown ();
+        return MAIN_EXIT_FAILED;
+    }
     router_t *router = router_new (&config);
     if (!router) {
         zsys_shutdown ();
