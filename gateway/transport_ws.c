@@ -443,6 +443,9 @@ s_unsent (void *state)
 {
     transport_ws_t *self = (transport_ws_t *) state;
     size_t lower = self->lower->unsent? self->lower->unsent (self->lower_state): 0;
+    //  After the close frame, what is still queued will never be sent
+    if (!wslay_event_get_write_enabled (self->context))
+        return lower;
     size_t queued = wslay_event_get_queued_msg_length (self->context);
     //  A frame partly sent is no longer counted as queued by wslay
     if (queued == 0 && wslay_event_want_write (self->context))
