@@ -12,6 +12,8 @@ bin=${1:-bin}
 drain_timeout=${ZCHAT_DRAIN_TIMEOUT:-10}
 setsid "$bin/zchat-router" &
 router=$!
+# The chat page and WebSocket clients on 8081, unless told otherwise
+export ZCHAT_HTTP_LISTEN="${ZCHAT_HTTP_LISTEN-127.0.0.1:8081}"
 setsid "$bin/zchat-gateway" &
 gateway=$!
 
@@ -38,6 +40,7 @@ stop() {
 trap stop INT TERM
 echo "zchat: router pid $router, gateway pid $gateway;" \
      "connect with: telnet localhost 8080 (Ctrl+C stops both)" >&2
+[ -n "$ZCHAT_HTTP_LISTEN" ] && echo "zchat: chat page at http://$ZCHAT_HTTP_LISTEN/" >&2
 # If either server exits by itself (a bind error, say), stop the other.
 while kill -0 "$router" 2>/dev/null && kill -0 "$gateway" 2>/dev/null; do
     sleep 0.5
