@@ -253,7 +253,9 @@ s_input_append (transport_ws_t *self, const uint8_t *data, size_t size)
         self->input_capacity = capacity;
     }
     char *line = self->input + self->input_size;
-    memcpy (line, data, size);
+    if (size > 0)
+        memcpy (line, data, size);      //  an empty message has no buffer
+
     for (size_t index = 0; index < size; index++)
         if (line [index] == '\r' || line [index] == '\n')
             line [index] = TRANSPORT_WS_NOT_A_LINE_END;
