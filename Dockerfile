@@ -81,15 +81,22 @@ RUN apt-get update \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && useradd --system --uid 10001 --user-group --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin zchat \
- && install -d -o zchat -g zchat /var/lib/zchat
+ && install -d -o zchat -g zchat /var/lib/zchat \
+ && install -d -o zchat -g zchat -m 0700 /etc/zchat/keys/router /etc/zchat/keys/gateway
 COPY --from=build /src/bin/zchat-router /src/bin/zchat-gateway /src/bin/zchat-ctl \
      /usr/local/bin/
 COPY deploy/healthcheck.sh /usr/local/bin/zchat-healthcheck
+COPY deploy/address.sh /usr/local/bin/zchat-address
+COPY deploy/entrypoint.sh /usr/local/bin/zchat-entrypoint
+COPY deploy/keys.sh /usr/local/bin/zchat-keys
 USER zchat
 # /var/lib/zchat: the router's history store (docker-compose.yml mounts a
-# named volume there, which starts with this directory's owner)
+# named volume there, which starts with this directory's owner).
+# /etc/zchat/keys/{router,gateway}: mount points of the CURVE key volumes
+# that the compose "keys" service fills (zchat-keys); the image holds no key.
 EXPOSE 5555 5556 5557 8080
 # tini is PID 1: it forwards SIGTERM to the server (which drains) and
-# reaps health-check children.
-ENTRYPOINT ["/usr/bin/tini", "--"]
+# reaps health-check children. zchat-entrypoint binds each socket to its
+# compose network ("{ALIAS}" in a ZCHAT_* address), then execs the server.
+ENTRYPOINT ["/usr/bin/tini", "--", "zchat-entrypoint"]
 CMD ["zchat-gateway"]

@@ -4,7 +4,7 @@
 # Top: latency percentiles per run (log scale). Middle: server CPU per
 # delivery. Bottom: server RSS per connection (every run, S3 is the one
 # that matters).
-set terminal pngcairo size 1400,1200 noenhanced font ",10"
+set terminal pngcairo size 2000,1400 noenhanced font ",10"
 set output output
 set datafile separator "\t"
 set key autotitle columnhead top left
@@ -14,7 +14,7 @@ set style fill solid 0.8 border -1
 set boxwidth 0.9
 set xtics rotate by -30
 set grid ytics
-set multiplot layout 3,1 title "zchat vs ngIRCd (bench/run.sh)"
+set multiplot layout 3,1 title "zchat vs InspIRCd and ngIRCd (bench/run.sh)"
 
 set title "end-to-end latency (ms, log scale)"
 set logscale y

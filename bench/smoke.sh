@@ -20,7 +20,8 @@ if ! bench_start_zchat "$bin" 2; then
     ok=0
 elif ! "$bin/zchat-loadgen" --servers "$ZCHAT_SERVERS" --pids "$ZCHAT_PIDS" \
         --clients 300 --rooms 30 --mode closed --window 4 --duration 2 --drain 3 \
-        --join-timeout 20 --barrier-timeout 10 --label smoke --quiet --expect-clean; then
+        --account 600 --join-timeout 20 --barrier-timeout 10 --label smoke --quiet \
+        --expect-clean; then
     ok=0
 fi
 if ! bench_stop_zchat; then

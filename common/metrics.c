@@ -73,7 +73,13 @@ metrics_observe (metrics_t *self, size_t id, double seconds)
 {
     assert (self);
     assert (id < self->count && self->defs [id].type == METRICS_HISTOGRAM);
-    metrics_histogram_t *histogram = &self->histograms [id];
+    metrics_histogram_observe (&self->histograms [id], seconds);
+}
+
+void
+metrics_histogram_observe (metrics_histogram_t *histogram, double seconds)
+{
+    assert (histogram);
     size_t bucket = 0;
     while (bucket < METRICS_BUCKETS && seconds > s_bounds [bucket])
         bucket++;

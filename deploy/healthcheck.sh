@@ -4,7 +4,8 @@
 #
 # Usage: zchat-healthcheck router | gateway | listening PORT
 # (run by docker's HEALTHCHECK). The router must answer STATUS on its
-# control socket. A gateway with a health port (ZCHAT_HEALTH_LISTEN) must
+# control socket (zchat-ctl finds an operator's CURVE keys in
+# ZCHAT_CTL_CURVE_SECRET / ZCHAT_CTL_CURVE_SERVER when the router runs CURVE). A gateway with a health port (ZCHAT_HEALTH_LISTEN) must
 # answer there ("ok clients=N", or "not-ready ..." while the router is away); one without must be listening on its client
 # port, which this reads from /proc/net/tcp{,6} instead of connecting,
 # because every connection to the client port becomes a chat session (a
@@ -22,6 +23,8 @@ s_health_ok () {
     host=${1%:*}
     case "$host" in
         ""|"*"|0.0.0.0) host=127.0.0.1 ;;
+        # bound to one compose network (zchat-entrypoint): that address
+        \{*\}) alias=${host#\{}; host=$(zchat-address "${alias%\}}") || exit 1 ;;
         "[::]") host=::1 ;;
         \[*\]) host=${host#\[}; host=${host%\]} ;;
     esac

@@ -5,9 +5,9 @@
     assembler, the bounded output queue, the idle and stuck clocks and the
     close state. It knows nothing of nicknames, rooms or ZeroMQ: it hands
     complete, validated lines to its owner through client_events_t and
-    takes output bytes from it. The byte stream is behind this file (and
-    listener.c), so TLS or WebSocket framing later replaces the read and
-    write calls here, not the session logic.
+    takes output bytes from it. Its bytes go through a transport
+    (transport.h: plain TCP, TLS, then WebSocket framing), so the session
+    logic cannot tell how a client is connected.
 
     Input rules (docs/PROTOCOL.md): LF or CRLF ends a line; telnet IAC
     sequences are removed and refused; TAB becomes a space; lines over the
@@ -190,6 +190,11 @@ void
 //  still flush or linger for the peer's EOF.
 size_t
     client_set_size (client_set_t *self);
+
+//  Number of those carried by transport (&transport_tcp, ...): the
+//  connected gauge by transport.
+size_t
+    client_set_transport_size (client_set_t *self, const transport_ops_t *transport);
 
 //  Close every client with reason (e.g. drain): each gets its queued
 //  output, then FIN. Use client_set_size () == 0 to know when all are gone.

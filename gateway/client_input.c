@@ -144,8 +144,11 @@ s_throttled (client_t *self)
         client_close (self, CLIENT_CLOSE_ERROR);
         return true;
     }
-    if (flood_tell (&self->flood))
+    GATEWAY_COUNT (GATEWAY_METRIC_THROTTLED);
+    if (flood_tell (&self->flood)) {
+        GATEWAY_COUNT (GATEWAY_METRIC_THROTTLES);
         client_notice (self, CLIENT_SLOW_NOTICE, strlen (CLIENT_SLOW_NOTICE));
+    }
     return true;
 }
 
@@ -242,6 +245,18 @@ s_scan_held (client_t *self)
     }
 }
 
+//  Line ends in data: the dropped lines a hold counts (each at its end,
+//  so a line dropped across reads counts once).
+static uint64_t
+s_count_line_ends (const char *data, size_t size)
+{
+    uint64_t count = 0;
+    for (const char *end = data; (end = (const char *) memchr (end, '\n', size - (end - data)));
+         end++)
+        count++;
+    return count;
+}
+
 //  Input read while the owner holds the client's input: queue it, up to
 //  hold_max bytes, whole lines only; drop the rest, and the line it
 //  ends, so that the queue stays bounded and the socket is still read
@@ -254,6 +269,7 @@ s_hold (client_t *self, char *data, size_t size)
         char *end = (char *) memchr (data, '\n', size);
         if (!end)
             return;
+        GATEWAY_COUNT (GATEWAY_METRIC_HELD_DROPPED);
         self->skip_line = false;
         size -= end + 1 - data;
         data = end + 1;
@@ -278,6 +294,7 @@ s_hold (client_t *self, char *data, size_t size)
     if (take < size) {
         if (take == 0)
             linebuf_drop_partial (&self->input);    //  its rest is dropped here
+        GATEWAY_ADD (GATEWAY_METRIC_HELD_DROPPED, s_count_line_ends (data + take, size - take));
         self->skip_line = data [size - 1] != '\n';
         if (!self->dropping) {
             self->dropping = true;
@@ -346,7 +363,13 @@ s_read (client_t *self)
             client_update_interest (self);
     }
     else
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        //  A transport's read may wait for the other direction (TLS:
+        //  writability), which its interest hook adds
+        if (self->transport->interest)
+            client_update_interest (self);
+    }
+    else {
         if (self->closing)
             client_finish (self);
         else {

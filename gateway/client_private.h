@@ -21,6 +21,7 @@
 
 #define CLIENT_READ_SIZE        (16 * 1024) //  shared scratch buffer for reads
 #define CLIENT_NOTICE_MAX       128         //  longest notice we format
+#define CLIENT_TRANSPORTS_MAX   6           //  transports counted apart (tcp, tls, ws, ws json)
 
 //  A peer's address, IPv4 or IPv6, as accept sees it (family AF_UNSPEC
 //  when unknown or not logged).
@@ -108,6 +109,10 @@ struct _client_set_t {
     slab_t *slab;               //  memory of the clients themselves
     int keep_timer;             //  gives back queues that stayed empty
     admission_t *admission;     //  per-address caps (borrowed), or NULL
+    struct {
+        const transport_ops_t *transport;   //  a transport in use, or NULL
+        size_t size;                //  its clients not yet freed
+    } transports [CLIENT_TRANSPORTS_MAX];
 };
 
 //  --- client_set.c: the lists a client moves between ------------------------

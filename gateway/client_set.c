@@ -237,10 +237,27 @@ s_keep_check (loop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
+//  The count of clients on transport (created on first use), or NULL
+//  when more transports than CLIENT_TRANSPORTS_MAX are in use.
+static size_t *
+s_transport_count (client_set_t *self, const transport_ops_t *transport)
+{
+    for (int index = 0; index < CLIENT_TRANSPORTS_MAX; index++) {
+        if (!self->transports [index].transport)
+            self->transports [index].transport = transport;
+        if (self->transports [index].transport == transport)
+            return &self->transports [index].size;
+    }
+    return NULL;
+}
+
 static void
 s_free (client_t *self)
 {
     client_set_t *set = self->set;
+    size_t *count = s_transport_count (set, self->transport);
+    if (count)
+        (*count)--;
     linebuf_reset (&self->input);
     client_output_free (self);
     set->size--;
@@ -466,6 +483,9 @@ client_set_accept_transport (client_set_t *self, int fd, admission_entry_t *entr
     client->last_active = loop_now (self->loop);
     client_list_append (&self->idle, client);
     self->size++;
+    size_t *count = s_transport_count (self, transport);
+    if (count)
+        (*count)++;
     GATEWAY_COUNT (GATEWAY_METRIC_ACCEPTED);
     client_log_connected (client);
     client_telnet_start (client);
@@ -479,6 +499,16 @@ client_set_size (client_set_t *self)
 {
     assert (self);
     return self->size;
+}
+
+size_t
+client_set_transport_size (client_set_t *self, const transport_ops_t *transport)
+{
+    assert (self);
+    for (int index = 0; index < CLIENT_TRANSPORTS_MAX; index++)
+        if (self->transports [index].transport == transport)
+            return self->transports [index].size;
+    return 0;
 }
 
 void

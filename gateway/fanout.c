@@ -66,6 +66,7 @@ s_start_recovery (fanout_t *self, const char *room, uint64_t from, uint64_t to)
         self->recoveries = zhashx_new ();
         assert (self->recoveries);
     }
+    GATEWAY_COUNT (GATEWAY_METRIC_GAPS);
     recovery_t *recovery = recovery_new (from, to, self->now + RECOVERY_TIMEOUT_MS);
     zhashx_insert (self->recoveries, room, recovery);
     s_ask (self, room, recovery);
@@ -80,6 +81,7 @@ s_end_recovery (fanout_t *self, const char *room_name, recovery_t *recovery)
     uint64_t missed = recovery_missed (recovery);
     zsys_info ("fanout: recovery room=%s seqs=%" PRIu64 "..%" PRIu64 " missed=%" PRIu64,
                room_name, recovery_first (recovery), recovery_to (recovery), missed);
+    GATEWAY_ADD (GATEWAY_METRIC_MISSED, missed);
     zhashx_delete (self->recoveries, room_name);
     subs_room_t *room = subs_lookup (self->subs, room_name);
     if (room && missed) {
@@ -163,6 +165,7 @@ fanout_on_recovered (fanout_t *self, wire_msg_t *msg)
     if (!room)
         return;
     recovery_got (recovery);
+    GATEWAY_COUNT (GATEWAY_METRIC_RECOVERED);
     if (msg->id == WIRE_HISTORY_ACTION)
         format_emote (self->format, msg->room, msg->nick, msg->text);
     else

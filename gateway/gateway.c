@@ -25,8 +25,12 @@
 #include "loop.h"
 #include "client.h"
 #include "listener.h"
+#include "tls.h"
+#include "tls_handshake.h"
+#include "transport_tls.h"
 #include "health.h"
 #include "http_stage.h"
+#include "transport_ws.h"
 #include "relay.h"
 #include "subs.h"
 #include "session.h"
@@ -66,12 +70,15 @@ struct _gateway_t {
     listener_t *listener;
     listener_t *http_listener;      //  --http-listen, or NULL
     http_stage_t *http_stage;       //  its requests, or NULL
+    tls_t *tls;                     //  TLS port's certificate and policy, or NULL
+    listener_t *tls_listener;       //  TLS port, or NULL
+    tls_handshake_t *handshakes;    //  TLS port's sockets before they are clients
     health_t *health;               //  health endpoint, or NULL
     metrics_server_t *metrics_server;   //  GET /metrics, or NULL
     sessions_t *sessions;           //  client id -> session_t
     fanout_t fanout;                //  room traffic delivery
     session_ctx_t ctx;              //  what sessions share
-    int signal_fd;                  //  SIGINT/SIGTERM, or -1
+    int signal_fd;                  //  SIGINT/SIGTERM/SIGHUP, or -1
     int heartbeat_timer;
     int tick_timer;
     int close_timer;                //  bound on drain/shutdown, or 0
@@ -382,6 +389,8 @@ s_close_everything (gateway_t *self, gateway_state_t state, client_close_reason_
     listener_destroy (&self->listener);
     listener_destroy (&self->http_listener);
     http_stage_destroy (&self->http_stage);
+    listener_destroy (&self->tls_listener);
+    tls_handshake_destroy (&self->handshakes);
     health_destroy (&self->health);
     client_set_close_all (self->clients, reason);
     self->close_timer = loop_timer_add (self->loop,
@@ -422,7 +431,14 @@ s_on_signal (loop_t *loop, int fd, int events, void *arg)
     struct signalfd_siginfo info;
     while (read (fd, &info, sizeof (info)) == (ssize_t) sizeof (info)) {
         zsys_info ("gateway: signal signo=%u", info.ssi_signo);
-        s_start_shutdown (self);
+        if (info.ssi_signo != SIGHUP)
+            s_start_shutdown (self);
+        else
+        if (!self->tls)
+            zsys_info ("gateway: nothing to reload (no --tls-listen)");
+        else
+            GATEWAY_COUNT (tls_reload (self->tls)? GATEWAY_METRIC_TLS_RELOADS_FAILED:
+                                                   GATEWAY_METRIC_TLS_RELOADS_OK);
     }
 }
 
@@ -575,8 +591,14 @@ s_on_tick (loop_t *loop, int timer_id, void *arg)
     if (self->health)
         health_set_ready (self->health, router_up || self->config.health_ignore_router);
     gateway_gauges_t gauges = {
-        client_set_size (self->clients), relay_queued (self->relay),
-        subs_size (self->subs), router_up
+        .clients_tcp = client_set_transport_size (self->clients, &transport_tcp),
+        .clients_tls = client_set_transport_size (self->clients, &transport_tls),
+        .clients_ws = client_set_transport_size (self->clients, &transport_ws)
+                    + client_set_transport_size (self->clients, &transport_ws_json),
+        .tls_handshaking = self->handshakes? tls_handshake_size (self->handshakes): 0,
+        .queued = relay_queued (self->relay),
+        .rooms = subs_size (self->subs),
+        .router_up = router_up
     };
     gateway_metrics_publish (self->metrics_server, &gauges, loop_now (loop));
     return 0;
@@ -620,6 +642,7 @@ s_open_signals (gateway_t *self)
     sigemptyset (&signals);
     sigaddset (&signals, SIGINT);
     sigaddset (&signals, SIGTERM);
+    sigaddset (&signals, SIGHUP);
     self->signal_fd = signalfd (-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
     if (self->signal_fd == -1)
         return -1;
@@ -628,46 +651,6 @@ s_open_signals (gateway_t *self)
 
 //  The per-address caps, from --max-per-ip, --connect-rate-per-ip and
 //  --admission-exempt (checked by settings.c already).
-//  What both client ports share: TCP keepalive, and the PROXY protocol
-//  when the gateway is behind a balancer. Returns 0 or -1 (logged).
-static int
-s_client_port_setup (listener_t *listener, const gateway_config_t *config)
-{
-    listener_set_keepalive (listener, (int) MIN (config->keepalive_s, INT_MAX));
-    if (!config->proxy_protocol)
-        return 0;
-    cidr_list_t trusted;
-    if (cidr_parse (&trusted, config->trusted_proxy)
-    ||  listener_set_proxy_protocol (listener, &trusted)) {
-        zsys_error ("gateway: cannot take the PROXY protocol from --trusted-proxy");
-        return -1;
-    }
-    zsys_info ("gateway: client port takes PROXY v2 from trusted=%s", config->trusted_proxy);
-    return 0;
-}
-
-//  --http-listen: a second client port whose sockets wait in the HTTP
-//  stage (the page, the WebSocket upgrade) before they become clients.
-//  Returns 0 (also when off) or -1 (logged).
-static int
-s_http_new (gateway_t *self, const gateway_config_t *config)
-{
-    if (!config->http_listen || !*config->http_listen)
-        return 0;
-    http_stage_config_t stage_config = {
-        .origins = config->ws_origin,
-        .timeout_ms = config->http_timeout_s * MSEC_PER_SEC,
-        .max_message = (size_t) config->max_line,
-        .ping_interval_ms = config->ws_ping_interval_s * MSEC_PER_SEC
-    };
-    self->http_stage = http_stage_new (self->loop, self->clients, &stage_config);
-    self->http_listener = listener_new (self->loop, config->http_listen, (int) config->backlog,
-                                        self->clients, (size_t) config->max_clients);
-    if (!self->http_listener || s_client_port_setup (self->http_listener, config))
-        return -1;
-    listener_set_stage (self->http_listener, http_stage_ops (), self->http_stage);
-    return 0;
-}
 
 static int
 s_admission_new (gateway_t *self, const gateway_config_t *config)
@@ -686,6 +669,106 @@ s_admission_new (gateway_t *self, const gateway_config_t *config)
     if (!self->admission)
         return -1;
     client_set_set_admission (self->clients, self->admission);
+    return 0;
+}
+
+//  A client port on address: keepalive, and the PROXY protocol when
+//  set. Returns NULL (logged) on failure.
+static listener_t *
+s_listener_new (gateway_t *self, const char *address)
+{
+    const gateway_config_t *config = &self->config;
+    listener_t *listener = listener_new (self->loop, address, (int) config->backlog,
+                                         self->clients, (size_t) config->max_clients);
+    if (!listener)
+        return NULL;
+    listener_set_keepalive (listener, (int) MIN (config->keepalive_s, INT_MAX));
+    if (config->proxy_protocol) {
+        cidr_list_t trusted;
+        if (cidr_parse (&trusted, config->trusted_proxy)
+        ||  listener_set_proxy_protocol (listener, &trusted)) {
+            zsys_error ("gateway: cannot take the PROXY protocol from --trusted-proxy");
+            listener_destroy (&listener);
+            return NULL;
+        }
+        zsys_info ("gateway: client port takes PROXY v2 from trusted=%s address=%s",
+                   config->trusted_proxy, address);
+    }
+    return listener;
+}
+
+//  The TLS port, with --tls-listen: the certificate (a bad one stops the
+//  start), the listener, and the handshake stage in front of the
+//  client set. Returns 0 (also when off) or -1 (logged).
+static int
+s_tls_new (gateway_t *self)
+{
+    const gateway_config_t *config = &self->config;
+    if (!config->tls_listen || !*config->tls_listen)
+        return 0;
+    self->tls = tls_new (config->tls_cert, config->tls_key);
+    if (!self->tls)
+        return -1;
+    self->tls_listener = s_listener_new (self, config->tls_listen);
+    if (!self->tls_listener)
+        return -1;
+    self->handshakes = tls_handshake_new (self->loop, self->tls, self->clients,
+                                          config->tls_handshake_timeout_s * MSEC_PER_SEC);
+    if (!self->handshakes)
+        return -1;
+    tls_handshake_attach (self->handshakes, self->tls_listener);
+    //  Both ports share --max-clients: the plain one counts the handshakes too
+    listener_share_limit (self->listener, tls_handshake_waiting, self->handshakes);
+    return 0;
+}
+
+//  Sockets waiting in the TLS handshake stage, the HTTP stage, or both:
+//  what a port counts against the shared limit besides its own stage.
+static size_t
+s_waiting_tls (void *arg)
+{
+    gateway_t *self = (gateway_t *) arg;
+    return self->handshakes? tls_handshake_size (self->handshakes): 0;
+}
+
+static size_t
+s_waiting_http (void *arg)
+{
+    gateway_t *self = (gateway_t *) arg;
+    return self->http_stage? http_stage_size (self->http_stage): 0;
+}
+
+static size_t
+s_waiting_stages (void *arg)
+{
+    return s_waiting_tls (arg) + s_waiting_http (arg);
+}
+
+//  --http-listen: a second client port whose sockets wait in the HTTP
+//  stage (the page, the WebSocket upgrade) before they become clients.
+//  Returns 0 (also when off) or -1 (logged).
+static int
+s_http_new (gateway_t *self)
+{
+    const gateway_config_t *config = &self->config;
+    if (!config->http_listen || !*config->http_listen)
+        return 0;
+    http_stage_config_t stage_config = {
+        .origins = config->ws_origin,
+        .timeout_ms = config->http_timeout_s * MSEC_PER_SEC,
+        .max_message = (size_t) config->max_line,
+        .ping_interval_ms = config->ws_ping_interval_s * MSEC_PER_SEC
+    };
+    self->http_stage = http_stage_new (self->loop, self->clients, &stage_config);
+    self->http_listener = s_listener_new (self, config->http_listen);
+    if (!self->http_listener)
+        return -1;
+    listener_set_stage (self->http_listener, http_stage_ops (), self->http_stage);
+    //  Every port's waiting sockets count against --max-clients on every port
+    listener_share_limit (self->listener, s_waiting_stages, self);
+    listener_share_limit (self->http_listener, s_waiting_tls, self);
+    if (self->tls_listener)
+        listener_share_limit (self->tls_listener, s_waiting_http, self);
     return 0;
 }
 
@@ -725,6 +808,9 @@ gateway_new (const gateway_config_t *config)
         .uplink_hwm = (int) config->uplink_hwm,
         .sub_hwm = (int) config->sub_hwm,
         .linger_ms = GATEWAY_LINGER_MS,
+        .curve_secret = config->curve_secret,
+        .curve_server = config->curve_server,
+        .retry_ms = MAX (config->router_timeout_s * MSEC_PER_SEC, config->heartbeat_interval_ms),
         .verbose = config->verbose
     };
     relay_events_t relay_events = { s_on_reply, s_on_publish, s_on_writable };
@@ -780,13 +866,12 @@ gateway_new (const gateway_config_t *config)
         return NULL;
     }
     loop_hook_add_late (self->loop, s_on_late_hook, self);
-    self->listener = listener_new (self->loop, config->listen, (int) config->backlog,
-                                   self->clients, (size_t) config->max_clients);
-    if (!self->listener) {
+    self->listener = s_listener_new (self, config->listen);
+    if (!self->listener || s_tls_new (self)) {
         gateway_destroy (&self);
         return NULL;
     }
-    if (s_client_port_setup (self->listener, config) || s_http_new (self, config)) {
+    if (s_http_new (self)) {
         gateway_destroy (&self);
         return NULL;
     }
@@ -816,9 +901,10 @@ gateway_new (const gateway_config_t *config)
     char host [ADDRESS_HOST_MAX] = "";
     int port = 0;
     address_parse (config->listen, host, &port);
-    zsys_info ("gateway: listening address=%s port=%d id=%s metrics=%d http=%d",
+    zsys_info ("gateway: listening address=%s port=%d id=%s metrics=%d tls=%d http=%d",
                *host? host: "*", listener_port (self->listener), self->id,
                self->metrics_server? metrics_server_port (self->metrics_server): 0,
+               self->tls_listener? listener_port (self->tls_listener): 0,
                self->http_listener? listener_port (self->http_listener): 0);
     return self;
 }
@@ -835,7 +921,10 @@ gateway_destroy (gateway_t **self_p)
     listener_destroy (&self->listener);
     listener_destroy (&self->http_listener);
     http_stage_destroy (&self->http_stage);
+    listener_destroy (&self->tls_listener);
+    tls_handshake_destroy (&self->handshakes);
     client_set_destroy (&self->clients);    //  closes sessions via on_closed
+    tls_destroy (&self->tls);               //  after the clients: none uses it now
     admission_destroy (&self->admission);
     if (self->sessions)
         assert (sessions_size (self->sessions) == 0);

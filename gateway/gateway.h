@@ -4,7 +4,8 @@
     gateway_t wires the loop, the listener, the client set, the sessions,
     the room subscriptions and the ZeroMQ relay together, and runs the
     tier's lifecycle: HELLO/WELCOME, heartbeats, router loss and resync,
-    drain on the router's DRAIN, and shutdown on SIGINT/SIGTERM.
+    drain on the router's DRAIN, shutdown on SIGINT/SIGTERM, and the TLS
+    certificate's reload on SIGHUP.
     =========================================================================
 */
 #ifndef GATEWAY_H_INCLUDED
@@ -23,8 +24,14 @@ typedef struct {
     const char *ws_origin;          //  Origins a WebSocket may come from; "" = the page's own
     int64_t ws_ping_interval_s;     //  WebSocket keepalive ping period; 0 = none
     int64_t http_timeout_s;         //  an HTTP request must be read and answered within this
+    const char *tls_listen;         //  HOST:PORT for TLS clients; NULL or "" = none
+    const char *tls_cert;           //  PEM certificate chain of the TLS port
+    const char *tls_key;            //  PEM private key of the TLS port
+    int64_t tls_handshake_timeout_s;    //  a TLS handshake not done by then is closed
     const char *ingress;            //  router's ingress endpoint
     const char *publish;            //  router's publish endpoint
+    const char *curve_secret;       //  our CURVE key pair file; NULL or "" = plaintext
+    const char *curve_server;       //  the router's public key file
     const char *name;               //  display name; the id adds a random suffix
     int64_t idle_timeout_s;         //  0 = never
     int64_t idle_warning_s;         //  warn this long before the idle close; 0 = never

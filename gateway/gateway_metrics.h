@@ -31,6 +31,14 @@
 #define GATEWAY_CLOSED          "zchat_gateway_clients_closed_total"
 #define GATEWAY_CLOSED_HELP     "Client connections closed, by reason."
 #define GATEWAY_CONNECTED       "zchat_gateway_clients_connected"
+#define GATEWAY_CONNECTED_HELP  "Client connections open now, by transport."
+#define GATEWAY_TLS_FAILED      "zchat_gateway_tls_handshake_failures_total"
+#define GATEWAY_TLS_FAILED_HELP "TLS handshakes given up, by reason (timeout: not done within " \
+                                "--tls-handshake-timeout; eof: the peer left; version: only " \
+                                "protocols below TLS 1.2; protocol: not TLS, or no common " \
+                                "cipher; error: ours)."
+#define GATEWAY_TLS_RELOADS     "zchat_gateway_tls_reloads_total"
+#define GATEWAY_TLS_RELOADS_HELP "Certificate reloads (SIGHUP), by result."
 #define GATEWAY_WS_CLOSE        "zchat_gateway_ws_close_frames_sent_total"
 #define GATEWAY_WS_CLOSE_HELP   "WebSocket close frames sent, by status code."
 #define GATEWAY_HTTP            "zchat_gateway_http_responses_total"
@@ -39,9 +47,29 @@
 //  The closed rows run in client.h's client_close_reason_t order.
 #define GATEWAY_METRICS(X) \
     X (GATEWAY_METRIC_CONNECTED_TCP, METRICS_GAUGE, GATEWAY_CONNECTED, "transport=\"tcp\"", \
-       "Client connections open now, by transport.") \
+       GATEWAY_CONNECTED_HELP) \
+    X (GATEWAY_METRIC_CONNECTED_TLS, METRICS_GAUGE, GATEWAY_CONNECTED, "transport=\"tls\"", \
+       GATEWAY_CONNECTED_HELP) \
     X (GATEWAY_METRIC_CONNECTED_WS, METRICS_GAUGE, GATEWAY_CONNECTED, "transport=\"ws\"", \
-       "Client connections open now, by transport.") \
+       GATEWAY_CONNECTED_HELP) \
+    X (GATEWAY_METRIC_TLS_HANDSHAKING, METRICS_GAUGE, "zchat_gateway_tls_handshakes_in_progress", \
+       "", "Connections to the TLS port still in their handshake.") \
+    X (GATEWAY_METRIC_TLS_HANDSHAKES, METRICS_COUNTER, "zchat_gateway_tls_handshakes_total", \
+       "", "TLS handshakes completed (the connection became a client).") \
+    X (GATEWAY_METRIC_TLS_FAILED_TIMEOUT, METRICS_COUNTER, GATEWAY_TLS_FAILED, \
+       "reason=\"timeout\"", GATEWAY_TLS_FAILED_HELP) \
+    X (GATEWAY_METRIC_TLS_FAILED_EOF, METRICS_COUNTER, GATEWAY_TLS_FAILED, \
+       "reason=\"eof\"", GATEWAY_TLS_FAILED_HELP) \
+    X (GATEWAY_METRIC_TLS_FAILED_VERSION, METRICS_COUNTER, GATEWAY_TLS_FAILED, \
+       "reason=\"version\"", GATEWAY_TLS_FAILED_HELP) \
+    X (GATEWAY_METRIC_TLS_FAILED_PROTOCOL, METRICS_COUNTER, GATEWAY_TLS_FAILED, \
+       "reason=\"protocol\"", GATEWAY_TLS_FAILED_HELP) \
+    X (GATEWAY_METRIC_TLS_FAILED_ERROR, METRICS_COUNTER, GATEWAY_TLS_FAILED, \
+       "reason=\"error\"", GATEWAY_TLS_FAILED_HELP) \
+    X (GATEWAY_METRIC_TLS_RELOADS_OK, METRICS_COUNTER, GATEWAY_TLS_RELOADS, \
+       "result=\"ok\"", GATEWAY_TLS_RELOADS_HELP) \
+    X (GATEWAY_METRIC_TLS_RELOADS_FAILED, METRICS_COUNTER, GATEWAY_TLS_RELOADS, \
+       "result=\"failed\"", GATEWAY_TLS_RELOADS_HELP) \
     X (GATEWAY_METRIC_HTTP_PAGE, METRICS_COUNTER, GATEWAY_HTTP, "result=\"page\"", \
        GATEWAY_HTTP_HELP) \
     X (GATEWAY_METRIC_HTTP_UPGRADE, METRICS_COUNTER, GATEWAY_HTTP, "result=\"upgrade\"", \
@@ -76,6 +104,12 @@
        GATEWAY_REFUSED_HELP) \
     X (GATEWAY_METRIC_REFUSED_CLOSING, METRICS_COUNTER, GATEWAY_REFUSED, "reason=\"closing\"", \
        GATEWAY_REFUSED_HELP) \
+    X (GATEWAY_METRIC_REFUSED_PER_IP, METRICS_COUNTER, GATEWAY_REFUSED, "reason=\"per_ip\"", \
+       GATEWAY_REFUSED_HELP) \
+    X (GATEWAY_METRIC_REFUSED_RATE, METRICS_COUNTER, GATEWAY_REFUSED, "reason=\"rate\"", \
+       GATEWAY_REFUSED_HELP) \
+    X (GATEWAY_METRIC_REFUSED_PROXY, METRICS_COUNTER, GATEWAY_REFUSED, "reason=\"proxy\"", \
+       GATEWAY_REFUSED_HELP) \
     X (GATEWAY_METRIC_LINES_RECEIVED, METRICS_COUNTER, "zchat_gateway_lines_received_total", \
        "", "Lines received from clients and handed to their sessions.") \
     X (GATEWAY_METRIC_LINES_DELIVERED, METRICS_COUNTER, "zchat_gateway_lines_delivered_total", \
@@ -88,6 +122,12 @@
        "Lines not queued to a client whose output was full (lagging reader).") \
     X (GATEWAY_METRIC_LAGGED, METRICS_COUNTER, "zchat_gateway_lagged_notices_total", "", \
        "\"lagged: N messages skipped\" notices sent.") \
+    X (GATEWAY_METRIC_THROTTLED, METRICS_COUNTER, "zchat_gateway_lines_throttled_total", "", \
+       "Lines made to wait for a flood-control token (--rate-lines).") \
+    X (GATEWAY_METRIC_THROTTLES, METRICS_COUNTER, "zchat_gateway_flood_throttles_total", "", \
+       "Flood-control episodes: a client's token bucket ran empty (told once each).") \
+    X (GATEWAY_METRIC_HELD_DROPPED, METRICS_COUNTER, "zchat_gateway_held_lines_dropped_total", \
+       "", "Lines dropped from a client whose held input reached --hold-max.") \
     X (GATEWAY_METRIC_CLOSED_QUIT, METRICS_COUNTER, GATEWAY_CLOSED, "reason=\"quit\"", \
        GATEWAY_CLOSED_HELP) \
     X (GATEWAY_METRIC_CLOSED_EOF, METRICS_COUNTER, GATEWAY_CLOSED, "reason=\"eof\"", \
@@ -112,12 +152,18 @@
        "Times the uplink to the router filled and requests began to wait.") \
     X (GATEWAY_METRIC_ROUTER_UP, METRICS_GAUGE, "zchat_gateway_router_reachable", "", \
        "1 while the router beats and has welcomed this gateway, else 0.") \
+    X (GATEWAY_METRIC_HANDSHAKES_FAILED, METRICS_COUNTER, \
+       "zchat_gateway_router_handshakes_failed_total", "", \
+       "Uplink handshakes the router refused (CURVE key not allowed, or one tier on " \
+       "CURVE and the other not); each is retried.") \
     X (GATEWAY_METRIC_RESYNCS, METRICS_COUNTER, "zchat_gateway_resyncs_total", "", \
        "Re-registrations with the router (new router epoch, RESYNC, fresh id).") \
     X (GATEWAY_METRIC_GAPS, METRICS_COUNTER, "zchat_gateway_sequence_gaps_total", "", \
        "Room sequence gaps seen in the published stream.") \
+    X (GATEWAY_METRIC_RECOVERED, METRICS_COUNTER, "zchat_gateway_recovered_messages_total", \
+       "", "Room lines of those gaps fetched back from the router's history and delivered.") \
     X (GATEWAY_METRIC_MISSED, METRICS_COUNTER, "zchat_gateway_missed_messages_total", "", \
-       "Room messages lost in those gaps, reported to the room's clients.") \
+       "Room messages of those gaps not recovered, reported missed to the room's clients.") \
     X (GATEWAY_METRIC_ROOMS, METRICS_GAUGE, "zchat_gateway_subscribed_rooms", "", \
        "Rooms this gateway subscribes to (rooms with a local member).") \
     X (GATEWAY_METRIC_OUTPUT_BYTES, METRICS_GAUGE, "zchat_gateway_output_queued_bytes", "", \
@@ -144,7 +190,10 @@ const metrics_def_t *
 
 //  What the gauges show now, from the modules that know.
 typedef struct {
-    size_t clients;                 //  client connections open
+    size_t clients_tcp;             //  client connections open, plain TCP
+    size_t clients_tls;             //  client connections open, TLS
+    size_t clients_ws;              //  client connections open, WebSocket (ws and wss)
+    size_t tls_handshaking;         //  TLS port connections in their handshake
     size_t queued;                  //  requests waiting for the uplink
     size_t rooms;                   //  rooms subscribed
     bool router_up;                 //  beating and welcomed, not resyncing

@@ -366,7 +366,17 @@ s_size (void *arg)
     return ((http_stage_t *) arg)->size;
 }
 
-static const listener_stage_t s_ops = { s_add, s_size };
+//  A refusal before the request (server full, an address over its cap)
+//  closes without the telnet port's "! ..." line: a browser would take
+//  it for a broken answer
+static const listener_stage_t s_ops = { s_add, s_size, true };
+
+size_t
+http_stage_size (http_stage_t *self)
+{
+    assert (self);
+    return self->size;
+}
 
 const listener_stage_t *
 http_stage_ops (void)

@@ -38,6 +38,10 @@ http_stage_t *
 void
     http_stage_destroy (http_stage_t **self_p);
 
+//  Sockets waiting for their request or answer now.
+size_t
+    http_stage_size (http_stage_t *self);
+
 //  The listener_stage_t to give listener_set_stage with this stage.
 const listener_stage_t *
     http_stage_ops (void);

@@ -45,6 +45,9 @@ struct _listener_t {
     listener_stage_t stage;     //  client port: where admitted sockets wait (TLS
                                 //  handshake, HTTP upgrade), or none (add NULL)
     void *stage_arg;            //  its argument
+    size_t (*shared) (void *arg);   //  client port: sockets waiting at another port's
+                                    //  stage under the same limit, or NULL
+    void *shared_arg;           //  its argument
 };
 
 static int
@@ -58,12 +61,15 @@ s_resume_accepting (loop_t *loop, int timer_id, void *arg)
 }
 
 //  Refuse a connection: one line, then close. It has not sent anything
-//  yet, so close () sends FIN, not RST.
+//  yet, so close () sends FIN, not RST. A port whose stage does not speak
+//  plain text (TLS) gets no line (listener.h).
 static void
-s_refuse_with (int fd, const char *notice)
+s_refuse_with (listener_t *self, int fd, const char *notice)
 {
-    ssize_t rc = send (fd, notice, strlen (notice), MSG_NOSIGNAL | MSG_DONTWAIT);
-    (void) rc;
+    if (!self->stage.silent_refusals) {
+        ssize_t rc = send (fd, notice, strlen (notice), MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void) rc;
+    }
     close (fd);
 }
 
@@ -77,7 +83,7 @@ s_refuse (listener_t *self, int fd)
                       self->max_clients);
         self->full_logged = true;
     }
-    s_refuse_with (fd, LISTENER_FULL_NOTICE);
+    s_refuse_with (self, fd, LISTENER_FULL_NOTICE);
 }
 
 //  The per-address caps (admission.h; it logs refusals). Returns 0 and
@@ -97,10 +103,15 @@ s_admit (listener_t *self, int fd, const struct sockaddr *peer, admission_entry_
             return 0;
         peer = (struct sockaddr *) &own;
     }
-    if (peer->sa_family == AF_UNSPEC
-    ||  admission_enter (admission, peer, loop_now (self->loop), entry_p) == ADMISSION_OK)
+    if (peer->sa_family == AF_UNSPEC)
         return 0;
-    s_refuse_with (fd, LISTENER_ADDRESS_NOTICE);
+    admission_result_t result = admission_enter (admission, peer, loop_now (self->loop),
+                                                 entry_p);
+    if (result == ADMISSION_OK)
+        return 0;
+    GATEWAY_COUNT (result == ADMISSION_TOO_MANY? GATEWAY_METRIC_REFUSED_PER_IP
+                                                : GATEWAY_METRIC_REFUSED_RATE);
+    s_refuse_with (self, fd, LISTENER_ADDRESS_NOTICE);
     return -1;
 }
 
@@ -179,6 +190,8 @@ s_on_client (void *arg, int fd)
     size_t waiting = self->proxy? proxy_wait_size (self->proxy): 0;
     if (self->stage.size)
         waiting += self->stage.size (self->stage_arg);
+    if (self->shared)
+        waiting += self->shared (self->shared_arg);
     if (client_set_size (self->clients) + waiting >= self->max_clients) {
         s_refuse (self, fd);
         return;
@@ -207,6 +220,15 @@ listener_set_stage (listener_t *self, const listener_stage_t *stage, void *arg)
     assert (stage && stage->add);
     self->stage = *stage;
     self->stage_arg = arg;
+}
+
+void
+listener_share_limit (listener_t *self, size_t (*size) (void *arg), void *arg)
+{
+    assert (self);
+    assert (self->clients);
+    self->shared = size;
+    self->shared_arg = arg;
 }
 
 void

@@ -52,12 +52,24 @@ int
 //  owns fd and entry from add on, and gives them to the client set
 //  (client_set_accept_transport) when ready, or closes fd and gives entry
 //  back (admission_leave). Its waiting sockets count against the limit.
+//  A stage whose port does not speak plain text (TLS) sets
+//  silent_refusals: a connection refused before it (server full, an
+//  address over its cap) is closed without the "! ..." line, which its
+//  client could not read and would take for a broken handshake.
 typedef struct {
     void (*add) (void *arg, int fd, admission_entry_t *entry, const struct sockaddr *peer);
     size_t (*size) (void *arg);         //  sockets waiting in the stage (may be NULL)
+    bool silent_refusals;               //  refuse by closing, without a line
 } listener_stage_t;
 void
     listener_set_stage (listener_t *self, const listener_stage_t *stage, void *arg);
+
+//  Client port only: sockets waiting elsewhere that share this port's
+//  connection limit, counted by size (arg): another port's stage, e.g.
+//  the plain port counts the TLS port's handshakes, so both ports
+//  together stay within --max-clients.
+void
+    listener_share_limit (listener_t *self, size_t (*size) (void *arg), void *arg);
 
 //  Same binding and accepting, but each socket goes to on_accept instead
 //  of a client set (health.c's port).

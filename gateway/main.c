@@ -1,7 +1,8 @@
 /*  =========================================================================
     main.c - zchat-gateway: parse settings, run the gateway, clean up
 
-    Signals: SIGINT and SIGTERM are blocked here, before ZeroMQ starts its
+    Signals: SIGINT, SIGTERM and SIGHUP (reload the TLS certificate) are
+    blocked here, before ZeroMQ starts its
     threads, so that every thread inherits the mask and the gateway reads
     them from a signalfd in its loop (czmq's own handler is switched off).
     Its shutdown sequence then runs inside the loop like any other event.
@@ -29,6 +30,7 @@ main (int argc, char **argv)
     sigemptyset (&signals);
     sigaddset (&signals, SIGINT);
     sigaddset (&signals, SIGTERM);
+    sigaddset (&signals, SIGHUP);
     sigprocmask (SIG_BLOCK, &signals, NULL);
     signal (SIGPIPE, SIG_IGN);
 

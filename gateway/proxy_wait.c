@@ -11,6 +11,7 @@
 */
 #include "proxy_wait.h"
 #include "proxy.h"
+#include "gateway_metrics.h"
 #include <arpa/inet.h>
 
 #define PROXY_WAIT_DRAIN_READS  4
@@ -96,6 +97,7 @@ static void
 s_refuse_fd (proxy_wait_t *self, int fd, proxy_wait_reason_t reason, const char *detail)
 {
     self->refused++;
+    GATEWAY_COUNT (GATEWAY_METRIC_REFUSED_PROXY);
     self->unlogged [reason]++;
     int64_t now = loop_now (self->loop);
     if (self->logged_at [reason] == 0 || now - self->logged_at [reason] >= PROXY_WAIT_LOG_MS) {

@@ -19,14 +19,22 @@
     =========================================================================
 */
 #include "relay.h"
+#include "curve.h"
 #include "gateway_metrics.h"
 
 #define RELAY_BATCH         1000    //  messages per socket per pass
+#define RELAY_IDENTITY_MAX  255     //  bytes of a ZeroMQ routing id
+#define RELAY_MONITOR_EVENTS (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL \
+                              | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL \
+                              | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
 
 struct _relay_t {
     loop_t *loop;               //  our event loop (not owned)
     const char *ingress;        //  router's ingress endpoint (borrowed)
+    const char *publish;        //  router's publish endpoint (borrowed)
+    char identity [RELAY_IDENTITY_MAX + 1];     //  the DEALER's routing id
     int uplink_hwm;             //  DEALER send high-water mark
+    int sub_hwm;                //  SUB receive high-water mark
     zsock_t *dealer;            //  uplink to the router's ingress
     zsock_t *sub;               //  room traffic and control
     int dealer_fd;              //  their ZMQ_FD, registered in the loop
@@ -41,6 +49,15 @@ struct _relay_t {
     bool muted;                 //  drop received messages (shutting down)
     int wakeup_timer;           //  pending zero-delay timer, or 0
     int linger_ms;              //  how long queued sends may take at exit
+    zcert_t *cert;              //  our CURVE key pair, or NULL (plaintext)
+    char server_key [CURVE_KEY_TEXT + 1];   //  the router's public key (with cert)
+    zhashx_t *rooms;            //  rooms subscribed (set), for a rebuilt SUB
+    zsock_t *monitor;           //  PAIR reading the DEALER's handshake events
+    int monitor_fd;             //  its ZMQ_FD, in the loop
+    bool monitor_pending;       //  it may have events: read them
+    bool refused;               //  a handshake failed, none succeeded since (logged)
+    int64_t retry_ms;           //  rebuild the sockets this long after a failure
+    int retry_timer;            //  pending rebuild, or 0
 };
 
 //  A queued request, and where its sender keeps its ticket (or NULL).
@@ -58,6 +75,9 @@ s_on_socket (loop_t *loop, int fd, int events, void *arg)
     relay_t *self = (relay_t *) arg;
     if (fd == self->dealer_fd)
         self->dealer_pending = true;
+    else
+    if (fd == self->monitor_fd)
+        self->monitor_pending = true;
     else
         self->sub_pending = true;
 }
@@ -114,6 +134,8 @@ s_dealer_new (relay_t *self, const char *identity)
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
     if (!dealer)
         return NULL;
+    if (self->cert)
+        curve_apply_client (dealer, self->cert, self->server_key);
     zsock_set_identity (dealer, identity);
     zsock_set_sndhwm (dealer, self->uplink_hwm);
     zsock_set_linger (dealer, self->linger_ms);
@@ -122,6 +144,67 @@ s_dealer_new (relay_t *self, const char *identity)
         zsock_destroy (&dealer);
     }
     return dealer;
+}
+
+//  A new SUB, set up, connected, subscribed to the control topic and
+//  every room of ours, or NULL.
+static zsock_t *
+s_sub_new (relay_t *self)
+{
+    zsock_t *sub = zsock_new (ZMQ_SUB);
+    if (!sub)
+        return NULL;
+    if (self->cert)
+        curve_apply_client (sub, self->cert, self->server_key);
+    zsock_set_rcvhwm (sub, self->sub_hwm);
+    //  A SUB sends nothing but subscriptions, and libzmq drops one
+    //  silently past the SUB's *send* high-water mark (1000 by default),
+    //  both when we subscribe and when it resends every subscription on
+    //  reconnect: a gateway with more rooms than that lost some for
+    //  good, and their joins waited forever. No limit, then: what waits
+    //  is bounded by our rooms' subscribe and unsubscribe calls, and a
+    //  reconnect replaces whatever waited with the current set.
+    zsock_set_sndhwm (sub, 0);
+    zsock_set_linger (sub, self->linger_ms);
+    if (zsock_connect (sub, "%s", self->publish)) {
+        zsys_error ("relay: cannot connect endpoint=%s", self->publish);
+        zsock_destroy (&sub);
+        return NULL;
+    }
+    char topic [WIRE_TOPIC_MAX + 1];
+    wire_topic (WIRE_TOPIC_CONTROL, topic);
+    zsock_set_subscribe (sub, topic);
+    for (void *room = zhashx_first (self->rooms); room; room = zhashx_next (self->rooms)) {
+        wire_topic ((const char *) zhashx_cursor (self->rooms), topic);
+        zsock_set_subscribe (sub, topic);
+    }
+    return sub;
+}
+
+//  Watch the DEALER's handshakes on a new monitor (the old one, if any,
+//  went with its socket). Returns 0 or -1.
+static int
+s_watch (relay_t *self)
+{
+    if (self->monitor_fd != -1)
+        loop_remove (self->loop, self->monitor_fd);
+    self->monitor_fd = -1;
+    zsock_destroy (&self->monitor);
+    //  Unique in the process: a closed socket's monitor endpoint is
+    //  unbound later, by libzmq's reaper
+    static unsigned s_monitor_count = 0;
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "inproc://relay-handshakes-%u", s_monitor_count++);
+    if (zmq_socket_monitor (zsock_resolve (self->dealer), endpoint, RELAY_MONITOR_EVENTS))
+        return -1;
+    self->monitor = zsock_new (ZMQ_PAIR);
+    if (!self->monitor || zsock_connect (self->monitor, "%s", endpoint))
+        return -1;
+    zsock_set_rcvtimeo (self->monitor, 0);      //  s_read_monitor never waits
+    if (s_register (self, self->monitor, &self->monitor_fd))
+        return -1;
+    self->monitor_pending = true;
+    return 0;
 }
 
 relay_t *
@@ -139,38 +222,42 @@ relay_new (loop_t *loop, const relay_config_t *config,
     self->verbose = config->verbose;
     self->linger_ms = config->linger_ms;
     self->ingress = config->ingress;
+    self->publish = config->publish;
+    snprintf (self->identity, sizeof self->identity, "%s", config->identity);
     self->uplink_hwm = config->uplink_hwm;
+    self->sub_hwm = config->sub_hwm;
+    self->retry_ms = config->retry_ms;
     self->dealer_fd = -1;
     self->sub_fd = -1;
+    self->monitor_fd = -1;
+    self->rooms = zhashx_new ();
+    assert (self->rooms);
     self->backlog = zlistx_new ();
     assert (self->backlog);
     zlistx_set_destructor (self->backlog, s_backlog_destroy);
+    if (config->curve_secret && *config->curve_secret) {
+        self->cert = curve_load_pair (config->curve_secret);
+        if (!self->cert
+        ||  !config->curve_server
+        ||  curve_load_public (config->curve_server, self->server_key)) {
+            relay_destroy (&self);
+            return NULL;
+        }
+    }
+    else
+        zsys_warning ("relay: curve off: the links to the router are unauthenticated "
+                      "plaintext (see --curve-secret)");
 
     self->dealer = s_dealer_new (self, config->identity);
-    self->sub = zsock_new (ZMQ_SUB);
+    self->sub = self->dealer? s_sub_new (self): NULL;
     if (!self->dealer || !self->sub) {
         zsys_error ("relay: cannot set up sockets");
         relay_destroy (&self);
         return NULL;
     }
-    zsock_set_rcvhwm (self->sub, config->sub_hwm);
-    //  A SUB sends nothing but subscriptions, and libzmq drops one
-    //  silently past the SUB's *send* high-water mark (1000 by default),
-    //  both when we subscribe and when it resends every subscription on
-    //  reconnect: a gateway with more rooms than that lost some for
-    //  good, and their joins waited forever. No limit, then: what waits
-    //  is bounded by our rooms' subscribe and unsubscribe calls, and a
-    //  reconnect replaces whatever waited with the current set.
-    zsock_set_sndhwm (self->sub, 0);
-    zsock_set_linger (self->sub, config->linger_ms);
-    if (zsock_connect (self->sub, "%s", config->publish)) {
-        zsys_error ("relay: cannot connect endpoint=%s", config->publish);
-        relay_destroy (&self);
-        return NULL;
-    }
-    relay_subscribe (self, WIRE_TOPIC_CONTROL);
     if (s_register (self, self->dealer, &self->dealer_fd)
-    ||  s_register (self, self->sub, &self->sub_fd)) {
+    ||  s_register (self, self->sub, &self->sub_fd)
+    ||  s_watch (self)) {
         zsys_error ("relay: cannot register sockets in the loop");
         relay_destroy (&self);
         return NULL;
@@ -179,7 +266,8 @@ relay_new (loop_t *loop, const relay_config_t *config,
     self->dealer_pending = true;
     self->sub_pending = true;
     loop_hook_add (loop, s_on_hook, self);
-    zsys_info ("relay: connected ingress=%s publish=%s", config->ingress, config->publish);
+    zsys_info ("relay: connected ingress=%s publish=%s curve=%s", config->ingress,
+               config->publish, self->cert? "on": "off");
     return self;
 }
 
@@ -227,6 +315,8 @@ relay_destroy (relay_t **self_p)
         return;
     if (self->wakeup_timer)
         loop_timer_cancel (self->loop, self->wakeup_timer);
+    if (self->retry_timer)
+        loop_timer_cancel (self->loop, self->retry_timer);
     if (self->dealer) {
         //  Give what is still queued (BYE, DRAINED) its linger time
         zsock_set_sndtimeo (self->dealer, self->linger_ms);
@@ -239,11 +329,16 @@ relay_destroy (relay_t **self_p)
         loop_remove (self->loop, self->dealer_fd);
     if (self->sub_fd != -1)
         loop_remove (self->loop, self->sub_fd);
+    if (self->monitor_fd != -1)
+        loop_remove (self->loop, self->monitor_fd);
     if (zlistx_size (self->backlog))
         zsys_warning ("relay: unsent requests=%zu", zlistx_size (self->backlog));
     zsock_destroy (&self->dealer);
     zsock_destroy (&self->sub);
+    zsock_destroy (&self->monitor);
     zlistx_destroy (&self->backlog);
+    zhashx_destroy (&self->rooms);
+    zcert_destroy (&self->cert);
     free (self);
     *self_p = NULL;
 }
@@ -328,6 +423,7 @@ relay_subscribe (relay_t *self, const char *room)
     char topic [WIRE_TOPIC_MAX + 1];
     wire_topic (room, topic);
     zsock_set_subscribe (self->sub, topic);
+    zhashx_insert (self->rooms, room, self);
 }
 
 void
@@ -337,6 +433,7 @@ relay_unsubscribe (relay_t *self, const char *room)
     char topic [WIRE_TOPIC_MAX + 1];
     wire_topic (room, topic);
     zsock_set_unsubscribe (self->sub, topic);
+    zhashx_delete (self->rooms, room);
 }
 
 //  Read and dispatch up to one batch from sock. Returns true when it
@@ -400,12 +497,14 @@ relay_renew (relay_t *self, const char *identity)
         zsys_error ("relay: cannot renew the uplink");
         return -1;
     }
+    if (identity != self->identity)
+        snprintf (self->identity, sizeof self->identity, "%s", identity);
     loop_remove (self->loop, self->dealer_fd);
     zsock_set_linger (self->dealer, 0);
     zsock_destroy (&self->dealer);
     self->dealer = dealer;
     self->dealer_fd = -1;
-    if (s_register (self, self->dealer, &self->dealer_fd)) {
+    if (s_register (self, self->dealer, &self->dealer_fd) || s_watch (self)) {
         zsys_error ("relay: cannot register the renewed uplink");
         return -1;
     }
@@ -414,10 +513,81 @@ relay_renew (relay_t *self, const char *identity)
     return 0;
 }
 
+//  A refused handshake's retry: both sockets again, the SUB first (what
+//  it held is lost either way; its subscriptions are ours to repeat).
+static int
+s_on_retry (loop_t *loop, int timer_id, void *arg)
+{
+    (void) timer_id;
+    relay_t *self = (relay_t *) arg;
+    self->retry_timer = 0;
+    zsock_t *sub = s_sub_new (self);
+    if (sub) {
+        if (self->sub_fd != -1)
+            loop_remove (loop, self->sub_fd);
+        self->sub_fd = -1;
+        zsock_set_linger (self->sub, 0);
+        zsock_destroy (&self->sub);
+        self->sub = sub;
+        if (s_register (self, self->sub, &self->sub_fd))
+            zsys_error ("relay: cannot register the rebuilt SUB");
+        self->sub_pending = true;
+    }
+    if (!sub || relay_renew (self, self->identity)) {
+        //  Try again later rather than never
+        self->retry_timer = loop_timer_add (loop, self->retry_ms, false, s_on_retry, self);
+    }
+    return -1;
+}
+
+//  Read the DEALER's handshake events: a failure is logged once until a
+//  success, counted, and retried (relay.h).
+static void
+s_read_monitor (relay_t *self)
+{
+    zmsg_t *event;
+    while (self->monitor && (event = zmsg_recv (self->monitor))) {
+        uint16_t id = 0;
+        uint32_t value = 0;
+        zframe_t *head = zmsg_first (event);
+        if (head && zframe_size (head) >= sizeof id + sizeof value) {
+            memcpy (&id, zframe_data (head), sizeof id);
+            memcpy (&value, zframe_data (head) + sizeof id, sizeof value);
+        }
+        zmsg_destroy (&event);
+        if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            if (self->refused)
+                zsys_info ("relay: the router accepted the handshake ingress=%s",
+                           self->ingress);
+            self->refused = false;
+        }
+        else
+        if (id) {
+            GATEWAY_COUNT (GATEWAY_METRIC_HANDSHAKES_FAILED);
+            bool auth = id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+            if (!self->refused)
+                zsys_warning ("relay: the router refused the handshake ingress=%s "
+                              "event=%s code=%u curve=%s retry_ms=%" PRId64 " (%s)",
+                              self->ingress, auth? "auth": "protocol", value,
+                              self->cert? "on": "off", self->retry_ms,
+                              auth? "is our public key in its --curve-allow?":
+                              "do both tiers run CURVE, or neither?");
+            self->refused = true;
+            if (!self->retry_timer)
+                self->retry_timer = loop_timer_add (self->loop, self->retry_ms, false,
+                                                    s_on_retry, self);
+        }
+    }
+}
+
 void
 relay_process (relay_t *self)
 {
     assert (self);
+    if (self->monitor_pending) {
+        self->monitor_pending = false;
+        s_read_monitor (self);
+    }
     if (self->dealer_pending && s_drain (self, self->dealer, false))
         self->dealer_pending = false;
     if (self->sub_pending && s_drain (self, self->sub, true))

@@ -36,6 +36,9 @@ typedef struct {
     int uplink_hwm;             //  DEALER send high-water mark
     int sub_hwm;                //  SUB receive high-water mark
     int linger_ms;              //  ZMQ_LINGER on both sockets
+    const char *curve_secret;   //  our CURVE key pair file; NULL or "" = plaintext
+    const char *curve_server;   //  the router's public key file (with curve_secret)
+    int64_t retry_ms;           //  a refused handshake is tried again after this
     bool verbose;               //  per-message traces (debug)
 } relay_config_t;
 
@@ -48,12 +51,20 @@ typedef struct {
     void (*on_writable) (void *owner);
 } relay_events_t;
 
-//  Create both sockets, connect them, subscribe to the control topic and
-//  register them in loop (plus a before-sleep hook). Returns NULL (and
-//  logs why) on failure.
+//  Create both sockets (CURVE clients of the router when curve_secret is
+//  set), connect them, subscribe to the control topic and register them
+//  in loop (plus a before-sleep hook). Returns NULL (and logs why) on
+//  failure, a key file that does not load included.
 relay_t *
     relay_new (loop_t *loop, const relay_config_t *config,
                const relay_events_t *events, void *owner);
+
+//  A handshake the router refuses (a key not in its allow-list, CURVE on
+//  one tier only) ends that connection for good in libzmq, so the relay
+//  watches its DEALER's handshakes: on a failure it logs once (until one
+//  succeeds), counts it, and after retry_ms builds both sockets again
+//  (same identity, same subscriptions). A key added to the router's
+//  allow-list thus lets a waiting gateway in without a restart.
 
 //  Replace the DEALER with a new one under routing id identity (a fresh
 //  secret), connected to the same ingress: the gateway's recovery when

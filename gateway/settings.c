@@ -53,6 +53,10 @@
 #define SETTINGS_MAX_PER_IP     16
 #define SETTINGS_CONNECT_RATE   "32/600"
 #define SETTINGS_EXEMPT         "127.0.0.0/8,::1/128"
+//  A TLS handshake takes a round trip or two; 10 s is generous for a
+//  slow mobile link and still bounds a client that opens TLS and stalls
+//  (nginx allows 60 s, HAProxy's "timeout client" is usually 30 s)
+#define SETTINGS_TLS_HANDSHAKE_S 10
 
 //  The default name is the host name; it must outlive the config.
 static char s_hostname [SETTINGS_HOSTNAME_MAX] = "gateway";
@@ -97,6 +101,24 @@ s_check (const gateway_config_t *config)
         fprintf (stderr, "error: --http-timeout must be > 0\n");
         return -1;
     }
+    bool tls = config->tls_listen && *config->tls_listen;
+    if (tls && (!*config->tls_cert || !*config->tls_key)) {
+        fprintf (stderr, "error: --tls-listen needs --tls-cert and --tls-key\n");
+        return -1;
+    }
+    if (!tls && (*config->tls_cert || *config->tls_key)) {
+        fprintf (stderr, "error: --tls-cert and --tls-key need --tls-listen\n");
+        return -1;
+    }
+    if (config->tls_handshake_timeout_s <= 0) {
+        fprintf (stderr, "error: --tls-handshake-timeout must be > 0\n");
+        return -1;
+    }
+    if ((*config->curve_secret == 0) != (*config->curve_server == 0)) {
+        fprintf (stderr, "error: --curve-secret and --curve-server go together (both, or "
+                         "neither for plaintext)\n");
+        return -1;
+    }
     if (config->rate_lines > 0 && config->rate_burst == 0) {
         fprintf (stderr, "error: --rate-burst must be at least 1 when --rate-lines is on\n");
         return -1;
@@ -123,8 +145,14 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .ws_origin = "",
         .ws_ping_interval_s = SETTINGS_WS_PING_S,
         .http_timeout_s = SETTINGS_HTTP_TIMEOUT_S,
+        .tls_listen = "",
+        .tls_cert = "",
+        .tls_key = "",
+        .tls_handshake_timeout_s = SETTINGS_TLS_HANDSHAKE_S,
         .ingress = CHAT_DEFAULT_INGRESS,
         .publish = CHAT_DEFAULT_PUBLISH,
+        .curve_secret = "",
+        .curve_server = "",
         .name = s_hostname,
         .idle_timeout_s = CHAT_IDLE_TIMEOUT_S,
         .idle_warning_s = SETTINGS_IDLE_WARNING_S,
@@ -180,10 +208,27 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         { "http-timeout", "ZCHAT_HTTP_TIMEOUT", CONFIG_INT, &config->http_timeout_s,
           "SECONDS", "an HTTP request on --http-listen must arrive and be answered within "
           "this, else 408 and close" },
+        { "tls-listen", "ZCHAT_TLS_LISTEN", CONFIG_STRING, &config->tls_listen,
+          "HOST:PORT", "TLS client address, beside --listen; clients on both share rooms "
+          "(empty = off)" },
+        { "tls-cert", "ZCHAT_TLS_CERT", CONFIG_STRING, &config->tls_cert,
+          "FILE", "PEM certificate of the TLS port, then its chain; SIGHUP reloads it and "
+          "the key (open connections stay)" },
+        { "tls-key", "ZCHAT_TLS_KEY", CONFIG_STRING, &config->tls_key,
+          "FILE", "PEM private key of --tls-cert" },
+        { "tls-handshake-timeout", "ZCHAT_TLS_HANDSHAKE_TIMEOUT", CONFIG_INT,
+          &config->tls_handshake_timeout_s, "SECONDS", "a TLS handshake not done within "
+          "this is closed (a client that opens TLS and stalls)" },
         { "ingress", "ZCHAT_INGRESS", CONFIG_STRING, &config->ingress,
           "EP", "router ingress endpoint (requests)" },
         { "publish", "ZCHAT_PUBLISH", CONFIG_STRING, &config->publish,
           "EP", "router publish endpoint (room traffic)" },
+        { "curve-secret", "ZCHAT_CURVE_SECRET", CONFIG_STRING, &config->curve_secret,
+          "FILE", "this gateway's CURVE key pair (NAME_secret, zchat-ctl keygen; its "
+          "public key in the router's --curve-allow): both links to the router use "
+          "CURVE (empty = off, plaintext)" },
+        { "curve-server", "ZCHAT_CURVE_SERVER", CONFIG_STRING, &config->curve_server,
+          "FILE", "the router's public key (NAME, with --curve-secret)" },
         { "name", "ZCHAT_NAME", CONFIG_STRING, &config->name,
           "NAME", "gateway name (the id adds a random suffix)" },
         { "idle-timeout", "ZCHAT_IDLE_TIMEOUT", CONFIG_INT, &config->idle_timeout_s,
@@ -214,7 +259,8 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
           "N", "gateway requests (LOGIN, LOGOUT, ...) that may wait past a full uplink; "
           "at that, new clients are refused: server busy (0 = no limit)" },
         { "router-timeout", "ZCHAT_ROUTER_TIMEOUT", CONFIG_INT, &config->router_timeout_s,
-          "SECONDS", "seconds without a router beat before clients are told" },
+          "SECONDS", "seconds without a router beat before clients are told; also the wait "
+          "before a handshake the router refused is tried again" },
         { "heartbeat-interval", "ZCHAT_HEARTBEAT_INTERVAL", CONFIG_INT,
           &config->heartbeat_interval_ms, "MS", "milliseconds between heartbeats to the router" },
         { "backlog", "ZCHAT_BACKLOG", CONFIG_INT, &config->backlog,

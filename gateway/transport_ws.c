@@ -525,8 +525,6 @@ s_destroy (void *state)
     s_count_close (self);
     if (self->ping_timer)
         loop_timer_cancel (self->loop, self->ping_timer);
-    if (self->client)
-        GATEWAY_SUB (GATEWAY_METRIC_CONNECTED_WS, 1);
     wslay_event_context_free (self->context);
     if (self->lower->destroy)
         self->lower->destroy (self->lower_state);
@@ -618,7 +616,6 @@ transport_ws_start (transport_ws_t *self, client_t *client)
     assert (client);
     self->client = client;
     self->json = (client_transport_flags (client) & TRANSPORT_JSON) != 0;
-    GATEWAY_ADD (GATEWAY_METRIC_CONNECTED_WS, 1);
     if (self->ping_interval_ms > 0)
         self->ping_timer = loop_timer_add (self->loop, self->ping_interval_ms, true,
                                            s_on_ping, self);

@@ -99,6 +99,18 @@ metrics_value (metrics_t *self, size_t id)
 void
     metrics_observe (metrics_t *self, size_t id, double seconds);
 
+//  Record one observation (seconds) in a histogram kept outside a table
+//  (by a module that hands it over whole, see metrics_set_histogram).
+void
+    metrics_histogram_observe (metrics_histogram_t *histogram, double seconds);
+
+//  Replace a histogram row's values with a copy of histogram.
+static inline void
+metrics_set_histogram (metrics_t *self, size_t id, const metrics_histogram_t *histogram)
+{
+    self->histograms [id] = *histogram;
+}
+
 //  The whole exposition: the table's families in order, then the
 //  process metrics and zchat_build_info. Returns a new string for the
 //  caller to free.

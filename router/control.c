@@ -7,7 +7,9 @@
     =========================================================================
 */
 #include "control.h"
+#include "curve.h"
 #include "wire.h"
+#include "zap.h"
 
 #define CONTROL_LINGER_MS       100     //  let the last reply out at exit
 #define CONTROL_VERB_MAX        32      //  longest verb worth reading
@@ -19,13 +21,17 @@ struct _control_t {
 };
 
 control_t *
-control_new (const char *endpoint)
+control_new (const char *endpoint, zcert_t *cert)
 {
     assert (endpoint);
     control_t *self = (control_t *) zmalloc (sizeof (control_t));
     assert (self);
     self->sock = zsock_new (ZMQ_ROUTER);
     assert (self->sock);
+    //  Operators only: the ZAP handler checks this domain's keys against
+    //  --control-allow, not against the gateways' directory
+    if (cert)
+        curve_apply_server (self->sock, cert, ZAP_DOMAIN_CONTROL);
     zsock_set_linger (self->sock, CONTROL_LINGER_MS);
     zsock_set_router_mandatory (self->sock, 1);
     zsock_set_rcvtimeo (self->sock, 0);     //  control_recv never waits

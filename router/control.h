@@ -22,9 +22,11 @@ typedef enum {
 
 typedef struct _control_t control_t;
 
-//  Bind a control socket to endpoint. Returns NULL (logged) on failure.
+//  Bind a control socket to endpoint; with cert (may be NULL) it is a
+//  CURVE server whose clients the ZAP handler checks as operators
+//  (zap.h). Returns NULL (logged) on failure.
 control_t *
-    control_new (const char *endpoint);
+    control_new (const char *endpoint, zcert_t *cert);
 
 //  Destroy the socket; NULL-safe, sets *self_p to NULL.
 void

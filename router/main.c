@@ -36,6 +36,15 @@ main (int argc, char **argv)
           "EP", "bind endpoint for zchat-ctl" },
         { "metrics-listen", "ZCHAT_METRICS_LISTEN", CONFIG_STRING, &config.metrics_listen,
           "HOST:PORT", "serve Prometheus GET /metrics on this address (empty = off)" },
+        { "curve-secret", "ZCHAT_CURVE_SECRET", CONFIG_STRING, &config.curve_secret,
+          "FILE", "the router's CURVE key pair (NAME_secret, zchat-ctl keygen): ingress, "
+          "publish and control then take CURVE clients only (empty = off, plaintext)" },
+        { "curve-allow", "ZCHAT_CURVE_ALLOW", CONFIG_STRING, &config.curve_allow,
+          "DIR", "public keys of the gateways allowed in (with --curve-secret; read "
+          "again on change, no signal needed)" },
+        { "control-allow", "ZCHAT_CONTROL_ALLOW", CONFIG_STRING, &config.control_allow,
+          "DIR", "public keys of the operators allowed on the control socket (with "
+          "--curve-secret; keep gateway keys out of it)" },
         { "gateway-timeout", "ZCHAT_GATEWAY_TIMEOUT", CONFIG_INT, &config.gateway_timeout_s,
           "SECONDS", "seconds of silence before a gateway is dropped" },
         { "drain-timeout", "ZCHAT_DRAIN_TIMEOUT", CONFIG_INT, &config.drain_timeout_s,
@@ -74,6 +83,15 @@ main (int argc, char **argv)
     if (config.heartbeat_ms == 0 || config.gateway_timeout_s == 0 || config.pub_hwm > INT_MAX) {
         fprintf (stderr, "error: --heartbeat-interval and --gateway-timeout must be > 0, "
                          "--pub-hwm at most %d\n", INT_MAX);
+        return MAIN_EXIT_USAGE;
+    }
+
+    bool curve = config.curve_secret && *config.curve_secret;
+    bool allow = config.curve_allow && *config.curve_allow;
+    bool control_allow = config.control_allow && *config.control_allow;
+    if (curve != allow || curve != control_allow) {
+        fprintf (stderr, "error: --curve-secret, --curve-allow and --control-allow go "
+                         "together (all three, or none for plaintext)\n");
         return MAIN_EXIT_USAGE;
     }
 

@@ -18,6 +18,7 @@
     =========================================================================
 */
 #include "router_internal.h"
+#include "curve.h"
 #include <sys/random.h>
 #include <poll.h>
 
@@ -58,12 +59,15 @@ s_new_epoch (void)
     return epoch? epoch: 1;
 }
 
-//  Create a socket of type, set up, bound to endpoint; NULL on failure.
+//  Create a socket of type, set up (a CURVE server when cert is not
+//  NULL), bound to endpoint; NULL on failure.
 static zsock_t *
-s_bind (int type, const char *endpoint, int hwm, char **bound_p)
+s_bind (int type, const char *endpoint, int hwm, zcert_t *cert, char **bound_p)
 {
     zsock_t *sock = zsock_new (type);
     assert (sock);
+    if (cert)
+        curve_apply_server (sock, cert, ZAP_DOMAIN_GATEWAY);
     zsock_set_linger (sock, ROUTER_LINGER_MS);
     zsock_set_sndhwm (sock, hwm);
     //  A PUB receives its subscribers' subscriptions: a gateway resends
@@ -138,13 +142,31 @@ router_new (const router_config_t *config)
         router_destroy (&self);
         return NULL;
     }
-    self->ingress = s_bind (ZMQ_ROUTER, config->ingress, CHAT_UPLINK_HWM,
+    //  CURVE: the key pair, then the ZAP handler with both allow-lists,
+    //  and only then the sockets: a CURVE server bound while no handler
+    //  runs would let in any client that knows its public key.
+    zcert_t *cert = NULL;
+    bool curve = config->curve_secret && *config->curve_secret;
+    if (curve) {
+        cert = curve_load_pair (config->curve_secret);
+        self->zap = cert? zap_new (config->curve_allow, config->control_allow): NULL;
+        if (!self->zap) {
+            zcert_destroy (&cert);
+            router_destroy (&self);
+            return NULL;
+        }
+    }
+    else
+        zsys_warning ("router: curve off: gateway links and the control socket are "
+                      "unauthenticated plaintext (see --curve-secret)");
+    self->ingress = s_bind (ZMQ_ROUTER, config->ingress, CHAT_UPLINK_HWM, cert,
                             &self->ingress_endpoint);
     if (self->ingress)
-        self->publish = s_bind (ZMQ_PUB, config->publish, (int) config->pub_hwm,
+        self->publish = s_bind (ZMQ_PUB, config->publish, (int) config->pub_hwm, cert,
                                 &self->publish_endpoint);
     if (self->publish)
-        self->control = control_new (config->control);
+        self->control = control_new (config->control, cert);
+    zcert_destroy (&cert);
     if (self->control && config->metrics_listen && *config->metrics_listen) {
         metrics_server_config_t metrics_config;
         metrics_server_config_defaults (&metrics_config);
@@ -162,10 +184,10 @@ router_new (const router_config_t *config)
     self->next_beat = self->now;
     self->next_check = self->now + ROUTER_CHECK_MS;
     self->next_metrics = self->now;
-    zsys_info ("router: ready ingress=%s publish=%s control=%s store=%s metrics=%d",
+    zsys_info ("router: ready ingress=%s publish=%s control=%s store=%s metrics=%d curve=%s",
                self->ingress_endpoint, self->publish_endpoint,
                control_endpoint (self->control), store_name (self->store),
-               router_metrics_port (self));
+               router_metrics_port (self), curve? "on": "off");
     return self;
 }
 
@@ -181,6 +203,8 @@ router_destroy (router_t **self_p)
     control_destroy (&self->control);
     zsock_destroy (&self->publish);
     zsock_destroy (&self->ingress);
+    //  After the sockets it vouched for
+    zap_destroy (&self->zap);
     zstr_free (&self->publish_endpoint);
     zstr_free (&self->ingress_endpoint);
     zhashx_destroy (&self->unknown);
@@ -331,6 +355,25 @@ s_handle_control (router_t *self)
 //  ---------------------------------------------------------------------
 //  The loop
 
+//  The history store's figures, as its rows (the store counts them).
+static void
+s_history_metrics (router_t *self)
+{
+    store_stats_t history;
+    store_stats (self->store, &history);
+    metrics_t *metrics = self->metrics;
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_RECORDS, history.records);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_BYTES, history.bytes);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_ROOMS, history.rooms);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_APPENDS, history.appends);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_EVICTED, history.evicted);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_PENDING, history.pending);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_WRITES, history.written);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_WRITE_ERRORS, history.write_errors);
+    metrics_set (metrics, ROUTER_METRIC_HISTORY_DROPPED, history.dropped);
+    metrics_set_histogram (metrics, ROUTER_METRIC_HISTORY_COMMIT, &history.commits);
+}
+
 //  Hand the metrics server a copy of the values, the gauges set from the
 //  registries first, at most once per ROUTER_METRICS_PUBLISH_MS; returns
 //  ms until the next copy is due (or INT64_MAX with no server).
@@ -344,6 +387,14 @@ s_publish_metrics (router_t *self)
         metrics_set (self->metrics, ROUTER_METRIC_ROOMS, rooms_size (self->rooms));
         metrics_set (self->metrics, ROUTER_METRIC_GATEWAYS, gateways_size (self->gateways));
         metrics_set (self->metrics, ROUTER_METRIC_DRAINING, self->draining);
+        s_history_metrics (self);
+        if (self->zap) {
+            //  Counted on the handler's thread; its totals are ours
+            metrics_set (self->metrics, ROUTER_METRIC_AUTH_REFUSED_GATEWAY,
+                         zap_refused (self->zap, ZAP_GATEWAY));
+            metrics_set (self->metrics, ROUTER_METRIC_AUTH_REFUSED_CONTROL,
+                         zap_refused (self->zap, ZAP_CONTROL));
+        }
         metrics_server_publish (self->metrics_server, self->metrics);
         self->next_metrics = self->now + ROUTER_METRICS_PUBLISH_MS;
     }

@@ -22,6 +22,9 @@ typedef struct {
     const char *publish;            //  bind endpoint for room traffic
     const char *control;            //  bind endpoint for zchat-ctl
     const char *metrics_listen;     //  HOST:PORT for GET /metrics; NULL or "" = off
+    const char *curve_secret;       //  the router's key pair file; NULL or "" = no CURVE
+    const char *curve_allow;        //  directory of the gateways' public keys
+    const char *control_allow;      //  directory of the operators' public keys
     int64_t gateway_timeout_s;      //  drop a gateway silent this long
     int64_t drain_timeout_s;        //  give up waiting for DRAINED after this
     int64_t heartbeat_ms;           //  BEAT interval

@@ -20,6 +20,7 @@
 #include "nicks.h"
 #include "router_metrics.h"
 #include "metrics_server.h"
+#include "zap.h"
 
 #define ROUTER_CHECK_MS         100     //  how often gateway timeouts are checked
 #define ROUTER_METRICS_PUBLISH_MS 500   //  how often /metrics gets fresh values
@@ -30,6 +31,7 @@ struct _router_t {
     zsock_t *ingress;               //  ROUTER: gateway requests and replies
     zsock_t *publish;               //  PUB: room traffic and control beats
     control_t *control;             //  ROUTER: zchat-ctl
+    zap_t *zap;                     //  ZAP handler (CURVE on), or NULL
     char *ingress_endpoint;         //  bound endpoints, ports resolved
     char *publish_endpoint;
     gateways_t *gateways;           //  registered gateways

@@ -5,7 +5,9 @@
     ids requests.c, liveness.c and router.c count with, and the table
     /metrics shows. Gauges (sessions, rooms, gateways, draining) are set
     from the registries just before each publish; counters move by one
-    line at the event. Label values are fixed words, never room names or
+    line at the event. The history rows are copied from store_stats at
+    each publish: the store counts (its writer thread reports to the
+    loop side over the actor pipe), so the router adds nothing per line. Label values are fixed words, never room names or
     nicknames.
     =========================================================================
 */
@@ -21,6 +23,8 @@
 #define ROUTER_REFUSED      "zchat_router_refused_requests_total"
 #define ROUTER_REFUSED_HELP "Requests answered with an error, by reason."
 #define ROUTER_DROPS        "zchat_router_gateway_drops_total"
+#define ROUTER_AUTH_REFUSED "zchat_router_auth_refused_total"
+#define ROUTER_AUTH_REFUSED_HELP "CURVE handshakes the ZAP handler refused (key not allowed), by socket."
 #define ROUTER_DROPS_HELP   "Gateways forgotten with their sessions, by cause."
 
 //  The requests rows run in wire.h's order from HELLO to DRAINED, so a
@@ -102,8 +106,33 @@
        ROUTER_DROPS_HELP) \
     X (ROUTER_METRIC_DROPS_RESTARTED, METRICS_COUNTER, ROUTER_DROPS, "cause=\"restarted\"", \
        ROUTER_DROPS_HELP) \
+    X (ROUTER_METRIC_AUTH_REFUSED_GATEWAY, METRICS_COUNTER, ROUTER_AUTH_REFUSED, \
+       "domain=\"gateway\"", ROUTER_AUTH_REFUSED_HELP) \
+    X (ROUTER_METRIC_AUTH_REFUSED_CONTROL, METRICS_COUNTER, ROUTER_AUTH_REFUSED, \
+       "domain=\"control\"", ROUTER_AUTH_REFUSED_HELP) \
     X (ROUTER_METRIC_RESYNCS, METRICS_COUNTER, "zchat_router_resyncs_sent_total", "", \
-       "RESYNC answers to requests from unregistered gateway connections.")
+       "RESYNC answers to requests from unregistered gateway connections.") \
+    X (ROUTER_METRIC_HISTORY_RECORDS, METRICS_GAUGE, "zchat_router_history_records", "", \
+       "History lines held in memory, all rooms.") \
+    X (ROUTER_METRIC_HISTORY_BYTES, METRICS_GAUGE, "zchat_router_history_memory_bytes", "", \
+       "Bytes of memory those lines use (bounded by --history-memory).") \
+    X (ROUTER_METRIC_HISTORY_ROOMS, METRICS_GAUGE, "zchat_router_history_rooms", "", \
+       "Rooms with history held.") \
+    X (ROUTER_METRIC_HISTORY_APPENDS, METRICS_COUNTER, "zchat_router_history_appends_total", \
+       "", "Chat and /me lines added to the history store.") \
+    X (ROUTER_METRIC_HISTORY_EVICTED, METRICS_COUNTER, "zchat_router_history_evicted_total", \
+       "", "History lines dropped early to stay within --history-memory.") \
+    X (ROUTER_METRIC_HISTORY_PENDING, METRICS_GAUGE, "zchat_router_history_pending_records", \
+       "", "History lines accepted but not yet committed to disk (persistent store).") \
+    X (ROUTER_METRIC_HISTORY_WRITES, METRICS_COUNTER, "zchat_router_history_writes_total", \
+       "", "History lines committed to disk (persistent store).") \
+    X (ROUTER_METRIC_HISTORY_WRITE_ERRORS, METRICS_COUNTER, \
+       "zchat_router_history_write_errors_total", "", \
+       "Failed history write attempts (each batch is kept and retried).") \
+    X (ROUTER_METRIC_HISTORY_DROPPED, METRICS_COUNTER, "zchat_router_history_dropped_total", \
+       "", "History lines never written to disk: the write backlog was full.") \
+    X (ROUTER_METRIC_HISTORY_COMMIT, METRICS_HISTOGRAM, "zchat_router_history_commit_seconds", \
+       "", "Time to commit one batch of history writes (one transaction).")
 
 typedef enum {
     ROUTER_METRICS (METRICS_ID)

@@ -49,6 +49,7 @@
 
 #include "chat.h"
 #include "wire.h"
+#include "metrics.h"
 
 //  Defaults of the settings the router exposes (one option-table line
 //  each, see docs/OPERATIONS.md).
@@ -108,6 +109,7 @@ typedef struct {
     uint64_t written;               //  counter: records committed to disk
     uint64_t write_errors;          //  counter: failed write attempts (each retried)
     uint64_t dropped;               //  counter: records never persisted (backlog full)
+    metrics_histogram_t commits;    //  seconds per committed transaction (none in memory)
     char last_error [STORE_ERROR_MAX];  //  latest write error, "" if none yet
 } store_stats_t;
 

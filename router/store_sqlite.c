@@ -34,6 +34,7 @@
 
 #define STORE_SQLITE_BATCH_BYTES    (1024 * 1024)   //  send a batch early at this size
 #define STORE_SQLITE_WAIT_MIN_MS    1               //  shortest wait for the writer's answer
+#define STORE_SQLITE_USEC_PER_SEC   1000000.0
 
 #define STORE_SQLITE_SCHEMA_SQL \
     "CREATE TABLE history (" \
@@ -61,6 +62,7 @@ typedef struct {
     uint64_t committed_inserts;     //  of those, committed (writer's last report)
     uint64_t committed_bytes;
     uint64_t write_errors;          //  writer's failed attempts
+    metrics_histogram_t commits;    //  seconds per commit, from the writer's reports
     uint64_t loaded;                //  records read from the file at open
     uint64_t dropped;               //  records not persisted: backlog full
     uint64_t dropped_logged;        //  dropped when we last logged
@@ -290,9 +292,13 @@ s_receive_report (store_sqlite_t *self, char **command_p)
 {
     int rc = 0;
     char *last_error = NULL;
+    uint64_t committed_before = self->committed_bytes, commit_us = 0;
     if (zsock_recv (self->writer, STORE_WRITER_REPORT, command_p, &rc, &self->committed_inserts,
-                    &self->committed_bytes, &self->write_errors, &last_error) == -1)
+                    &self->committed_bytes, &self->write_errors, &commit_us, &last_error) == -1)
         return -1;
+    //  Bytes moved: the report follows a commit, and says how long it took
+    if (self->committed_bytes != committed_before)
+        metrics_histogram_observe (&self->commits, commit_us / STORE_SQLITE_USEC_PER_SEC);
     if (last_error)
         snprintf (self->last_error, sizeof (self->last_error), "%s", last_error);
     zstr_free (&last_error);
@@ -431,6 +437,7 @@ s_stats (void *base, store_stats_t *stats)
     stats->written = self->committed_inserts;
     stats->write_errors = self->write_errors;
     stats->dropped = self->dropped;
+    stats->commits = self->commits;
     snprintf (stats->last_error, sizeof (stats->last_error), "%s", self->last_error);
 }
 

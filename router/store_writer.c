@@ -10,7 +10,12 @@
     memory bound) are coalesced per room inside a transaction: a room
     that wrapped 500 times in a batch costs one DELETE, not 500. A
     coalesced delete runs before any later insert it would cover (a room
-    dropped and started over from a lower seq), else at the end.
+    dropped and started over from a lower seq), after every
+    STORE_WRITER_DELETE_EVERY inserts, and at the end. Running them as
+    the batch goes keeps the table near history_size rows per room: were
+    they all left to the end, a big batch (a burst, or the backlog after
+    a full disk) would first grow the table by the whole batch, and the
+    file would keep those pages (free, but never given back) for good.
     =========================================================================
 */
 #include "store_writer.h"
@@ -20,6 +25,7 @@
     "INSERT OR REPLACE INTO history (room, seq, time, kind, nick, text, gateway, client)" \
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 #define STORE_WRITER_DELETE_SQL "DELETE FROM history WHERE room = ?1 AND seq <= ?2"
+#define STORE_WRITER_DELETE_EVERY   256     //  inserts between two runs of the deletes
 
 //  Parameter numbers of the insert statement (the delete's are the first two)
 enum {
@@ -43,6 +49,7 @@ struct _store_writer_t {
     uint64_t inserts;               //  inserts committed since start
     uint64_t bytes;                 //  batch bytes committed since start
     uint64_t errors;                //  failed attempts since start
+    uint64_t commit_us;             //  how long the last successful commit took
     uint64_t errors_logged;         //  errors when we last logged
     uint64_t errors_before;         //  errors when this outage began
     int64_t last_attempt;           //  zclock_mono of the last failed attempt
@@ -144,6 +151,18 @@ s_insert (store_writer_t *self, const store_record_t *record)
     return s_step (insert);
 }
 
+//  Run the coalesced deletes, and forget them.
+static int
+s_run_deletes (store_writer_t *self)
+{
+    for (void *seq = zhashx_first (self->deletes); seq; seq = zhashx_next (self->deletes))
+        if (s_delete (self, (const char *) zhashx_cursor (self->deletes),
+                      (uint64_t) (uintptr_t) seq) == -1)
+            return -1;
+    zhashx_purge (self->deletes);
+    return 0;
+}
+
 //  Run every held operation in one transaction. Returns 0, or -1 with
 //  the transaction rolled back and self->last_error set.
 static int
@@ -158,6 +177,9 @@ s_transaction (store_writer_t *self, uint64_t *inserts_p)
             if (s_insert (self, &item.record) == -1)
                 return -1;
             (*inserts_p)++;
+            //  Deletes issued so far may run now: what they cover is in
+            if (*inserts_p % STORE_WRITER_DELETE_EVERY == 0 && s_run_deletes (self) == -1)
+                return -1;
         }
         else {
             uint64_t seq = (uint64_t) (uintptr_t) zhashx_lookup (self->deletes, item.record.room);
@@ -166,10 +188,8 @@ s_transaction (store_writer_t *self, uint64_t *inserts_p)
                                (void *) (uintptr_t) item.record.seq);
         }
     }
-    for (void *seq = zhashx_first (self->deletes); seq; seq = zhashx_next (self->deletes))
-        if (s_delete (self, (const char *) zhashx_cursor (self->deletes),
-                      (uint64_t) (uintptr_t) seq) == -1)
-            return -1;
+    if (s_run_deletes (self) == -1)
+        return -1;
     return s_step (self->commit);
 }
 
@@ -191,11 +211,12 @@ s_commit (store_writer_t *self)
 {
     if (self->held.size == 0)
         return 0;
-    int64_t started = zclock_mono ();
+    int64_t started_us = zclock_usecs ();
     uint64_t inserts = 0;
     int rc = s_transaction (self, &inserts);
     zhashx_purge (self->deletes);
     int64_t now = zclock_mono ();
+    uint64_t took_us = (uint64_t) (zclock_usecs () - started_us);
     if (rc == -1) {
         snprintf (self->last_error, sizeof (self->last_error), "%s", sqlite3_errmsg (self->db));
         if (!sqlite3_get_autocommit (self->db))
@@ -215,9 +236,10 @@ s_commit (store_writer_t *self)
     self->errors_logged = self->errors;
     self->inserts += inserts;
     self->bytes += self->held.size;
+    self->commit_us = took_us;
     if (self->verbose)
-        zsys_debug ("store: committed records=%" PRIu64 " bytes=%zu ms=%" PRId64,
-                    inserts, self->held.size, now - started);
+        zsys_debug ("store: committed records=%" PRIu64 " bytes=%zu us=%" PRIu64,
+                    inserts, self->held.size, self->commit_us);
     store_batch_clear (&self->held);
     return 0;
 }
@@ -226,7 +248,7 @@ static void
 s_report (store_writer_t *self, zsock_t *pipe, const char *command, int rc)
 {
     zsock_send (pipe, STORE_WRITER_REPORT, command, rc, self->inserts, self->bytes,
-                self->errors, self->last_error);
+                self->errors, self->commit_us, self->last_error);
 }
 
 //  Handle one message from the loop; returns -1 on $TERM.

@@ -12,7 +12,13 @@
       writer -> loop   STATUS or SYNCED, then (picture STORE_WRITER_REPORT)
                        rc, inserts committed, batch bytes committed,
                        failed attempts (all three counted since start),
+                       microseconds the commit before this report took
+                       (meaningful when the bytes committed moved),
                        last error
+
+    The commit time travels in the report the loop reads anyway, so the
+    loop side keeps the commit-time histogram and the writer thread
+    shares no memory with it (no atomics, no lock).
 
     Each received batch is committed at once in one transaction. A
     failed transaction (a full disk, say) is rolled back and the writer
@@ -28,7 +34,7 @@
 #include "store.h"
 #include <sqlite3.h>
 
-#define STORE_WRITER_REPORT     "si888s"    //  zsock picture of a report
+#define STORE_WRITER_REPORT     "si8888s"   //  zsock picture of a report
 #define STORE_WRITER_BATCH      "BATCH"
 #define STORE_WRITER_SYNC       "SYNC"
 #define STORE_WRITER_STATUS     "STATUS"

@@ -1,6 +1,8 @@
 #!/bin/sh
 # install-deps.sh - install the Debian packages zchat needs to build and test
-# (prometheus: its promtool lints the /metrics exposition in make test).
+# (prometheus: its promtool lints the /metrics exposition in make test;
+# libssl-dev: the gateway's TLS port; openssl and sslscan: the TLS tests make
+# their own CA and scan the port; socat: the documented TLS client).
 #
 # The Makefile runs this once per machine (stamp build/.deps-ok). It only
 # calls apt-get when something is missing, so it is quick on a set-up
@@ -8,9 +10,8 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libzmq3-dev libczmq-dev libcmocka-dev libsqlite3-dev \
-          libwslay-dev libssl-dev \
-          docker-compose iproute2 procps netcat-openbsd prometheus inetutils-telnet python3 \
-          python3-websockets nodejs $*"
+          libwslay-dev docker-compose iproute2 procps netcat-openbsd prometheus inetutils-telnet \
+          python3 python3-websockets nodejs libssl-dev openssl sslscan socat $*"
 
 missing=""
 for package in $PACKAGES; do

@@ -7,9 +7,24 @@
 # so the terminal's SIGINT does not reach them directly: a gateway that
 # got it too would drain on its own instead of with the router.
 # Any ZCHAT_* variable set in the environment passes through.
+# The gateway also serves TLS on localhost:6697, with a self-signed
+# certificate made once into build/run-tls/ (ZCHAT_TLS_LISTEN= turns it off).
 set -eu
 bin=${1:-bin}
 drain_timeout=${ZCHAT_DRAIN_TIMEOUT:-10}
+tls_dir=build/run-tls
+: "${ZCHAT_TLS_LISTEN=127.0.0.1:6697}"
+if [ -n "$ZCHAT_TLS_LISTEN" ] && [ -z "${ZCHAT_TLS_CERT:-}" ]; then
+    if [ ! -f "$tls_dir/cert.pem" ]; then
+        mkdir -p "$tls_dir"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+            -keyout "$tls_dir/key.pem" -out "$tls_dir/cert.pem" -subj /CN=localhost \
+            -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+    fi
+    ZCHAT_TLS_CERT=$tls_dir/cert.pem
+    ZCHAT_TLS_KEY=$tls_dir/key.pem
+fi
+export ZCHAT_TLS_LISTEN ZCHAT_TLS_CERT ZCHAT_TLS_KEY
 setsid "$bin/zchat-router" &
 router=$!
 # The chat page and WebSocket clients on 8081, unless told otherwise
@@ -40,6 +55,8 @@ stop() {
 trap stop INT TERM
 echo "zchat: router pid $router, gateway pid $gateway;" \
      "connect with: telnet localhost 8080 (Ctrl+C stops both)" >&2
+[ -n "$ZCHAT_TLS_LISTEN" ] && echo "zchat: TLS on $ZCHAT_TLS_LISTEN:" \
+     "openssl s_client -quiet -connect $ZCHAT_TLS_LISTEN" >&2
 [ -n "$ZCHAT_HTTP_LISTEN" ] && echo "zchat: chat page at http://$ZCHAT_HTTP_LISTEN/" >&2
 # If either server exits by itself (a bind error, say), stop the other.
 while kill -0 "$router" 2>/dev/null && kill -0 "$gateway" 2>/dev/null; do

@@ -39,8 +39,7 @@ conn_flush (conn_t *self)
     assert (self);
     size_t written = 0;
     while (written < self->output_used) {
-        ssize_t rc = send (self->fd, self->output + written, self->output_used - written,
-                           MSG_NOSIGNAL);
+        ssize_t rc = conn_send (self, self->output + written, self->output_used - written);
         if (rc > 0)
             written += (size_t) rc;
         else
@@ -63,6 +62,8 @@ void
 conn_close (conn_t *self)
 {
     assert (self);
+    if (self->tls)
+        conn_tls_close (self);
     if (self->fd >= 0)
         close (self->fd);
     self->fd = -1;

@@ -12,7 +12,8 @@
       marker.c     the text stamp a message carries (room, sender, seq, time)
       histogram.c  latency percentiles in a log-linear histogram
       track.c      per (receiver, sender) record of the sequences received
-      procstat.c   CPU time and RSS of the server processes from /proc
+      procstat.c   CPU time, RSS and context switches of the server processes
+      syscount.c   system calls of the server processes (perf tracepoint)
       dialect.c    zchat and IRC: login, join, message lines
       conn.c       one client connection: fd, partial input, output buffer
       run.c        the phases (run_private.h: what the run_*.c files share)
@@ -118,14 +119,39 @@ typedef struct {
     pid_t pid [PROCSTAT_MAX];
     uint64_t cpu_ns [PROCSTAT_MAX];     //  utime + stime, all threads
     uint64_t rss_kb [PROCSTAT_MAX];     //  VmRSS
+    uint64_t switches [PROCSTAT_MAX];   //  voluntary + nonvoluntary, all threads
+    uint32_t threads [PROCSTAT_MAX];    //  threads seen in /proc/PID/task
     uint64_t cpu_ns_total;
     uint64_t rss_kb_total;
+    uint64_t switches_total;
     size_t alive;                       //  processes that could be read
 } procstat_t;
 
 //  Sample every pid; a pid that cannot be read counts as 0 (and not alive).
 void
     procstat_sample (const pid_t *pids, size_t count, procstat_t *sample);
+
+//  --- syscount.c -----------------------------------------------------------
+//  Exact system call counts of every thread of some processes: a counting
+//  perf event on the raw_syscalls:sys_enter tracepoint per thread, read by
+//  the kernel with no tracer stopping the threads (strace would), so the
+//  servers batch as they do untraced.
+typedef struct _syscount_t syscount_t;
+
+//  Start counting for every thread the pids have now. NULL if the kernel
+//  does not allow it (no tracefs, no permission); why says what failed.
+syscount_t *
+    syscount_new (const pid_t *pids, size_t count, char *why, size_t why_size);
+//  Stop counting; NULL-safe, sets *self_p to NULL.
+void
+    syscount_destroy (syscount_t **self_p);
+//  System calls counted so far, per pid (calls [count] as given to new);
+//  returns their sum.
+uint64_t
+    syscount_read (syscount_t *self, uint64_t *calls);
+//  Threads being counted.
+size_t
+    syscount_threads (syscount_t *self);
 
 //  --- dialect.c ------------------------------------------------------------
 typedef enum {
@@ -209,6 +235,8 @@ typedef struct {
     uint64_t next_send_ns;  //  open loop: when the next message is due
     track_t *tracks;        //  one per sender slot of its room, or NULL
     uint64_t probe_ns;      //  last probe sent (barrier)
+    void *tls;              //  --tls: its SSL connection (conn_tls.c), or NULL
+    bool handshaking;       //  --tls: connected, TLS handshake not done yet
 } conn_t;
 
 //  Queue bytes for the connection; -1 when the output cap is reached.
@@ -222,6 +250,32 @@ int
 //  accounting still reads); the state is left to the caller.
 void
     conn_close (conn_t *self);
+
+//  --- conn_tls.c: --tls ------------------------------------------------------
+//  The client context of every TLS connection (no certificate check), or
+//  NULL; freed with conn_tls_context_free.
+void *
+    conn_tls_context_new (void);
+void
+    conn_tls_context_free (void *context);
+//  Start TLS on a connected socket: returns 0 (handshaking is set) or -1.
+int
+    conn_tls_start (conn_t *self, void *context);
+//  Take the handshake on: CONN_TLS_DONE, CONN_TLS_WANT_READ,
+//  CONN_TLS_WANT_WRITE (wait for that), or -1 (failed).
+#define CONN_TLS_DONE           0
+#define CONN_TLS_WANT_READ      1
+#define CONN_TLS_WANT_WRITE     2
+int
+    conn_tls_handshake (conn_t *self);
+//  recv (2) and send (2) on the connection, through TLS when it has it.
+ssize_t
+    conn_recv (conn_t *self, void *buffer, size_t size);
+ssize_t
+    conn_send (conn_t *self, const void *data, size_t size);
+//  Free the TLS connection (the socket is closed by conn_close).
+void
+    conn_tls_close (conn_t *self);
 
 //  --- run.c / report.c -------------------------------------------------------
 typedef enum {
@@ -250,11 +304,14 @@ typedef struct {
     uint32_t sources;       //  source addresses 127.0.0.1 .. 127.0.0.N
     double join_timeout;    //  seconds for connect + login + join
     double barrier_timeout; //  seconds for the probe barrier
+    uint32_t account;       //  messages of the accounting phase (0 = none)
+    const char *transport;  //  client transport: "tcp" (the only one so far)
     const char *label;      //  scenario name for the results
     const char *server_name;  //  "zchat", "ngircd", ...
     const char *json_path;  //  write the JSON result here, or NULL
     const char *tsv_path;   //  append a TSV row here, or NULL
     bool quiet;             //  no progress lines
+    void *tls_context;      //  --tls: every connection speaks TLS, or NULL
 } run_options_t;
 
 typedef struct {
@@ -285,6 +342,19 @@ typedef struct {
     procstat_t cpu_end;     //  ... and at its end
     procstat_t baseline;    //  servers before the first connection
     double loadgen_cpu_s;   //  our own CPU over the window
+    //  Accounting phase (--account N, after the drain): N more messages of
+    //  the same shape with the servers' system calls and context switches
+    //  counted, so both are per message over a fixed number of messages
+    uint64_t account_sent;          //  messages sent in it
+    uint64_t account_deliveries;    //  ... and delivered
+    double account_s;               //  from its first send to its drain's end
+    procstat_t account_start;       //  servers before its first send
+    procstat_t account_end;         //  ... and after its drain
+    bool syscalls_counted;          //  false: account_note says why
+    uint64_t account_syscalls [PROCSTAT_MAX];   //  per server process
+    uint64_t account_syscalls_total;
+    size_t account_threads;         //  threads whose calls were counted
+    char account_note [128];
 } run_result_t;
 
 //  Run one benchmark; 0 when it ran (the result says how well), -1 when it

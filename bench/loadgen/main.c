@@ -56,7 +56,8 @@ main (int argc, char *argv [])
     const char *tsv_path = "";
     int64_t clients = 100, rooms = 10, senders = 0, rate = 1, window = 16;
     int64_t duration = 5, drain = 3, size = 64, connect_rate = 0, sources = 1, max_pending = 256;
-    int64_t join_timeout = 60, barrier_timeout = 20;
+    int64_t join_timeout = 60, barrier_timeout = 20, account = 0;
+    const char *transport = "tcp";
     bool quiet = false, expect_clean = false;
 
     config_option_t table [] = {
@@ -87,6 +88,12 @@ main (int argc, char *argv [])
           "seconds to connect, log in and join everyone" },
         { "barrier-timeout", "ZCHAT_LOADGEN_BARRIER_TIMEOUT", CONFIG_INT, &barrier_timeout, "SECONDS",
           "seconds for every member to see a probe" },
+        { "account", "ZCHAT_LOADGEN_ACCOUNT", CONFIG_INT, &account, "N",
+          "after the drain, N more messages (at most --duration s) with the servers'"
+          " system calls and context switches counted per message (0 = none)" },
+        { "transport", "ZCHAT_LOADGEN_TRANSPORT", CONFIG_STRING, &transport, "NAME",
+          "client transport: tcp or tls (--servers are TLS ports; the certificate is"
+          " not checked)" },
         { "label", "ZCHAT_LOADGEN_LABEL", CONFIG_STRING, &label, "NAME", "scenario name in the results" },
         { "server-name", "ZCHAT_LOADGEN_SERVER_NAME", CONFIG_STRING, &server_name, "NAME",
           "server name in the results (zchat, ngircd, ...)" },
@@ -109,13 +116,21 @@ main (int argc, char *argv [])
         .drain = (double) drain, .size = (uint32_t) size, .connect_rate = (double) connect_rate,
         .max_pending = (uint32_t) max_pending,
         .sources = (uint32_t) sources, .join_timeout = (double) join_timeout,
-        .barrier_timeout = (double) barrier_timeout, .label = label,
+        .barrier_timeout = (double) barrier_timeout, .account = (uint32_t) account,
+        .transport = transport, .label = label,
         .server_name = server_name, .json_path = json_path, .tsv_path = tsv_path,
         .quiet = quiet
     };
+
     int rc = LOADGEN_EXIT_USAGE;
     if (dialect_parse (dialect, &options.dialect)) {
         fprintf (stderr, "zchat-loadgen: unknown dialect '%s' (zchat or irc)\n", dialect);
+        return rc;
+    }
+    //  Other transports (WebSocket) plug in here and in conn.c
+    bool tls = streq (transport, "tls");
+    if (!streq (transport, "tcp") && !tls) {
+        fprintf (stderr, "zchat-loadgen: unknown transport '%s' (tcp or tls)\n", transport);
         return rc;
     }
     if (streq (mode, "open"))
@@ -132,9 +147,11 @@ main (int argc, char *argv [])
     }
     if (clients < 1 || rooms < 1 || rooms > clients || clients > UINT32_MAX
     ||  (options.mode == RUN_OPEN && rate < 1) || (options.mode == RUN_CLOSED && window < 1)
-    ||  size > CHAT_LINE_MAX || sources > UINT8_MAX || max_pending < 1) {
+    ||  size > CHAT_LINE_MAX || sources > UINT8_MAX || max_pending < 1
+    ||  account < 0 || account > UINT32_MAX) {
         fprintf (stderr, "zchat-loadgen: need 1 <= rooms <= clients, rate >= 1 (open),"
-                 " window >= 1 (closed), size <= %d, sources <= %d\n", CHAT_LINE_MAX, UINT8_MAX);
+                 " window >= 1 (closed), size <= %d, sources <= %d, account >= 0\n",
+                 CHAT_LINE_MAX, UINT8_MAX);
         return rc;
     }
     options.server_count = s_split (servers, &options.servers);
@@ -148,6 +165,9 @@ main (int argc, char *argv [])
     free (pid_list);
 
     run_result_t result;
+    if (tls && !(options.tls_context = conn_tls_context_new ()))
+        fprintf (stderr, "zchat-loadgen: cannot create a TLS context\n");
+    else
     if (options.server_count == 0)
         fprintf (stderr, "zchat-loadgen: no servers\n");
     else
@@ -158,6 +178,7 @@ main (int argc, char *argv [])
             rc = LOADGEN_EXIT_UNCLEAN;
         }
     }
+    conn_tls_context_free (options.tls_context);
     for (size_t index = 0; index < options.server_count; index++)
         free (options.servers [index]);
     free (options.servers);

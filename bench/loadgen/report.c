@@ -26,6 +26,10 @@ typedef struct {
     double first_cpu_s;             //  CPU of the first server process (zchat: the router)
     double first_us_per_message;    //  ... per message sent
     double first_core_share;        //  ... as a share of one core over the window
+    double switches_per_message;    //  context switches, all threads, in the window
+    double account_syscalls_per_message;    //  accounting phase; -1 if not counted
+    double account_switches_per_message;    //  accounting phase; -1 if none
+    double account_first_syscalls;  //  ... of the first process; -1 if not counted
 } report_figures_t;
 
 static void
@@ -55,6 +59,24 @@ s_figures (const run_result_t *result, report_figures_t *figures)
                                       / (double) result->messages_sent;
     if (result->measured_s > 0)
         figures->first_core_share = figures->first_cpu_s / result->measured_s;
+    if (result->messages_sent)
+        figures->switches_per_message = (double) (result->cpu_end.switches_total
+                                                  - result->cpu_start.switches_total)
+                                      / (double) result->messages_sent;
+    figures->account_syscalls_per_message = -1;
+    figures->account_switches_per_message = -1;
+    figures->account_first_syscalls = -1;
+    if (result->account_sent) {
+        figures->account_switches_per_message
+            = (double) (result->account_end.switches_total - result->account_start.switches_total)
+            / (double) result->account_sent;
+        if (result->syscalls_counted) {
+            figures->account_syscalls_per_message = (double) result->account_syscalls_total
+                                                  / (double) result->account_sent;
+            figures->account_first_syscalls = (double) result->account_syscalls [0]
+                                            / (double) result->account_sent;
+        }
+    }
     figures->failed = result->failed_connect + result->failed_login + result->failed_barrier
                     + result->failed_later + result->timed_out;
 }
@@ -112,6 +134,27 @@ s_print_summary (const run_options_t *options, const run_result_t *result,
                 (int) result->cpu_end.pid [index],
                 (double) (result->cpu_end.cpu_ns [index] - result->cpu_start.cpu_ns [index])
                 / REPORT_NS_PER_S, result->cpu_end.rss_kb [index]);
+    printf ("  switches  %.2f context switches per message in the window (all server threads)\n",
+            figures->switches_per_message);
+    if (result->account_sent) {
+        printf ("  account   %" PRIu64 " messages, %" PRIu64 " deliveries in %.2f s: ",
+                result->account_sent, result->account_deliveries, result->account_s);
+        if (result->syscalls_counted)
+            printf ("%.2f system calls per message (%zu threads),",
+                    figures->account_syscalls_per_message, result->account_threads);
+        else
+            printf ("system calls not counted,");
+        printf (" %.2f context switches per message%s%s\n",
+                figures->account_switches_per_message, result->account_note [0]? "; ": "",
+                result->account_note);
+        for (size_t index = 0; index < result->account_end.count; index++)
+            printf ("            pid %d threads %" PRIu32 " syscalls/msg %.2f switches/msg %.2f\n",
+                    (int) result->account_end.pid [index], result->account_end.threads [index],
+                    (double) result->account_syscalls [index] / (double) result->account_sent,
+                    (double) (result->account_end.switches [index]
+                              - result->account_start.switches [index])
+                    / (double) result->account_sent);
+    }
     printf ("  loadgen   cpu %.3f s\n", result->loadgen_cpu_s);
 }
 
@@ -164,6 +207,23 @@ s_write_json (const run_options_t *options, const run_result_t *result,
              figures->server_cpu_s, figures->cpu_us_per_delivery, result->cpu_end.rss_kb_total,
              result->baseline.rss_kb_total, figures->rss_kb_per_conn,
              figures->rss_total_kb_per_conn, result->loadgen_cpu_s);
+    fprintf (file, "  \"transport\": \"%s\",\n  \"switches_per_message\": %.3f,\n",
+             options->transport, figures->switches_per_message);
+    fprintf (file, "  \"account\": {\"messages\": %" PRIu64 ", \"deliveries\": %" PRIu64
+             ", \"seconds\": %.3f, \"syscalls_counted\": %s, \"threads\": %zu,"
+             " \"syscalls_per_message\": %.3f, \"switches_per_message\": %.3f,"
+             " \"note\": \"%s\", \"processes\": [",
+             result->account_sent, result->account_deliveries, result->account_s,
+             result->syscalls_counted? "true": "false", result->account_threads,
+             figures->account_syscalls_per_message, figures->account_switches_per_message,
+             result->account_note);
+    for (size_t index = 0; result->account_sent && index < result->account_end.count; index++)
+        fprintf (file, "%s{\"pid\": %d, \"threads\": %" PRIu32 ", \"syscalls\": %" PRIu64
+                 ", \"switches\": %" PRIu64 "}", index? ", ": "",
+                 (int) result->account_end.pid [index], result->account_end.threads [index],
+                 result->account_syscalls [index],
+                 result->account_end.switches [index] - result->account_start.switches [index]);
+    fprintf (file, "]},\n");
     fprintf (file, "  \"processes\": [");
     for (size_t index = 0; index < result->cpu_end.count; index++)
         fprintf (file, "%s{\"pid\": %d, \"cpu_s\": %.3f, \"rss_kb\": %" PRIu64 "}",
@@ -195,10 +255,14 @@ s_write_tsv (const run_options_t *options, const run_result_t *result,
         fprintf (file, "label\tserver\tgateways\tclients\trooms\tmode\tready\tfailed"
                  "\tmessages_per_s\tdeliveries_per_s\tp50_us\tp90_us\tp99_us\tp999_us\tmax_us"
                  "\tlost\tduplicated\tout_of_order\tmisrouted\tcpu_us_per_delivery"
-                 "\trss_kb_per_conn\trss_kb\tserver_cpu_s\tloadgen_cpu_s\tfirst_cpu_s\tfirst_us_per_message\tfirst_core_share\n");
+                 "\trss_kb_per_conn\trss_kb\tserver_cpu_s\tloadgen_cpu_s\tfirst_cpu_s"
+                 "\tfirst_us_per_message\tfirst_core_share\ttransport\tswitches_per_message"
+                 "\taccount_messages\tsyscalls_per_message\taccount_switches_per_message"
+                 "\tfirst_syscalls_per_message\n");
     fprintf (file, "%s\t%s\t%zu\t%" PRIu32 "\t%" PRIu32 "\t%s\t%" PRIu32 "\t%" PRIu32
              "\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
-             "\t%" PRIu64 "\t%.4f\t%.3f\t%" PRIu64 "\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n",
+             "\t%" PRIu64 "\t%.4f\t%.3f\t%" PRIu64 "\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f"
+             "\t%s\t%.3f\t%" PRIu64 "\t%.3f\t%.3f\t%.3f\n",
              options->label, options->server_name, options->server_count, options->clients,
              options->rooms, s_mode_name (options->mode), result->ready, figures->failed,
              figures->messages_per_s, figures->deliveries_per_s,
@@ -208,7 +272,9 @@ s_write_tsv (const run_options_t *options, const run_result_t *result,
              result->out_of_order, result->misrouted, figures->cpu_us_per_delivery,
              figures->rss_kb_per_conn, result->cpu_end.rss_kb_total, figures->server_cpu_s,
              result->loadgen_cpu_s, figures->first_cpu_s, figures->first_us_per_message,
-             figures->first_core_share);
+             figures->first_core_share, options->transport, figures->switches_per_message,
+             result->account_sent, figures->account_syscalls_per_message,
+             figures->account_switches_per_message, figures->account_first_syscalls);
     return fclose (file) == 0? 0: -1;
 }
 

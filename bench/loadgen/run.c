@@ -12,7 +12,10 @@
       measured  senders send marked messages (open loop: a fixed rate;
                 closed loop: at most W messages not yet received by every
                 member); server CPU is sampled at both ends
-      drain     no more sending; wait for the stragglers, then count
+      drain     no more sending; wait for the stragglers
+      account   with --account N: N more messages of the same shape, with
+                the servers' system calls and context switches counted
+                (not timed), drained; then count everything
     Everything runs on one thread over one epoll set (run_io.c); output is
     coalesced per connection and flushed once per loop pass. What the
     received lines mean is run_traffic.c.
@@ -262,6 +265,24 @@ s_prepare_senders (run_t *self)
     }
 }
 
+//  Whether one more message may go: the accounting phase stops at its count.
+static bool
+s_may_send (run_t *self)
+{
+    return !self->accounting || self->result->account_sent < self->options->account;
+}
+
+//  Open loop: each sender's first message at a random point of its first
+//  interval from start, so the senders do not go in step.
+static void
+s_schedule_open (run_t *self, uint64_t start)
+{
+    uint64_t interval = (uint64_t) (LOADGEN_NS_PER_S / self->options->rate);
+    for (size_t index = 0; index < self->sender_count; index++)
+        self->conns [self->senders [index]].next_send_ns
+            = start + (uint64_t) rand_r (&self->seed) % (interval? interval: 1);
+}
+
 //  Send whatever is due: open loop by the clock, closed loop by the window.
 static void
 s_send_due (run_t *self)
@@ -274,8 +295,8 @@ s_send_due (run_t *self)
             continue;
         if (options->mode == RUN_OPEN) {
             uint64_t interval = (uint64_t) (LOADGEN_NS_PER_S / options->rate);
-            for (int burst = 0; burst < RUN_CATCHUP_MAX && conn->next_send_ns <= self->now;
-                 burst++) {
+            for (int burst = 0; burst < RUN_CATCHUP_MAX && conn->next_send_ns <= self->now
+                             && s_may_send (self); burst++) {
                 run_send_message (self, conn);
                 conn->next_send_ns += interval;
             }
@@ -292,7 +313,7 @@ s_send_due (run_t *self)
                     run_advance (conn, window);
                 }
             }
-            while (conn->sent - conn->acked < window && conn->fd >= 0)
+            while (conn->sent - conn->acked < window && conn->fd >= 0 && s_may_send (self))
                 run_send_message (self, conn);
         }
     }
@@ -309,12 +330,8 @@ s_phase_measure (run_t *self)
     procstat_sample (options->pids, options->pid_count, &result->cpu_start);
     uint64_t start = loadgen_now ();
     self->window_end = start + (uint64_t) (options->duration * LOADGEN_NS_PER_S);
-    if (options->mode == RUN_OPEN) {
-        uint64_t interval = (uint64_t) (LOADGEN_NS_PER_S / options->rate);
-        for (size_t index = 0; index < self->sender_count; index++)
-            self->conns [self->senders [index]].next_send_ns
-                = start + (uint64_t) rand_r (&self->seed) % (interval? interval: 1);
-    }
+    if (options->mode == RUN_OPEN)
+        s_schedule_open (self, start);
     uint64_t progress = start + RUN_PROGRESS_NS;
     self->now = start;
     while (self->now < self->window_end && !zsys_interrupted) {
@@ -358,6 +375,56 @@ s_phase_drain (run_t *self)
     while (self->result->delivered < s_expected_live (self) && self->now < deadline
        &&  !zsys_interrupted)
         run_pass (self, RUN_TICK_MS);
+}
+
+//  The accounting phase: up to --account more messages of the same shape
+//  (for at most --duration), drained, with the servers' system calls
+//  (syscount.c) and context switches (procstat.c) counted around it.
+static void
+s_phase_account (run_t *self)
+{
+    const run_options_t *options = self->options;
+    run_result_t *result = self->result;
+    if (options->account == 0 || options->mode == RUN_IDLE || self->sender_count == 0)
+        return;
+    uint64_t before [PROCSTAT_MAX] = { 0 }, after [PROCSTAT_MAX] = { 0 };
+    syscount_t *counter = syscount_new (options->pids, options->pid_count,
+                                        result->account_note, sizeof (result->account_note));
+    if (counter)
+        syscount_read (counter, before);
+    procstat_sample (options->pids, options->pid_count, &result->account_start);
+    uint64_t start = loadgen_now ();
+    self->accounting = true;
+    self->account_start_ns = start;
+    if (options->mode == RUN_OPEN)
+        s_schedule_open (self, start);
+    uint64_t deadline = start + (uint64_t) (options->duration * LOADGEN_NS_PER_S);
+    self->now = start;
+    while (result->account_sent < options->account && self->now < deadline
+       &&  !zsys_interrupted) {
+        s_send_due (self);
+        run_pass (self, RUN_TICK_MS);
+    }
+    s_phase_drain (self);
+    procstat_sample (options->pids, options->pid_count, &result->account_end);
+    if (counter) {
+        syscount_read (counter, after);
+        for (size_t index = 0; index < options->pid_count; index++) {
+            result->account_syscalls [index] = after [index] - before [index];
+            result->account_syscalls_total += result->account_syscalls [index];
+        }
+        result->account_threads = syscount_threads (counter);
+        result->syscalls_counted = true;
+        syscount_destroy (&counter);
+        size_t threads = 0;
+        for (size_t index = 0; index < result->account_end.count; index++)
+            threads += result->account_end.threads [index];
+        if (threads != result->account_threads)
+            snprintf (result->account_note, sizeof (result->account_note),
+                      "%zu threads at the end, %zu counted", threads, result->account_threads);
+    }
+    self->accounting = false;
+    result->account_s = (double) (loadgen_now () - start) / LOADGEN_NS_PER_S;
 }
 
 //  Exact accounting from the tracks: every ready receiver should have
@@ -433,6 +500,8 @@ run_execute (const run_options_t *options, run_result_t *result)
     s_phase_measure (&self);
     s_phase_drain (&self);
     s_progress (&self, "drained");
+    s_phase_account (&self);
+    s_progress (&self, "accounted");
     s_account (&self);
     s_teardown (&self);
     return 0;

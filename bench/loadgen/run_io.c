@@ -93,7 +93,7 @@ s_flush_dirty (run_t *self)
     for (size_t index = 0; index < self->dirty_count; index++) {
         conn_t *conn = &self->conns [self->dirty [index]];
         conn->dirty = false;
-        if (conn->fd < 0 || conn->state == CONN_CONNECTING)
+        if (conn->fd < 0 || conn->state == CONN_CONNECTING || conn->handshaking)
             continue;
         int rc = conn_flush (conn);
         if (rc < 0)
@@ -160,7 +160,7 @@ static void
 s_on_readable (run_t *self, conn_t *conn)
 {
     for (int reads = 0; reads < RUN_READS_PER_WAKE && conn->fd >= 0; reads++) {
-        ssize_t size = recv (conn->fd, self->buffer, RUN_READ_CHUNK, 0);
+        ssize_t size = conn_recv (conn, self->buffer, RUN_READ_CHUNK);
         if (size > 0) {
             self->now = loadgen_now ();
             s_consume (self, conn, self->buffer, (size_t) size);
@@ -183,6 +183,24 @@ s_on_readable (run_t *self, conn_t *conn)
     }
 }
 
+static void s_login (run_t *self, conn_t *conn);
+
+//  --tls: take the handshake on; when done, log in.
+static void
+s_on_handshake (run_t *self, conn_t *conn)
+{
+    int rc = conn_tls_handshake (conn);
+    if (rc == CONN_TLS_DONE)
+        s_login (self, conn);
+    else
+    if (rc == CONN_TLS_WANT_READ || rc == CONN_TLS_WANT_WRITE)
+        s_set_interest (self, conn, rc == CONN_TLS_WANT_WRITE);
+    else {
+        run_note_error (self, "TLS handshake failed", strlen ("TLS handshake failed"));
+        run_fail (self, conn, &self->result->failed_login);
+    }
+}
+
 static void
 s_on_connected (run_t *self, conn_t *conn)
 {
@@ -196,6 +214,21 @@ s_on_connected (run_t *self, conn_t *conn)
     }
     conn->state = CONN_LOGIN;
     self->result->connected++;
+    if (self->options->tls_context) {
+        if (conn_tls_start (conn, self->options->tls_context)) {
+            run_fail (self, conn, &self->result->failed_login);
+            return;
+        }
+        s_on_handshake (self, conn);
+        return;
+    }
+    s_login (self, conn);
+}
+
+//  Connected (and with --tls, past the handshake): send the login.
+static void
+s_login (run_t *self, conn_t *conn)
+{
     s_set_interest (self, conn, false);
     char hello [RUN_LINE_MAX];
     int size = dialect_hello (self->options->dialect, conn->index, conn->nick, hello,
@@ -262,6 +295,10 @@ run_pass (run_t *self, int timeout_ms)
             continue;
         if (conn->state == CONN_CONNECTING) {
             s_on_connected (self, conn);
+            continue;
+        }
+        if (conn->handshaking) {
+            s_on_handshake (self, conn);
             continue;
         }
         if (events [index].events & (EPOLLIN | EPOLLHUP | EPOLLERR))

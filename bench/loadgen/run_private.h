@@ -42,6 +42,8 @@ typedef struct {
     histogram_t *latency;
     uint64_t now;           //  loadgen_now (), refreshed per read and per pass
     uint64_t window_end;    //  end of the measured window (0 before it)
+    bool accounting;        //  in the accounting phase: sends count there
+    uint64_t account_start_ns;  //  its start (0 before it)
     uint32_t next_connect;  //  next connection to open
     uint32_t pending;       //  connections between connect and joined
     uint32_t waiting;       //  connections joined but not yet probed

@@ -51,7 +51,13 @@ s_on_message (run_t *self, conn_t *conn, conn_t *sender, const marker_t *marker)
     if (outcome == TRACK_LATE)
         result->out_of_order++;
     result->delivered++;
-    histogram_record (self->latency, self->now > marker->sent_ns? self->now - marker->sent_ns: 0);
+    //  The accounting phase's messages are counted, not timed: its
+    //  counters are not free for the servers
+    if (self->account_start_ns && marker->sent_ns >= self->account_start_ns)
+        result->account_deliveries++;
+    else
+        histogram_record (self->latency,
+                          self->now > marker->sent_ns? self->now - marker->sent_ns: 0);
     if (self->now <= self->window_end)
         result->window_deliveries++;
     if (sender->flights) {
@@ -140,7 +146,10 @@ run_send_message (run_t *self, conn_t *conn)
 {
     marker_t marker = { .type = MARKER_MESSAGE, .room = conn->room, .sender = conn->index,
                         .seq = ++conn->sent, .sent_ns = self->now };
-    self->result->messages_sent++;
+    if (self->accounting)
+        self->result->account_sent++;
+    else
+        self->result->messages_sent++;
     if (conn->flights) {
         uint32_t window = self->options->window;
         flight_t *flight = &conn->flights [marker.seq % window];

@@ -2,8 +2,9 @@
     test_loadgen.c - unit tests of the load generator's accounting
 
     The benchmark's verdicts (lost, duplicated, out-of-order, misrouted,
-    latency percentiles) are only as good as marker.c, track.c and
-    histogram.c, and the login logic of dialect.c; these tests pin them
+    latency percentiles, context switches and system calls per message) are
+    only as good as marker.c, track.c, histogram.c, procstat.c and
+    syscount.c, and the login logic of dialect.c; these tests pin them
     down, edge cases first. Run by `make test` (bench/bench.mk).
     =========================================================================
 */
@@ -189,10 +190,74 @@ test_dialect_irc (void **state)
     assert_memory_equal (buffer, "PRIVMSG #r4 :hi\r\n", (size_t) size);
     //  A line that does not fit is refused, not truncated
     assert_int_equal (dialect_say (DIALECT_IRC, 4, "hi", 2, buffer, 8), -1);
+    //  InspIRCd's forms: no ident, so no "~" before the user name
+    line = ":u12!u12@127.0.0.1 JOIN :#r4";
+    assert_int_equal (dialect_classify (DIALECT_IRC, line, strlen (line), nick, 4, reply,
+                                        sizeof (reply)), DIALECT_LINE_JOINED);
+    line = ":bench.zchat.invalid 422 u12 :There is no message of the day.";
+    assert_int_equal (dialect_classify (DIALECT_IRC, line, strlen (line), nick, 4, reply,
+                                        sizeof (reply)), DIALECT_LINE_OTHER);
+    line = "ERROR :Closing link: (u12@127.0.0.1) [Excess Flood]";
+    assert_int_equal (dialect_classify (DIALECT_IRC, line, strlen (line), nick, 4, reply,
+                                        sizeof (reply)), DIALECT_LINE_ERROR);
     dialect_t dialect;
     assert_int_equal (dialect_parse ("irc", &dialect), 0);
     assert_int_equal (dialect, DIALECT_IRC);
     assert_int_equal (dialect_parse ("xmpp", &dialect), -1);
+}
+
+#define TEST_SLEEPS             3
+#define TEST_SLEEP_US           1000
+#define TEST_CALLS              1000
+
+//  Sleeping gives the CPU away: each sleep is a voluntary context switch
+//  of this (the main) thread, which procstat finds under /proc/PID/task.
+static void
+test_procstat_switches (void **state)
+{
+    (void) state;
+    pid_t self = getpid ();
+    procstat_t before, after;
+    procstat_sample (&self, 1, &before);
+    for (int sleep = 0; sleep < TEST_SLEEPS; sleep++)
+        usleep (TEST_SLEEP_US);
+    procstat_sample (&self, 1, &after);
+    assert_int_equal (after.alive, 1);
+    assert_true (after.threads [0] >= 1);
+    assert_true (after.switches_total >= before.switches_total + TEST_SLEEPS);
+    //  A pid that is not there reads as nothing, not as an error
+    pid_t gone = -1;
+    procstat_sample (&gone, 1, &after);
+    assert_int_equal (after.alive, 0);
+    assert_true (after.switches_total == 0);
+}
+
+//  The counter sees at least the calls made between two reads (the reads
+//  themselves add a few). Where the kernel refuses perf events the
+//  constructor says why instead.
+static void
+test_syscount (void **state)
+{
+    (void) state;
+    pid_t self = getpid ();
+    char why [TEST_BUFFER] = "";
+    syscount_t *counter = syscount_new (&self, 1, why, sizeof (why));
+    if (!counter) {
+        assert_true (why [0] != 0);
+        print_message ("syscount unavailable here: %s\n", why);
+        return;
+    }
+    assert_int_equal (syscount_threads (counter), 1);
+    uint64_t before = 0, after = 0;
+    syscount_read (counter, &before);
+    for (int call = 0; call < TEST_CALLS; call++)
+        getppid ();
+    assert_true (syscount_read (counter, &after) == after);
+    assert_true (after - before >= TEST_CALLS);
+    assert_true (after - before < TEST_CALLS * 2);
+    syscount_destroy (&counter);
+    assert_null (counter);
+    syscount_destroy (&counter);
 }
 
 int
@@ -205,6 +270,8 @@ main (void)
         cmocka_unit_test (test_histogram_percentiles),
         cmocka_unit_test (test_dialect_zchat),
         cmocka_unit_test (test_dialect_irc),
+        cmocka_unit_test (test_procstat_switches),
+        cmocka_unit_test (test_syscount),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -6,7 +6,10 @@
 # (debootstrap + docker import, cached in DEPLOY_CACHE), builds the zchat
 # and balancer images with host networking (the only way a build step
 # reaches Debian's archive here), then brings the compose stack up with
-# three gateways on a free loopback port and drives tests/deploy/chat.py
+# three gateways on a free loopback port (CURVE between the tiers, keys
+# made by the one-shot "keys" service), checks that the balancer and
+# Prometheus cannot reach the router's ports nor the balancer a gateway's
+# metrics, and drives tests/deploy/chat.py
 # through the balancer: spread over gateways, chat across them, /rooms,
 # kill a gateway, newcomers chat, crash and restart the router (the
 # gateways stay and re-register everyone; the SQLite history on its named
@@ -154,6 +157,52 @@ s_wait_for "$GATEWAYS gateways registered" s_gateways_registered
 s_wait_for "balancer sees $GATEWAYS gateways" s_balancer_sees_gateways
 s_wait_for "$GATEWAYS gateways healthy" s_gateways_healthy
 s_status | sed 's/^/  /'
+
+# --- isolation: CURVE on, and each network reaches only what it serves -----
+# Connect with bash's /dev/tcp from inside a container; exit 0 = connected.
+s_connects () {
+    "$DOCKER" exec "$1" timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$2" "$3" \
+        >/dev/null 2>&1
+}
+s_addresses () {
+    "$DOCKER" inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' "$1"
+}
+router_id=$(s_container router)
+balancer_id=$(s_container balancer)
+prometheus_id=$(s_container prometheus)
+gateway_id=$(s_container gateway)
+s_compose logs --no-color router gateway >"$work/curve.log" 2>&1
+grep -q 'router: ready .* curve=on' "$work/curve.log" \
+    || { echo "compose-test: the router does not run CURVE" >&2; exit 1; }
+[ "$(grep -c 'relay: connected .* curve=on' "$work/curve.log")" -eq "$GATEWAYS" ] \
+    || { echo "compose-test: not every gateway runs CURVE" >&2; exit 1; }
+! grep -q 'curve off' "$work/curve.log" \
+    || { echo "compose-test: a tier warns that CURVE is off" >&2; exit 1; }
+# The probes can see a connection: a gateway reaches the router, the
+# balancer a gateway's health port
+s_connects "$gateway_id" router-tiers 5555 \
+    || { echo "compose-test: a gateway cannot reach the router's ingress" >&2; exit 1; }
+s_connects "$balancer_id" gateway 8081 \
+    || { echo "compose-test: the balancer cannot reach a gateway's health port" >&2; exit 1; }
+for address in $(s_addresses "$router_id"); do
+    for port in 5555 5556 5557; do
+        for from in balancer prometheus; do
+            eval "id=\$${from}_id"
+            if s_connects "$id" "$address" "$port"; then
+                echo "compose-test: the $from reaches the router at $address:$port" >&2
+                exit 1
+            fi
+        done
+    done
+done
+for address in $(s_addresses "$gateway_id"); do
+    if s_connects "$balancer_id" "$address" 9100; then
+        echo "compose-test: the balancer reaches a gateway's metrics at $address:9100" >&2
+        exit 1
+    fi
+done
+s_elapsed "isolation: balancer and prometheus cannot reach router ports 5555-5557" \
+          "($(s_addresses "$router_id")), the balancer no gateway metrics; CURVE on"
 
 # --- metrics: Prometheus scrapes every tier for real ------------------------
 # It finds the router and each gateway replica by DNS (dns_sd_configs);

@@ -2,8 +2,8 @@
 #
 # Sourced (sh) by compose-test.sh. dockerd_start DIR runs dockerd with its
 # data, exec state, pidfile and unix socket under DIR (overlay2, no
-# iptables, no default bridge: it touches nothing of the host's own Docker
-# or firewall) and exports DOCKER_HOST. dockerd_stop stops it by its PID,
+# iptables, no IP forwarding, no default bridge: it touches nothing of the
+# host's own Docker, firewall or sysctls) and exports DOCKER_HOST. dockerd_stop stops it by its PID,
 # removes whatever containers are left, unmounts what it left under DIR
 # (the nsfs mount at exec/netns/default, stray overlays) and deletes DIR.
 # Safe to call dockerd_stop twice, or when start failed half way.
@@ -19,7 +19,12 @@ dockerd_start () {
     DOCKERD_DIR=$1
     mkdir -p "$DOCKERD_DIR/data" "$DOCKERD_DIR/exec"
     export DOCKER_HOST="unix://$DOCKERD_DIR/docker.sock"
-    dockerd --storage-driver=overlay2 --iptables=false --bridge=none \
+    # No IP forwarding: without iptables, Docker's isolation between
+    # networks is gone, and forwarding would let a container reach every
+    # network through the host; off, a container reaches only the
+    # networks it is on, as with Docker's iptables rules (compose-test.sh
+    # checks that the balancer cannot reach the router)
+    dockerd --storage-driver=overlay2 --iptables=false --ip-forward=false --bridge=none \
             --data-root "$DOCKERD_DIR/data" --exec-root "$DOCKERD_DIR/exec" \
             --pidfile "$DOCKERD_DIR/docker.pid" --host "$DOCKER_HOST" \
             >"$DOCKERD_DIR/dockerd.log" 2>&1 &

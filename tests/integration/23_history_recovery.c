@@ -9,7 +9,8 @@
     gateway 2, ends up with every line, once, in order, and no "missed"
     notice. With --history-size smaller than the drop, what the history
     no longer holds is reported, exactly: lines bob got plus the missed
-    count add up to the burst.
+    count add up to the burst. Gateway 2's metrics count the same: one
+    gap per recovery, the missed lines exactly.
     =========================================================================
 */
 #include "harness.h"
@@ -74,7 +75,8 @@ s_burst (harness_t *harness, const char **router_flags, harness_proc_t **gateway
          harness_client_t **alice_p)
 {
     const char *gateway_flags [] = { "--sub-hwm", "10", "--router-timeout", "60",
-                                     "--rate-lines", "0", NULL };
+                                     "--rate-lines", "0", "--metrics-listen", "127.0.0.1:0",
+                                     NULL };
     harness_proc_t *router = harness_router_start (harness, router_flags);
     (void) harness;
     assert_non_null (router);
@@ -130,6 +132,14 @@ test_recovered_in_full (void **state)
     assert_true (ordered);
     assert_int_equal (lines, RECOVERY_LINES);
     assert_int_equal (missed, 0);
+    //  Counted: one gap per recovery, lines back, none missed
+    assert_int_equal (harness_wait_metric (gateways [1], "zchat_gateway_sequence_gaps_total",
+                                           recoveries, RECOVERY_END_MS), recoveries);
+    char *body = harness_scrape (gateways [1]);
+    assert_non_null (body);
+    assert_true (harness_metric (body, "zchat_gateway_recovered_messages_total") > 0);
+    assert_int_equal (harness_metric (body, "zchat_gateway_missed_messages_total"), 0);
+    free (body);
 }
 
 static void
@@ -149,8 +159,10 @@ test_history_too_short (void **state)
              lines, RECOVERY_LINES, missed);
     assert_true (ordered);
     assert_true (missed > 0);
-    //  Exactly what could not be recovered is reported
+    //  Exactly what could not be recovered is reported, and counted
     assert_int_equal (lines + missed, RECOVERY_LINES);
+    assert_int_equal (harness_wait_metric (gateways [1], "zchat_gateway_missed_messages_total",
+                                           missed, RECOVERY_END_MS), missed);
 }
 
 int

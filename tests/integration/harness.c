@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,10 @@ harness_spawn (harness_t *self, const char *name, const char *program, const cha
               self->dir, self->sequence, name);
     char path [HARNESS_PATH_MAX];
     harness_format (path, sizeof path, "%s/%s", self->bin_dir, program);
+    //  A child that changes directory needs the program's absolute path
+    char absolute [PATH_MAX];
+    if (self->child_cwd && realpath (path, absolute))
+        harness_format (path, sizeof path, "%s", absolute);
 
     int log_fd = open (proc->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int out_fd = open (proc->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -234,6 +239,8 @@ harness_spawn (harness_t *self, const char *name, const char *program, const cha
         dup2 (out_fd, STDOUT_FILENO);
         dup2 (log_fd, STDERR_FILENO);
         signal (SIGPIPE, SIG_DFL);
+        if (self->child_cwd && chdir (self->child_cwd))
+            _exit (127);
         execve (path, (char **) argv, envp);
         fprintf (stderr, "harness: cannot exec %s: %s\n", path, strerror (errno));
         _exit (127);
@@ -296,6 +303,19 @@ harness_proc_log_count (harness_proc_t *proc, const char *text)
         count++;
     free (log);
     return count;
+}
+
+bool
+harness_proc_wait_log_count (harness_proc_t *proc, const char *text, int count,
+                             int timeout_ms)
+{
+    int64_t deadline = harness_now () + timeout_ms;
+    while (harness_proc_log_count (proc, text) < count) {
+        if (harness_now () >= deadline)
+            return false;
+        harness_pause_ms (HARNESS_POLL_MS);
+    }
+    return true;
 }
 
 //  Copy the value after "key=" in text (up to a space or line end).
@@ -424,6 +444,39 @@ harness_router_refused (harness_t *self, const char **extra, char **log_p)
     return status != -1 && WIFEXITED (status)? WEXITSTATUS (status): -1;
 }
 
+int
+harness_gateway_refused (harness_t *self, harness_proc_t *router, const char **extra,
+                         char **log_p)
+{
+    assert_non_null (router);
+    const char *fixed [] = {
+        "--listen", "127.0.0.1:0", "--ingress", router->ingress,
+        "--publish", router->publish, "--name", "refused", NULL
+    };
+    const char *argv [HARNESS_ARGS_MAX];
+    harness_argv (argv, "zchat-gateway", fixed, extra);
+    harness_proc_t *proc = harness_spawn (self, "refused", "zchat-gateway", argv);
+    proc->expect_clean = false;
+    int status = harness_proc_wait (proc, HARNESS_TIMEOUT_MS);
+    if (log_p)
+        *log_p = harness_slurp (proc->log_path);
+    return status != -1 && WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
+int
+harness_run (harness_t *self, const char *program, const char **args, char **log_p)
+{
+    const char *argv [HARNESS_ARGS_MAX];
+    harness_argv (argv, program, args, NULL);
+    harness_proc_t *proc = harness_spawn (self, program, program, argv);
+    proc->expect_clean = false;
+    int status = harness_proc_wait (proc, HARNESS_TIMEOUT_MS);
+    if (log_p)
+        *log_p = harness_slurp (proc->log_path);
+    harness_forget (self, proc);
+    return status != -1 && WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
 harness_proc_t *
 harness_router_start (harness_t *self, const char **extra)
 {
@@ -457,8 +510,10 @@ harness_gateway_start_at (harness_t *self, const char *ingress, const char *publ
     char port [HARNESS_NAME_MAX];
     bool parsed = s_field (line, "port", port, sizeof port)
                && s_field (line, "id", proc->id, sizeof proc->id);
-    free (log);
     proc->port = parsed ? atoi (port) : 0;
+    char tls_port [HARNESS_NAME_MAX];
+    proc->tls_port = s_field (line, "tls", tls_port, sizeof tls_port) ? atoi (tls_port) : 0;
+    free (log);
     if (proc->port <= 0) {
         fprintf (stderr, "harness: cannot parse the gateway's listening line\n");
         harness_proc_dump (proc);
@@ -507,6 +562,12 @@ int
 harness_gateway_port (harness_proc_t *proc)
 {
     return proc->port;
+}
+
+int
+harness_gateway_tls_port (harness_proc_t *proc)
+{
+    return proc->tls_port;
 }
 
 const char *

@@ -124,6 +124,13 @@ harness_proc_t *
                              const char *publish, const char *control,
                              const char **extra);
 
+//  Run program (a binary of ours) with args (NULL-terminated, may be
+//  NULL) to its exit; returns its exit code (-1 if killed or too slow).
+//  *log_p (may be NULL) gets its stderr, for the caller to free. Its
+//  failure is not a test failure.
+int
+    harness_run (harness_t *self, const char *program, const char **args, char **log_p);
+
 //  Start zchat-gateway named name against router, listening on an
 //  ephemeral loopback port, with extra flags; waits for its listening line.
 harness_proc_t *
@@ -134,6 +141,13 @@ harness_proc_t *
 harness_proc_t *
     harness_gateway_start_at (harness_t *self, const char *ingress, const char *publish,
                               const char *name, const char **extra);
+
+//  Start zchat-gateway (against router, extra flags) expecting it to
+//  refuse to start, as harness_router_refused: its exit code, *log_p its
+//  stderr (to free; may be NULL).
+int
+    harness_gateway_refused (harness_t *self, harness_proc_t *router, const char **extra,
+                             char **log_p);
 
 //  Start a router (router_extra) and count gateways named gw1, gw2, ...
 //  (gateway_extra), filling gateways. Returns the router, or NULL if any
@@ -160,6 +174,10 @@ const char *
 int
     harness_gateway_port_named (harness_proc_t *proc, const char *name);
 
+//  The TLS port from the listening line (tls=N), 0 if the gateway has none.
+int
+    harness_gateway_tls_port (harness_proc_t *proc);
+
 //  Process id (0 once reaped).
 pid_t
     harness_proc_pid (harness_proc_t *proc);
@@ -172,6 +190,11 @@ bool
 //  Number of times text occurs in the process's stderr so far.
 int
     harness_proc_log_count (harness_proc_t *proc, const char *text);
+
+//  Wait until text occurs at least count times in the process's stderr.
+bool
+    harness_proc_wait_log_count (harness_proc_t *proc, const char *text, int count,
+                                 int timeout_ms);
 
 //  Print the captured stderr of the process to our stderr.
 void
@@ -213,6 +236,24 @@ char *
     harness_ctl (harness_t *self, harness_proc_t *router, const char *verb,
                  int *exit_code_p);
 
+//  Run zchat-ctl --control EP [flags...] VERB (flags NULL-terminated, may
+//  be NULL; the harness's ctl flags are not added). Returns its stdout
+//  when it exited 0 (caller frees), else NULL, without printing anything.
+//  *exit_code_p and *log_p (its stderr, to free) may be NULL.
+char *
+    harness_ctl_with (harness_t *self, harness_proc_t *router, const char **flags,
+                      const char *verb, int *exit_code_p, char **log_p);
+
+//  Flags (NULL-terminated, borrowed; NULL = none) that harness_ctl and
+//  the STATUS helpers pass from now on: e.g. an operator's CURVE keys.
+void
+    harness_ctl_flags (harness_t *self, const char **flags);
+
+//  Run zchat-ctl keygen NAME in the harness directory: NAME and
+//  NAME_secret appear there. Returns its exit code (printed unless 0).
+int
+    harness_keygen (harness_t *self, const char *name);
+
 //  Value of key in a "key=value" line body (the first line starting with
 //  "key="). Returns a fresh string to free, or NULL.
 char *
@@ -226,6 +267,54 @@ long
 bool
     harness_wait_status (harness_t *self, harness_proc_t *router, const char *key,
                          long value, int timeout_ms);
+
+//  --- CURVE keys (harness_curve.c) ----------------------------------------
+
+#define HARNESS_CURVE_FILES     3       //  paths one set of flags names
+#define HARNESS_CURVE_ARGS      (HARNESS_CURVE_FILES * 2 + 1)
+
+//  Flags naming key files: argv is NULL-terminated, for the start helpers'
+//  extra lists; the paths live in files.
+typedef struct {
+    char files [HARNESS_CURVE_FILES][512];
+    const char *argv [HARNESS_CURVE_ARGS];
+} harness_flags_t;
+
+//  Subdirectories of the harness directory that the router's flags name
+#define HARNESS_CURVE_GATEWAYS  "gateways"      //  --curve-allow
+#define HARNESS_CURVE_OPERATORS "operators"     //  --control-allow
+
+//  Key pairs "router" and "operator" (zchat-ctl keygen) in the harness
+//  directory, the allow directories, the operator's key allowed; fills
+//  flags with the router's --curve-secret, --curve-allow, --control-allow
+//  and makes harness_ctl use the operator's keys from now on. Returns
+//  false (printed) on failure.
+bool
+    harness_curve_router (harness_t *self, harness_flags_t *flags);
+
+//  A key pair name for a gateway, its public key in the gateways'
+//  directory when allowed; fills flags with --curve-secret and
+//  --curve-server. harness_curve_router must have run.
+bool
+    harness_curve_gateway (harness_t *self, const char *name, bool allowed,
+                           harness_flags_t *flags);
+
+//  Put name's public key into (allowed) or take it out of directory
+//  (HARNESS_CURVE_GATEWAYS or _OPERATORS) while the router runs.
+bool
+    harness_curve_allow (harness_t *self, const char *name, const char *directory,
+                         bool allowed);
+
+//  Concatenate two NULL-terminated flag lists (either may be NULL) into
+//  into, HARNESS_FLAGS_MAX entries at most; returns into.
+#define HARNESS_FLAGS_MAX       32
+const char **
+    harness_join_flags (const char **into, const char **first, const char **second);
+
+//  Flags --curve-secret DIR/name_secret --curve-server DIR/router, for a
+//  zchat-ctl or a gateway using an existing key pair.
+void
+    harness_curve_client_flags (harness_t *self, const char *name, harness_flags_t *flags);
 
 //  --- metrics (harness_metrics.c) ------------------------------------------
 
@@ -252,12 +341,92 @@ int64_t
     harness_wait_metric (harness_proc_t *proc, const char *series, int64_t value,
                          int timeout_ms);
 
+//  Scrape until series is at least minimum or timeout_ms pass; returns
+//  the last value seen (printed when below minimum).
+int64_t
+    harness_wait_metric_min (harness_proc_t *proc, const char *series, int64_t minimum,
+                             int timeout_ms);
+
 //  Feed body to promtool check metrics; its exit code (0 clean, 1 error,
 //  3 lint warnings).
 int
     harness_promtool (const char *body);
 
+//  --- TLS (harness_tls.c) -------------------------------------------------
+
+//  A throw-away CA in the harness directory, made on first use with the
+//  openssl command: the path of its certificate (PEM). Fails the test if
+//  openssl does.
+const char *
+    harness_tls_ca (harness_t *self);
+
+//  A server certificate for 127.0.0.1 and localhost with subject CN=cn,
+//  signed by that CA, written to NAME.pem and NAME.key in the harness
+//  directory (paths: harness_tls_path). expired: its validity ended in
+//  2021. Each one gets a new serial. Fails the test if openssl does.
+void
+    harness_tls_cert (harness_t *self, const char *name, const char *cn, bool expired);
+
+//  dir/NAME.EXTENSION ("pem", "key") into path (HARNESS_PATH_BYTES).
+#define HARNESS_PATH_BYTES      512
+void
+    harness_tls_path (harness_t *self, const char *name, const char *extension, char *path);
+
+//  The flags of a TLS port on an ephemeral loopback port with NAME's
+//  certificate and key (valid until the harness is destroyed), ready
+//  for the extra flags of harness_gateway_start: "--tls-listen",
+//  "127.0.0.1:0", "--tls-cert", ..., then more (NULL-terminated, may be
+//  NULL), NULL. At most HARNESS_TLS_FLAGS_MAX entries in all.
+#define HARNESS_TLS_FLAGS_MAX   48
+const char **
+    harness_tls_flags (harness_t *self, const char *name, const char **more);
+
+//  A router, and a gateway "gw1" with a TLS port whose certificate
+//  ("gateway": CN=zchat gateway) is made first, plus more flags (may be
+//  NULL); *router_p gets the router. Fails the test if either does not start.
+harness_proc_t *
+    harness_tls_system (harness_t *self, harness_proc_t **router_p, const char **more);
+
+//  Connect a TLS client to the gateway's TLS port, verifying its
+//  certificate against the harness's CA; the handshake is done when it
+//  returns. The client then works with every function below, as a TCP one.
+//  Returns NULL (printed why) on failure.
+harness_client_t *
+    harness_connect_tls (harness_t *self, harness_proc_t *gateway);
+
+//  A client over a connected stream socket of the caller's (owned from
+//  now on), e.g. one end of a socketpair whose other end is the stdin
+//  and stdout of `openssl s_client`.
+harness_client_t *
+    harness_client_adopt (harness_t *self, int fd);
+
+//  Wait for the welcome harness_login waits for, on a client already
+//  connected. Returns client, or NULL (also when given NULL).
+harness_client_t *
+    harness_welcome (harness_client_t *client);
+
+//  harness_login over TLS.
+harness_client_t *
+    harness_login_tls (harness_t *self, harness_proc_t *gateway);
+
+//  The subject and serial (hex) of the certificate a TLS client was
+//  shown, borrowed ("" for a TCP client).
+const char *
+    harness_client_tls_subject (harness_client_t *client);
+const char *
+    harness_client_tls_serial (harness_client_t *client);
+
+//  True when the TLS client's last read ended with the gateway's
+//  close_notify (before its FIN), false for a bare FIN or a TCP client.
+bool
+    harness_client_tls_notified (harness_client_t *client);
+
 //  --- clients ------------------------------------------------------------
+
+//  Connect a TCP client to port on 127.0.0.1 (e.g. a gateway's TLS port,
+//  to speak something else than TLS there). Returns NULL on failure.
+harness_client_t *
+    harness_connect_port (harness_t *self, int port);
 
 //  Connect a TCP client to a gateway. Returns NULL on failure.
 harness_client_t *

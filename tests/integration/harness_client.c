@@ -55,34 +55,83 @@ struct _harness_client_t {
     size_t bad_endings;             //  lines that did not end with CRLF
     bool eof;                       //  peer closed
     int error;                      //  errno of a failed read, or 0
+    void *tls;                      //  its TLS connection (harness_tls.c), or NULL
+    char tls_subject [HARNESS_PATH_MAX];    //  of the certificate it was shown
+    char tls_serial [HARNESS_PATH_MAX];
+    bool tls_notified;              //  its EOF came with a close_notify
 };
 
 harness_client_t *
-harness_connect (harness_t *self, harness_proc_t *gateway)
+harness_connect_port (harness_t *self, int port)
 {
-    assert_non_null (gateway);
     assert_true (self->client_count < HARNESS_CLIENTS_MAX);
     int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     assert_true (fd >= 0);
     struct sockaddr_in address = { .sin_family = AF_INET };
     address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    address.sin_port = htons ((uint16_t) harness_gateway_port (gateway));
+    address.sin_port = htons ((uint16_t) port);
     if (connect (fd, (struct sockaddr *) &address, sizeof address)) {
-        fprintf (stderr, "harness: connect to port %d: %s\n", harness_gateway_port (gateway),
-                 strerror (errno));
+        fprintf (stderr, "harness: connect to port %d: %s\n", port, strerror (errno));
         close (fd);
         return NULL;
     }
-    fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) | O_NONBLOCK);
     //  Each write leaves at once, so a test can split a sequence in two
     int enable = 1;
     setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &enable, sizeof enable);
+    return harness_client_adopt (self, fd);
+}
+
+harness_client_t *
+harness_client_adopt (harness_t *self, int fd)
+{
+    assert_true (self->client_count < HARNESS_CLIENTS_MAX);
+    fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) | O_NONBLOCK);
     harness_client_t *client = calloc (1, sizeof (harness_client_t));
     assert_non_null (client);
     client->harness = self;
     client->fd = fd;
     self->clients [self->client_count++] = client;
     return client;
+}
+
+harness_client_t *
+harness_connect (harness_t *self, harness_proc_t *gateway)
+{
+    assert_non_null (gateway);
+    return harness_connect_port (self, harness_gateway_port (gateway));
+}
+
+harness_client_t *
+harness_connect_tls (harness_t *self, harness_proc_t *gateway)
+{
+    assert_non_null (gateway);
+    assert_true (harness_gateway_tls_port (gateway) > 0);
+    harness_client_t *client = harness_connect_port (self, harness_gateway_tls_port (gateway));
+    if (!client)
+        return NULL;
+    client->tls = harness_tls_open (self, client->fd);
+    if (!client->tls)
+        return NULL;
+    harness_tls_describe (client->tls, client->tls_subject, client->tls_serial);
+    return client;
+}
+
+const char *
+harness_client_tls_subject (harness_client_t *client)
+{
+    return client->tls_subject;
+}
+
+const char *
+harness_client_tls_serial (harness_client_t *client)
+{
+    return client->tls_serial;
+}
+
+bool
+harness_client_tls_notified (harness_client_t *client)
+{
+    return client->tls_notified;
 }
 
 int
@@ -176,7 +225,9 @@ harness_read_some (harness_client_t *client, int timeout_ms)
     char buffer [HARNESS_READ_CHUNK];
     ssize_t total = 0;
     while (true) {
-        ssize_t got = read (client->fd, buffer, sizeof buffer);
+        ssize_t got = client->tls
+                    ? harness_tls_read (client->tls, buffer, sizeof buffer, &client->tls_notified)
+                    : read (client->fd, buffer, sizeof buffer);
         if (got > 0) {
             s_take_bytes (client, buffer, (size_t) got);
             total += got;
@@ -417,7 +468,9 @@ harness_read_to_end (harness_client_t *client, int timeout_ms)
 ssize_t
 harness_write_some (harness_client_t *client, const void *data, size_t size)
 {
-    ssize_t sent = send (client->fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t sent = client->tls
+                 ? harness_tls_write (client->tls, data, size)
+                 : send (client->fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent < 0)
         return errno == EAGAIN || errno == EINTR ? 0 : -1;
     return sent;
@@ -463,9 +516,8 @@ harness_send (harness_client_t *client, const char *format, ...)
 }
 
 harness_client_t *
-harness_login (harness_t *self, harness_proc_t *gateway)
+harness_welcome (harness_client_t *client)
 {
-    harness_client_t *client = harness_connect (self, gateway);
     if (!client)
         return NULL;
     const char *welcome = harness_expect_sub (client, "* Welcome to zchat, ",
@@ -495,6 +547,18 @@ harness_login (harness_t *self, harness_proc_t *gateway)
     return client;
 }
 
+harness_client_t *
+harness_login (harness_t *self, harness_proc_t *gateway)
+{
+    return harness_welcome (harness_connect (self, gateway));
+}
+
+harness_client_t *
+harness_login_tls (harness_t *self, harness_proc_t *gateway)
+{
+    return harness_welcome (harness_connect_tls (self, gateway));
+}
+
 bool
 harness_set_nick (harness_client_t *client, const char *nick)
 {
@@ -521,6 +585,9 @@ harness_client_reset (harness_client_t *client)
 {
     if (client->fd < 0)
         return;
+    if (client->tls)
+        harness_tls_close (client->tls, false);
+    client->tls = NULL;
     struct linger linger = { 1, 0 };
     setsockopt (client->fd, SOL_SOCKET, SO_LINGER, &linger, sizeof linger);
     close (client->fd);
@@ -532,6 +599,9 @@ harness_client_close (harness_client_t *client)
 {
     if (client->fd < 0)
         return;
+    if (client->tls)
+        harness_tls_close (client->tls, !client->eof && !client->error);
+    client->tls = NULL;
     close (client->fd);
     client->fd = -1;
 }

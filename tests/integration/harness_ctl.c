@@ -16,29 +16,84 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/wait.h>
+
+//  Run zchat-ctl with argv words after the program name; wait for it.
+//  Returns the finished process (the caller forgets it).
+static harness_proc_t *
+s_ctl_run (harness_t *self, const char **fixed, const char **extra, int *exit_code_p)
+{
+    const char *argv [HARNESS_ARGS_MAX];
+    harness_argv (argv, "zchat-ctl", fixed, extra);
+    harness_proc_t *proc = harness_spawn (self, "ctl", "zchat-ctl", argv);
+    proc->expect_clean = false;
+    int status = harness_proc_wait (proc, HARNESS_TIMEOUT_MS * 2);
+    int exit_code = status != -1 && WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+    if (exit_code_p)
+        *exit_code_p = exit_code;
+    return proc;
+}
+
+char *
+harness_ctl_with (harness_t *self, harness_proc_t *router, const char **flags,
+                  const char *verb, int *exit_code_p, char **log_p)
+{
+    const char *fixed [HARNESS_ARGS_MAX];
+    size_t count = 0;
+    fixed [count++] = "--control";
+    fixed [count++] = router->control;
+    for (size_t index = 0; flags && flags [index]; index++) {
+        assert_true (count < HARNESS_ARGS_MAX - 2);
+        fixed [count++] = flags [index];
+    }
+    fixed [count++] = verb;
+    fixed [count] = NULL;
+    int exit_code;
+    harness_proc_t *proc = s_ctl_run (self, fixed, NULL, &exit_code);
+    if (exit_code_p)
+        *exit_code_p = exit_code;
+    if (log_p)
+        *log_p = harness_slurp (proc->log_path);
+    char *output = exit_code == 0 ? harness_slurp (proc->out_path) : NULL;
+    harness_forget (self, proc);
+    return output;
+}
+
+void
+harness_ctl_flags (harness_t *self, const char **flags)
+{
+    self->ctl_flags = flags;
+}
 
 char *
 harness_ctl (harness_t *self, harness_proc_t *router, const char *verb, int *exit_code_p)
 {
-    const char *fixed [] = { "--control", router->control, verb, NULL };
-    const char *argv [HARNESS_ARGS_MAX];
-    harness_argv (argv, "zchat-ctl", fixed, NULL);
-    harness_proc_t *proc = harness_spawn (self, "ctl", "zchat-ctl", argv);
-    proc->expect_clean = false;
-    int status = harness_proc_wait (proc, HARNESS_TIMEOUT_MS);
-    int exit_code = status != -1 && WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+    char *log = NULL;
+    int exit_code;
+    char *output = harness_ctl_with (self, router, self->ctl_flags, verb, &exit_code, &log);
     if (exit_code_p)
         *exit_code_p = exit_code;
-    char *output = NULL;
+    if (exit_code != 0)
+        fprintf (stderr, "harness: zchat-ctl %s failed (%d)\n%s", verb, exit_code, log);
+    free (log);
+    return output;
+}
+
+int
+harness_keygen (harness_t *self, const char *name)
+{
+    const char *fixed [] = { "keygen", name, NULL };
+    self->child_cwd = self->dir;
+    int exit_code;
+    harness_proc_t *proc = s_ctl_run (self, fixed, NULL, &exit_code);
+    self->child_cwd = NULL;
     if (exit_code != 0) {
-        fprintf (stderr, "harness: zchat-ctl %s failed (%d)\n", verb, exit_code);
+        fprintf (stderr, "harness: zchat-ctl keygen %s failed (%d)\n", name, exit_code);
         harness_proc_dump (proc);
     }
-    else
-        output = harness_slurp (proc->out_path);
     harness_forget (self, proc);
-    return output;
+    return exit_code;
 }
 
 char *

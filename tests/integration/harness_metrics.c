@@ -110,6 +110,22 @@ harness_scrape_metric (harness_proc_t *proc, const char *series)
 }
 
 int64_t
+harness_wait_metric_min (harness_proc_t *proc, const char *series, int64_t minimum,
+                         int timeout_ms)
+{
+    int64_t deadline = harness_now () + timeout_ms;
+    int64_t seen = harness_scrape_metric (proc, series);
+    while (seen < minimum && harness_now () < deadline) {
+        harness_pause_ms (METRICS_WAIT_MS);
+        seen = harness_scrape_metric (proc, series);
+    }
+    if (seen < minimum)
+        fprintf (stderr, "harness: %s = %lld, wanted at least %lld\n", series,
+                 (long long) seen, (long long) minimum);
+    return seen;
+}
+
+int64_t
 harness_wait_metric (harness_proc_t *proc, const char *series, int64_t value, int timeout_ms)
 {
     int64_t deadline = harness_now () + timeout_ms;

@@ -40,6 +40,7 @@ struct _harness_proc_t {
     char publish [HARNESS_ENDPOINT_MAX];
     char control [HARNESS_ENDPOINT_MAX];
     int port;                       //  gateway TCP port
+    int tls_port;                   //  gateway TLS port, 0 if none
     char id [HARNESS_NAME_MAX * 2]; //  gateway id
 };
 
@@ -53,6 +54,9 @@ struct _harness_t {
     int sequence;                   //  names scratch files
     char *env [HARNESS_ENV_MAX];    //  "NAME=value" for children started next
     size_t env_count;
+    const char **ctl_flags;         //  passed to every zchat-ctl run (borrowed), or NULL
+    const char *child_cwd;          //  working directory of the next child, or NULL
+    harness_flags_t operator_flags; //  zchat-ctl's keys once CURVE is set up
 };
 
 //  snprintf that asserts the result fit (paths are built from short parts).
@@ -83,6 +87,31 @@ harness_proc_t *
 //  out of process slots.
 void
     harness_forget (harness_t *self, harness_proc_t *proc);
+
+//  --- harness_tls.c: what harness_client.c needs of a TLS connection ---------
+
+//  TLS over the connected socket fd (the harness's CA verifies the
+//  gateway, harness_tls_ca): handshake within the default deadline.
+//  Returns the connection (an SSL *), or NULL (printed why).
+void *
+    harness_tls_open (harness_t *self, int fd);
+
+//  read (2) and send (2) over it: > 0 bytes, 0 at its EOF (read; notified
+//  set when a close_notify came first), -1
+//  with errno EAGAIN when it must wait, another errno when broken.
+ssize_t
+    harness_tls_read (void *tls, void *buffer, size_t size, bool *notified);
+ssize_t
+    harness_tls_write (void *tls, const void *data, size_t size);
+
+//  The gateway certificate's subject and hex serial, into buffers of
+//  HARNESS_PATH_MAX bytes.
+void
+    harness_tls_describe (void *tls, char *subject, char *serial);
+
+//  Free it; clean: send close_notify first (the socket stays open).
+void
+    harness_tls_close (void *tls, bool clean);
 
 //  Close a client and free it and everything it received.
 void

@@ -47,7 +47,7 @@ static void
 test_publish_without_server (void **state)
 {
     (void) state;
-    gateway_gauges_t gauges = { .clients = 7, .queued = 1, .rooms = 2, .router_up = true };
+    gateway_gauges_t gauges = { .clients_tcp = 7, .clients_tls = 3, .queued = 1, .rooms = 2, .router_up = true };
     gateway_metrics_publish (NULL, &gauges, 0);
     assert_int_equal (metrics_value (&gateway_metrics, GATEWAY_METRIC_CONNECTED_TCP), 0);
 }
@@ -58,14 +58,15 @@ test_publish_sets_gauges (void **state)
     (void) state;
     metrics_server_t *server = gateway_metrics_server_new ("127.0.0.1:0");
     assert_non_null (server);
-    gateway_gauges_t gauges = { .clients = 7, .queued = 1, .rooms = 2, .router_up = true };
+    gateway_gauges_t gauges = { .clients_tcp = 7, .clients_tls = 3, .queued = 1, .rooms = 2, .router_up = true };
     gateway_metrics_publish (server, &gauges, INT64_MAX / 2);
     assert_int_equal (metrics_value (&gateway_metrics, GATEWAY_METRIC_CONNECTED_TCP), 7);
+    assert_int_equal (metrics_value (&gateway_metrics, GATEWAY_METRIC_CONNECTED_TLS), 3);
     assert_int_equal (metrics_value (&gateway_metrics, GATEWAY_METRIC_UPLINK_QUEUED), 1);
     assert_int_equal (metrics_value (&gateway_metrics, GATEWAY_METRIC_ROOMS), 2);
     assert_int_equal (metrics_value (&gateway_metrics, GATEWAY_METRIC_ROUTER_UP), 1);
     //  Not again within GATEWAY_METRICS_PUBLISH_MS
-    gauges.clients = 8;
+    gauges.clients_tcp = 8;
     gateway_metrics_publish (server, &gauges, INT64_MAX / 2 + 1);
     assert_int_equal (metrics_value (&gateway_metrics, GATEWAY_METRIC_CONNECTED_TCP), 7);
     metrics_server_destroy (&server);

@@ -192,7 +192,10 @@ s_setup (void **state)
     assert_int_equal (zsock_bind (fixture->router, "%s", ingress), 0);
     assert_int_equal (zsock_bind (fixture->pub, "%s", publish), 0);
     zsock_set_rcvtimeo (fixture->router, TEST_TIMEOUT_MS);
-    relay_config_t config = { ingress, publish, TEST_GATEWAY, 100, 100, 0, false };
+    relay_config_t config = {
+        .ingress = ingress, .publish = publish, .identity = TEST_GATEWAY,
+        .uplink_hwm = 100, .sub_hwm = 100, .linger_ms = 0, .retry_ms = 1000
+    };
     relay_events_t relay_events = { s_on_reply, s_on_reply, NULL };
     fixture->relay = relay_new (fixture->loop, &config, &relay_events, fixture);
     subs_events_t subs_events = { s_subscribe, s_unsubscribe };

@@ -350,6 +350,10 @@ test_full_disk (void **state)
     assert_non_null (store);
     s_append_run (store, "rust", 1, TEST_RING);
     assert_int_equal (store_sync (store), 0);
+    store_stats_t stats;
+    store_stats (store, &stats);
+    uint64_t commits = stats.commits.count;
+    assert_true (commits >= 1);
 
     char filler [TEST_PATH_MAX];
     int fd = s_fill_disk (self, filler, sizeof (filler));
@@ -362,9 +366,10 @@ test_full_disk (void **state)
     }
     assert_int_equal (store_sync (store), -1);
     assert_int_equal (store_sync (store), -1);
-    store_stats_t stats;
     store_stats (store, &stats);
     assert_true (stats.write_errors >= 2);
+    //  A failed attempt is an error, not a commit
+    assert_int_equal (stats.commits.count, commits);
     assert_int_equal (stats.pending, TEST_FULL_LINES);
     assert_int_equal (stats.dropped, 0);
     assert_non_null (strstr (stats.last_error, "full"));
@@ -380,6 +385,7 @@ test_full_disk (void **state)
     store_stats (store, &stats);
     assert_int_equal (stats.pending, 0);
     assert_int_equal (stats.written, TEST_RING + TEST_FULL_LINES);
+    assert_true (stats.commits.count > commits);
     char *log = s_log_release (self);
     //  Once per interval, however many attempts failed
     size_t failures = s_count_lines (log, "store: write failed");
