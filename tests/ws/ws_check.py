@@ -86,8 +86,9 @@ class System:
                           "--http-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
                           "--ingress", self.ingress, "--publish", self.publish,
                           "--name", name, "--max-line", str(MAX_LINE)] + list(extra))
-        ready = self.wait_log(name, r"gateway: listening .*port=(\d+) .*metrics=(\d+) http=(\d+)")
-        self.ports[name] = tuple(int(ready.group(index)) for index in (1, 2, 3))
+        line = self.wait_log(name, r"gateway: listening .*").group(0)
+        self.ports[name] = tuple(int(re.search(r" %s=(\d+)" % field, line).group(1))
+                                 for field in ("port", "metrics", "http"))
         self.wait_log(name, r"gateway: welcomed")
 
     def telnet_port(self, name):
