@@ -21,6 +21,7 @@ typedef struct {
     const char *health_listen;      //  HOST:PORT for health checks; NULL or "" = none
     const char *metrics_listen;     //  HOST:PORT for GET /metrics; NULL or "" = none
     const char *http_listen;        //  HOST:PORT for the page and WebSocket; NULL or "" = none
+    const char *https_listen;       //  the same over TLS (wss), with the TLS certificate
     const char *ws_origin;          //  Origins a WebSocket may come from; "" = the page's own
     int64_t ws_ping_interval_s;     //  WebSocket keepalive ping period; 0 = none
     int64_t http_timeout_s;         //  an HTTP request must be read and answered within this

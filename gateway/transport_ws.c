@@ -333,7 +333,23 @@ static size_t
 s_pending (void *state)
 {
     transport_ws_t *self = (transport_ws_t *) state;
-    return (self->input_size - self->input_used) + (self->early_size - self->early_used);
+    size_t lower = self->lower->pending? self->lower->pending (self->lower_state): 0;
+    return (self->input_size - self->input_used) + (self->early_size - self->early_used) + lower;
+}
+
+//  The lower transport's needs (a TLS read that waits for writability).
+static int
+s_interest (void *state, int interest)
+{
+    transport_ws_t *self = (transport_ws_t *) state;
+    return self->lower->interest? self->lower->interest (self->lower_state, interest): interest;
+}
+
+static int
+s_events (void *state, int events)
+{
+    transport_ws_t *self = (transport_ws_t *) state;
+    return self->lower->events? self->lower->events (self->lower_state, events): events;
 }
 
 static ssize_t
@@ -542,6 +558,8 @@ const transport_ops_t transport_ws = {
     .unsent = s_unsent,
     .shutdown = s_shutdown,
     .pending = s_pending,
+    .interest = s_interest,
+    .events = s_events,
     .destroy = s_destroy
 };
 
@@ -553,6 +571,8 @@ const transport_ops_t transport_ws_json = {
     .unsent = s_unsent,
     .shutdown = s_shutdown,
     .pending = s_pending,
+    .interest = s_interest,
+    .events = s_events,
     .destroy = s_destroy
 };
 

@@ -13,16 +13,22 @@
 
 //  Check the request head text against origins; returns the status.
 static int
-s_check (const char *head, const char *origins, ws_handshake_t *result)
+s_check_over (const char *head, const char *origins, bool secure, ws_handshake_t *result)
 {
     http_limits_t limits;
     http_limits_defaults (&limits);
     http_request_t *request = http_request_new (&limits);
     size_t consumed;
     assert_int_equal (http_request_feed (request, head, strlen (head), &consumed), HTTP_DONE);
-    int status = ws_handshake_check (request, origins, result);
+    int status = ws_handshake_check (request, origins, secure, result);
     http_request_destroy (&request);
     return status;
+}
+
+static int
+s_check (const char *head, const char *origins, ws_handshake_t *result)
+{
+    return s_check_over (head, origins, false, result);
 }
 
 #define GOOD_HEAD(extra) \
@@ -105,6 +111,13 @@ test_origins (void **state)
                       HTTP_FORBIDDEN);
     assert_string_equal (result.reason, "origin");
     assert_int_equal (s_check (GOOD_HEAD ("Origin: null\r\n"), "", &result), HTTP_FORBIDDEN);
+    //  Over TLS the page's own origin is https://
+    assert_int_equal (s_check_over (GOOD_HEAD ("Origin: https://chat.example:8081\r\n"), "", true,
+                                    &result), HTTP_SWITCHING_PROTOCOLS);
+    assert_int_equal (s_check_over (GOOD_HEAD ("Origin: http://chat.example:8081\r\n"), "", true,
+                                    &result), HTTP_FORBIDDEN);
+    assert_int_equal (s_check (GOOD_HEAD ("Origin: https://chat.example:8081\r\n"), "", &result),
+                      HTTP_FORBIDDEN);
     //  A list, and *
     const char *list = "https://a.example, http://chat.example:8081 ,https://b.example";
     assert_int_equal (s_check (GOOD_HEAD ("Origin: https://b.example\r\n"), list, &result),
