@@ -83,7 +83,7 @@ struct _transport_ws_t {
     size_t input_size;                  //  bytes in input
     size_t input_used;                  //  of which read already
     size_t input_capacity;              //  bytes allocated
-    json_t *wrap;                       //  JSON of a wrapped line (json only)
+    json_t *wrap;                       //  JSON of a wrapped line, once needed (json only)
     uint8_t scan;                       //  transport_ws_scan_t: the header scan's place
     uint8_t scan_first;                 //  the frame's first header byte
     uint8_t scan_need;                  //  bytes of length or mask key still to come
@@ -388,6 +388,8 @@ static void
 s_queue_line (transport_ws_t *self, const char *line, size_t size)
 {
     if (self->json && (size == 0 || line [0] != '{')) {
+        if (!self->wrap)
+            self->wrap = json_new ();   //  on first use: most clients never need it
         json_t *json = self->wrap;
         json_reset (json);
         json_object_start (json);
@@ -597,7 +599,6 @@ transport_ws_new (loop_t *loop, int fd, const transport_ws_config_t *config,
     self->fd = fd;
     self->loop = loop;
     self->ping_interval_ms = config->ping_interval_ms;
-    self->wrap = json_new ();
     if (size > 0) {
         self->early = (char *) malloc (size);
         assert (self->early);
