@@ -60,6 +60,7 @@ FROM ${BASE_IMAGE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         build-essential pkg-config libzmq3-dev libczmq-dev libsqlite3-dev \
+        libwslay-dev libssl-dev \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 WORKDIR /src
 COPY Makefile ./
@@ -68,6 +69,9 @@ COPY common common
 COPY gateway gateway
 COPY router router
 COPY ctl ctl
+# the chat page, compiled into the gateway by its generator
+COPY web web
+COPY scripts/web-assets.sh scripts/
 # NO_DEPS: the build dependencies are the apt line above (the test-only
 # ones, cmocka, docker-compose, prometheus, are not needed here).
 RUN make NO_DEPS=1 -j"$(nproc)" all \
@@ -77,7 +81,7 @@ RUN make NO_DEPS=1 -j"$(nproc)" all \
 FROM runtime-base AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libczmq4 libzmq5 libsqlite3-0 \
+        libczmq4 libzmq5 libsqlite3-0 libwslay1 libssl3 \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && useradd --system --uid 10001 --user-group --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin zchat \

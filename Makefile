@@ -47,14 +47,15 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ROUTER_PKGS := sqlite3
 PKG_CFLAGS  += $(shell pkg-config --cflags $(ROUTER_PKGS) 2>/dev/null)
 ROUTER_PKG_LIBS := $(shell pkg-config --libs $(ROUTER_PKGS) 2>/dev/null)
-# The gateway alone links OpenSSL (its TLS port), and so do the programs
-# that speak TLS to it: the integration tests and the load generator
+# The gateway alone links OpenSSL (its TLS port, and the SHA-1 of the
+# WebSocket handshake), and so do the programs that speak TLS to it: the
+# integration tests and the load generator. It also links wslay
+# (WebSocket frames; Debian ships no .pc for it, its header is in the
+# default path)
 GATEWAY_PKGS := libssl libcrypto
 PKG_CFLAGS  += $(shell pkg-config --cflags $(GATEWAY_PKGS) 2>/dev/null)
 TLS_LIBS    := $(shell pkg-config --libs $(GATEWAY_PKGS) 2>/dev/null)
-# ... and wslay (WebSocket frames; Debian ships no .pc for it, its header is
-# in the default path)
-GATEWAY_LIBS := -lwslay $(TLS_LIBS)
+GATEWAY_PKG_LIBS := -lwslay $(TLS_LIBS)
 TEST_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 TEST_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
@@ -117,8 +118,25 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(TIER_INCLUDE) -c $< -o $@
 
+# The chat page (web/*) is compiled in: scripts/web-assets.sh makes a C
+# table of it (gateway/web_assets.h), rebuilt whenever a file of web/ or
+# the script changes, and linked into the gateway's library.
+WEB_FILES   := $(wildcard web/*)
+WEB_TABLE   := $(BUILD)/gen/web_assets_table.c
+WEB_OBJ     := $(BUILD)/gen/web_assets_table.o
+$(WEB_TABLE): scripts/web-assets.sh $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	sh scripts/web-assets.sh web > $@.tmp && mv $@.tmp $@
+$(WEB_OBJ): $(WEB_TABLE)
+	$(CC) $(ALL_CFLAGS) -Igateway -c $< -o $@
+# The unit test holds the table to the files of web/; the integration
+# test links the same table and compares what a gateway serves with it
+$(BUILD)/tests/unit/gateway/test_web_assets.o: TIER_INCLUDE += -DWEB_SOURCE_DIR='"$(abspath web)"'
+$(BUILD)/tests/integration/65_page_assets.o: TIER_INCLUDE := -Igateway
+$(BUILD)/tests/integration/65_page_assets: $(call obj,gateway/web_assets.c) $(WEB_OBJ)
+
 $(COMMON_LIB): $(call obj,$(COMMON_SRC))
-$(GATEWAY_LIB): $(call obj,$(GATEWAY_SRC))
+$(GATEWAY_LIB): $(call obj,$(GATEWAY_SRC)) $(WEB_OBJ)
 $(ROUTER_LIB): $(call obj,$(ROUTER_SRC))
 $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
@@ -128,7 +146,7 @@ $(GATEWAY_BIN): $(call obj,gateway/main.c) $(GATEWAY_LIB) $(COMMON_LIB)
 $(ROUTER_BIN): $(call obj,router/main.c) $(ROUTER_LIB) $(COMMON_LIB)
 $(CTL_BIN): $(call obj,$(CTL_SRC)) $(COMMON_LIB)
 $(ROUTER_BIN): TIER_LIBS := $(ROUTER_PKG_LIBS)
-$(GATEWAY_BIN): TIER_LIBS := $(GATEWAY_LIBS)
+$(GATEWAY_BIN): TIER_LIBS := $(GATEWAY_PKG_LIBS)
 $(GATEWAY_BIN) $(ROUTER_BIN) $(CTL_BIN):
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ $(TIER_LIBS) $(PKG_LIBS) -o $@
@@ -138,7 +156,7 @@ $(GATEWAY_BIN) $(ROUTER_BIN) $(CTL_BIN):
 $(BUILD)/tests/unit/common/test_%: $(BUILD)/tests/unit/common/test_%.o $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
 $(BUILD)/tests/unit/gateway/test_%: $(BUILD)/tests/unit/gateway/test_%.o $(GATEWAY_LIB) $(COMMON_LIB)
-	$(CC) $(ALL_LDFLAGS) $^ $(GATEWAY_LIBS) $(PKG_LIBS) $(TEST_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $^ $(GATEWAY_PKG_LIBS) $(PKG_LIBS) $(TEST_LIBS) -o $@
 $(BUILD)/tests/unit/router/test_%: $(BUILD)/tests/unit/router/test_%.o $(ROUTER_LIB) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) $^ $(ROUTER_PKG_LIBS) $(PKG_LIBS) $(TEST_LIBS) -o $@
 $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARNESS_OBJ) $(COMMON_LIB)
@@ -151,6 +169,14 @@ $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(HARNESS_OBJ) $(CO
 TEST_EXTRA_PROGRAMS += tests/telnet/telnet_cjk.py
 # promtool on the deployment's alerting rules and Prometheus config
 TEST_EXTRA_PROGRAMS += tests/prometheus/check.sh
+# The chat page in Debian's chromium, driven by playwright-core (npm ci
+# from the committed lock file; no browser download): two pages on two
+# gateways and a telnet client; logs and screenshots in $(BUILD)/browser/
+TEST_EXTRA_PROGRAMS += tests/browser/page_test.mjs
+BROWSER_NODE_STAMP := tests/browser/node_modules/.package-lock.json
+TEST_EXTRA += $(BROWSER_NODE_STAMP)
+$(BROWSER_NODE_STAMP): tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
 # WebSocket: HTTP answers, the handshake, raw frames, Debian's
 # python3-websockets client, JSON events, close codes (tests/ws/)
 TEST_EXTRA_PROGRAMS += tests/ws/ws_check.py

@@ -32,14 +32,14 @@ $(BUILD)/fuzz/%.o: fuzz/%.c
 	$(CC) $(ALL_CFLAGS) -Ifuzz $(TIER_INCLUDE) -c $< -o $@
 
 $(BUILD)/fuzz/replay_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay.o $(GATEWAY_LIB) $(COMMON_LIB)
-	$(CC) $(ALL_LDFLAGS) $^ $(GATEWAY_LIBS) $(PKG_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $^ $(GATEWAY_PKG_LIBS) $(PKG_LIBS) -o $@
 $(BUILD)/fuzz/replay_router_%: $(BUILD)/fuzz/fuzz_router_%.o $(BUILD)/fuzz/replay.o $(ROUTER_LIB) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) $^ $(ROUTER_PKG_LIBS) $(PKG_LIBS) -o $@
 
 # The libFuzzer binaries exist only in the fuzz build (SANITIZE holds
 # fuzzer-no-link there, so every object is instrumented for coverage).
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(GATEWAY_LIB) $(COMMON_LIB)
-	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer $^ $(GATEWAY_LIBS) $(PKG_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer $^ $(GATEWAY_PKG_LIBS) $(PKG_LIBS) -o $@
 $(BUILD)/fuzz/fuzz_router_%: $(BUILD)/fuzz/fuzz_router_%.o $(ROUTER_LIB) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer $^ $(ROUTER_PKG_LIBS) $(PKG_LIBS) -o $@
 

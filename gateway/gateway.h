@@ -1,5 +1,4 @@
-/*  =========================================================================
-    gateway.h - the gateway server: clients on one side, the router on the other
+/*  ==================================================================    gateway.h - the gateway server: clients on one side, the router on the other
 
     gateway_t wires the loop, the listener, the client set, the sessions,
     the room subscriptions and the ZeroMQ relay together, and runs the

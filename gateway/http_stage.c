@@ -403,7 +403,7 @@ s_size (void *arg)
 //  A refusal before the request (server full, an address over its cap)
 //  closes without the telnet port's "! ..." line: a browser would take
 //  it for a broken answer
-static const listener_stage_t s_ops = { s_add, s_size, true };
+static const listener_stage_t s_ops = { .add = s_add, .size = s_size, .silent_refusals = true };
 
 size_t
 http_stage_size (http_stage_t *self)

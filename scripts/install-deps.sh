@@ -10,8 +10,14 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libzmq3-dev libczmq-dev libcmocka-dev libsqlite3-dev \
-          libwslay-dev docker-compose iproute2 procps netcat-openbsd prometheus inetutils-telnet \
-          python3 python3-websockets nodejs libssl-dev openssl sslscan socat $*"
+          libwslay-dev libssl-dev openssl sslscan socat \
+          docker-compose iproute2 procps netcat-openbsd prometheus inetutils-telnet python3 \
+          python3-websockets nodejs $*"
+# The chat page's real-browser test (tests/browser): Debian's chromium,
+# driven by playwright-core from npm. Debian's nodejs ships npm apart;
+# NodeSource's includes it (and conflicts with Debian's npm package).
+PACKAGES="$PACKAGES chromium"
+command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
 
 missing=""
 for package in $PACKAGES; do

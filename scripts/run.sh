@@ -8,9 +8,12 @@
 # got it too would drain on its own instead of with the router.
 # Any ZCHAT_* variable set in the environment passes through.
 # The gateway also serves TLS on localhost:6697, with a self-signed
-# certificate made once into build/run-tls/ (ZCHAT_TLS_LISTEN= turns it off).
+# certificate made once into build/run-tls/ (ZCHAT_TLS_LISTEN= turns it off),
+# and the chat page: ZCHAT_HTTP_LISTEN, 127.0.0.1:8081 unless set (empty: off).
 set -eu
 bin=${1:-bin}
+ZCHAT_HTTP_LISTEN=${ZCHAT_HTTP_LISTEN-127.0.0.1:8081}
+export ZCHAT_HTTP_LISTEN
 drain_timeout=${ZCHAT_DRAIN_TIMEOUT:-10}
 tls_dir=build/run-tls
 : "${ZCHAT_TLS_LISTEN=127.0.0.1:6697}"
@@ -59,8 +62,10 @@ echo "zchat: router pid $router, gateway pid $gateway;" \
      "connect with: telnet localhost 8080 (Ctrl+C stops both)" >&2
 [ -n "$ZCHAT_TLS_LISTEN" ] && echo "zchat: TLS on $ZCHAT_TLS_LISTEN:" \
      "openssl s_client -quiet -connect $ZCHAT_TLS_LISTEN" >&2
-[ -n "$ZCHAT_HTTP_LISTEN" ] && echo "zchat: chat page at http://$ZCHAT_HTTP_LISTEN/" >&2
-[ -n "$ZCHAT_HTTPS_LISTEN" ] && echo "zchat: and over TLS at https://$ZCHAT_HTTPS_LISTEN/" \
+if [ -n "$ZCHAT_HTTP_LISTEN" ]; then
+    echo "zchat: the chat page: http://localhost:${ZCHAT_HTTP_LISTEN##*:}/" >&2
+fi
+[ -n "$ZCHAT_HTTPS_LISTEN" ] && echo "zchat: and over TLS: https://localhost:${ZCHAT_HTTPS_LISTEN##*:}/" \
      "(self-signed: the browser asks first)" >&2
 # If either server exits by itself (a bind error, say), stop the other.
 while kill -0 "$router" 2>/dev/null && kill -0 "$gateway" 2>/dev/null; do

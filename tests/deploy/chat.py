@@ -42,6 +42,7 @@ TELNET_IAC = 0xFF
 TELNET_COMMAND = 3          # IAC, verb, option: the gateway's BINARY offer at connect
 READ_SIZE = 65536
 CONNECT_TIMEOUT_S = 5.0
+RETRY_PAUSE_S = 0.5         # between connects while no gateway is in service
 WELCOME_RE = re.compile(r"^\* Welcome to zchat, ([A-Za-z_][A-Za-z0-9_-]*)!")
 GATEWAY_RE = re.compile(r"^gateway id=(\S+) name=(\S*) sessions=(\d+)")
 
@@ -187,6 +188,11 @@ def s_login(scenario, label, nick, room):
     """Connect, read the welcome, take nick, join room. Returns the client."""
     client = scenario.connect(label)
     scenario.expect(client, WELCOME_RE.pattern, "welcome line")
+    s_take_nick_and_room(scenario, client, nick, room)
+    return client
+
+
+def s_take_nick_and_room(scenario, client, nick, room):
     scenario.send(client, "/nick %s" % nick)
     scenario.expect(client, r"is now known as %s\b" % re.escape(nick),
                     "nick change to %s" % nick)
@@ -194,7 +200,6 @@ def s_login(scenario, label, nick, room):
     scenario.send(client, "/join %s" % room)
     scenario.expect(client, r"^\* %s joined #%s\b" % (re.escape(nick), room),
                     "own join to #%s" % room)
-    return client
 
 
 def s_chat_round(scenario, room, members, tag):
@@ -273,10 +278,31 @@ def s_restart_router(scenario, options, room, members):
         s_check_history(scenario, options, room, members[0])
 
 
+def s_connect_in_service(scenario, label):
+    """Connect and read the welcome, trying again while the connection is
+    closed before it: right after a router restart the balancer has taken
+    every gateway out (their health port says not-ready while they
+    resync) and puts each back after two good checks, a few seconds, and
+    until then it closes new connections. A real client tries again too."""
+    deadline = time.monotonic() + scenario.timeout
+    while True:
+        client = scenario.connect(label)
+        try:
+            scenario.expect(client, WELCOME_RE.pattern, "welcome line")
+            return client
+        except Failure:
+            if not client.closed or time.monotonic() >= deadline:
+                raise
+            scenario.clients.remove(client)
+            scenario.log("%s: no gateway in service yet, trying again" % label)
+            time.sleep(RETRY_PAUSE_S)
+
+
 def s_check_history(scenario, options, room, speaker):
     """A newcomer after the restart is shown, in its join's replay, a line
     said before it: the router's SQLite history survived. It then leaves."""
-    newcomer = s_login(scenario, "newcomer", "%snew" % options.tag, room)
+    newcomer = s_connect_in_service(scenario, "newcomer")
+    s_take_nick_and_room(scenario, newcomer, "%snew" % options.tag, room)
     said = re.compile(r"^\[%s [0-9: -]+\] %s: hello from %s$"
                       % (room, re.escape(speaker.nick), re.escape(speaker.nick)))
     if not any(said.search(line) for line in newcomer.lines):

@@ -14,6 +14,9 @@
 # kill a gateway, newcomers chat, crash and restart the router (the
 # gateways stay and re-register everyone; the SQLite history on its named
 # volume survives: a newcomer is shown lines said before), `stop` drains. Before that,
+# a browser's way in: the balancer's HTTP port serves the chat page and a
+# WebSocket (zchat.v1.json) through it chats with a telnet client
+# (tests/deploy/ws_chat.py). Before that,
 # Prometheus (the compose service) must report up == 1 for the router and
 # every gateway, and the delivered-lines counter must rise after a chat. Last it checks exit codes
 # and logs and runs `down`. Everything it started is removed on exit, on
@@ -117,6 +120,13 @@ s_balancer_sees_gateways () {
     [ "$up" -ge "$GATEWAYS" ]
 }
 
+# The same for the HTTP backend (the chat page and WebSocket, 8082)
+s_balancer_sees_web () {
+    up=$("$DOCKER" logs "$(s_container balancer)" 2>&1 \
+         | grep -c 'gateways_web/web[0-9]* .*is UP' || true)
+    [ "$up" -ge "$GATEWAYS" ]
+}
+
 # Every gateway container is healthy: its health check reads the gateway's
 # health port (ZCHAT_HEALTH_LISTEN, "ok clients=N"), in the real image.
 s_gateways_healthy () {
@@ -148,13 +158,15 @@ s_elapsed "images built: $("$DOCKER" images --format '{{.Repository}}:{{.Tag}} {
 
 # --- up -------------------------------------------------------------------
 ZCHAT_PORT=$(s_free_port)
+ZCHAT_HTTP_PORT=$(s_free_port)
 ZCHAT_PROMETHEUS_PORT=$(s_free_port)
-export ZCHAT_PORT ZCHAT_PROMETHEUS_PORT ZCHAT_BIND=127.0.0.1
+export ZCHAT_PORT ZCHAT_HTTP_PORT ZCHAT_PROMETHEUS_PORT ZCHAT_BIND=127.0.0.1
 compose_up=1
 s_compose up -d --no-build --scale gateway="$GATEWAYS" 2>&1 | sed 's/^/  /'
 s_wait_for "router answers status" s_status
 s_wait_for "$GATEWAYS gateways registered" s_gateways_registered
 s_wait_for "balancer sees $GATEWAYS gateways" s_balancer_sees_gateways
+s_wait_for "balancer sees $GATEWAYS gateways' HTTP ports" s_balancer_sees_web
 s_wait_for "$GATEWAYS gateways healthy" s_gateways_healthy
 s_status | sed 's/^/  /'
 
@@ -227,6 +239,13 @@ s_wait_for "prometheus: delivered lines rose above $before" \
          "of $GATEWAYS"
     echo "  $delivered: $before before the chat, $(s_query "$delivered") after"
 } | tee "$DEPLOY_OUT/prometheus-result.txt"
+
+# --- the page and a WebSocket through the balancer ----------------------------
+# Debian's python3: its python3-websockets (a python3 earlier on PATH may
+# be another one)
+/usr/bin/python3 tests/deploy/ws_chat.py 127.0.0.1 "$ZCHAT_HTTP_PORT" "$ZCHAT_PORT" \
+    | tee "$DEPLOY_OUT/ws-transcript.txt"
+s_elapsed "websocket chat through the balancer passed"
 
 # --- chat -----------------------------------------------------------------
 victim=$(s_container gateway 2)

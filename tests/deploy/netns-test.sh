@@ -169,13 +169,15 @@ for index in $(seq 1 "$GATEWAYS"); do
 done
 
 # The compose balancer config, with the gateways as fixed servers instead
-# of Docker's DNS: same balancing, checks and timeouts.
+# of Docker's DNS: same balancing, checks and timeouts. Its HTTP backend
+# (the chat page) stays empty here: these gateways serve no page.
 servers=""
 for index in $(seq 1 "$GATEWAYS"); do
     servers="$servers    server gw$index $NETNS_SUBNET.1$index:$CLIENT_PORT\n"
 done
 sed -e '/^resolvers docker/,/^$/d' \
     -e 's/ resolvers docker resolve-prefer ipv4 init-addr none//' \
+    -e '/^    server-template web /d' \
     -e "s|^    server-template .*|$servers|" \
     -e "s|^    bind :8080|    bind $BALANCER_ADDRESS:$CLIENT_PORT|" \
     -e "s|^global|global\n    stats socket $work/haproxy.sock mode 600 level admin|" \

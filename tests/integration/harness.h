@@ -322,6 +322,13 @@ void
 int
     harness_metrics_port (harness_proc_t *proc);
 
+//  One HTTP request (whole, as given) on a fresh connection to
+//  127.0.0.1:port; everything read until the server closes or the
+//  default deadline, NUL-terminated (caller frees; *size_p its length if
+//  size_p), or NULL if the connection or the send failed.
+char *
+    harness_http_exchange (int port, const char *request, size_t *size_p);
+
 //  GET /metrics from the tier; the body of a 200 answer (caller frees),
 //  or NULL.
 char *

@@ -1,5 +1,6 @@
 /*  =========================================================================
-    harness_metrics.c - scrape a tier's /metrics, read one series, lint it
+    harness_metrics.c - scrape a tier's /metrics, read one series, lint it (and
+    the one HTTP exchange the scrape is, for other tests too)
 
     A tier started with --metrics-listen 127.0.0.1:0 names the bound port
     in its ready line (metrics=N). A scrape is one HTTP/1.0 GET on a
@@ -40,18 +41,14 @@ harness_metrics_port (harness_proc_t *proc)
 }
 
 char *
-harness_scrape (harness_proc_t *proc)
+harness_http_exchange (int port, const char *request, size_t *size_p)
 {
-    int port = harness_metrics_port (proc);
-    if (port <= 0)
-        return NULL;
     int fd = socket (AF_INET, SOCK_STREAM, 0);
     assert_true (fd >= 0);
     struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
     address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
     if (connect (fd, (struct sockaddr *) &address, sizeof address) == -1
-    ||  send (fd, METRICS_REQUEST, strlen (METRICS_REQUEST), MSG_NOSIGNAL)
-        != (ssize_t) strlen (METRICS_REQUEST)) {
+    ||  send (fd, request, strlen (request), MSG_NOSIGNAL) != (ssize_t) strlen (request)) {
         close (fd);
         return NULL;
     }
@@ -75,6 +72,20 @@ harness_scrape (harness_proc_t *proc)
     }
     close (fd);
     answer [size] = 0;
+    if (size_p)
+        *size_p = size;
+    return answer;
+}
+
+char *
+harness_scrape (harness_proc_t *proc)
+{
+    int port = harness_metrics_port (proc);
+    if (port <= 0)
+        return NULL;
+    char *answer = harness_http_exchange (port, METRICS_REQUEST, NULL);
+    if (!answer)
+        return NULL;
     char *body = strstr (answer, METRICS_HEAD_END);
     if (strncmp (answer, "HTTP/1.", strlen ("HTTP/1.")) != 0 || !strstr (answer, " 200 ")
     ||  !body) {
