@@ -21,7 +21,7 @@
 
 #define CLIENT_READ_SIZE        (16 * 1024) //  shared scratch buffer for reads
 #define CLIENT_NOTICE_MAX       128         //  longest notice we format
-#define CLIENT_TRANSPORTS_MAX   4           //  transports counted apart (tcp, tls, ws)
+#define CLIENT_TRANSPORTS_MAX   6           //  transports counted apart (tcp, tls, ws, ws json)
 
 //  A peer's address, IPv4 or IPv6, as accept sees it (family AF_UNSPEC
 //  when unknown or not logged).

@@ -30,6 +30,7 @@
 #include "transport_tls.h"
 #include "health.h"
 #include "http_stage.h"
+#include "transport_ws.h"
 #include "relay.h"
 #include "subs.h"
 #include "session.h"
@@ -67,11 +68,13 @@ struct _gateway_t {
     admission_t *admission;         //  per-address caps of the client port
     client_set_t *clients;
     listener_t *listener;
+    listener_t *http_listener;      //  --http-listen, or NULL
+    listener_t *https_listener;     //  --https-listen, or NULL
+    tls_handshake_t *https_handshakes;  //  its sockets before their request
+    http_stage_t *http_stage;       //  requests of both, or NULL
     tls_t *tls;                     //  TLS port's certificate and policy, or NULL
     listener_t *tls_listener;       //  TLS port, or NULL
     tls_handshake_t *handshakes;    //  TLS port's sockets before they are clients
-    listener_t *http_listener;      //  --http-listen, or NULL
-    http_stage_t *http_stage;       //  its requests, or NULL
     health_t *health;               //  health endpoint, or NULL
     metrics_server_t *metrics_server;   //  GET /metrics, or NULL
     sessions_t *sessions;           //  client id -> session_t
@@ -386,10 +389,12 @@ s_close_everything (gateway_t *self, gateway_state_t state, client_close_reason_
     self->ctx.silent = true;
     self->closing_clients = client_set_size (self->clients);
     listener_destroy (&self->listener);
+    listener_destroy (&self->http_listener);
+    listener_destroy (&self->https_listener);
+    tls_handshake_destroy (&self->https_handshakes);
+    http_stage_destroy (&self->http_stage);
     listener_destroy (&self->tls_listener);
     tls_handshake_destroy (&self->handshakes);
-    listener_destroy (&self->http_listener);
-    http_stage_destroy (&self->http_stage);
     health_destroy (&self->health);
     client_set_close_all (self->clients, reason);
     self->close_timer = loop_timer_add (self->loop,
@@ -592,6 +597,8 @@ s_on_tick (loop_t *loop, int timer_id, void *arg)
     gateway_gauges_t gauges = {
         .clients_tcp = client_set_transport_size (self->clients, &transport_tcp),
         .clients_tls = client_set_transport_size (self->clients, &transport_tls),
+        .clients_ws = client_set_transport_size (self->clients, &transport_ws)
+                    + client_set_transport_size (self->clients, &transport_ws_json),
         .tls_handshaking = self->handshakes? tls_handshake_size (self->handshakes): 0,
         .queued = relay_queued (self->relay),
         .rooms = subs_size (self->subs),
@@ -648,32 +655,6 @@ s_open_signals (gateway_t *self)
 
 //  The per-address caps, from --max-per-ip, --connect-rate-per-ip and
 //  --admission-exempt (checked by settings.c already).
-static listener_t *
-    s_listener_new (gateway_t *self, const char *address);
-
-//  --http-listen: a second client port whose sockets wait in the HTTP
-//  stage (the page, the WebSocket upgrade) before they become clients.
-//  Returns 0 (also when off) or -1 (logged).
-static int
-s_http_new (gateway_t *self, const gateway_config_t *config)
-{
-    if (!config->http_listen || !*config->http_listen)
-        return 0;
-    http_stage_config_t stage_config = {
-        .origins = config->ws_origin,
-        .timeout_ms = config->http_timeout_s * MSEC_PER_SEC,
-        .max_message = (size_t) config->max_line,
-        .ping_interval_ms = config->ws_ping_interval_s * MSEC_PER_SEC
-    };
-    self->http_stage = http_stage_new (self->loop, self->clients, &stage_config);
-    if (!self->http_stage)
-        return -1;
-    self->http_listener = s_listener_new (self, config->http_listen);
-    if (!self->http_listener)
-        return -1;
-    listener_set_stage (self->http_listener, http_stage_ops (), self->http_stage);
-    return 0;
-}
 
 static int
 s_admission_new (gateway_t *self, const gateway_config_t *config)
@@ -727,9 +708,16 @@ static int
 s_tls_new (gateway_t *self)
 {
     const gateway_config_t *config = &self->config;
+    if (config->https_listen && *config->https_listen) {
+        //  The HTTPS port's certificate; its handshakes feed the HTTP stage
+        self->tls = tls_new (config->tls_cert, config->tls_key);
+        if (!self->tls)
+            return -1;
+    }
     if (!config->tls_listen || !*config->tls_listen)
         return 0;
-    self->tls = tls_new (config->tls_cert, config->tls_key);
+    if (!self->tls)
+        self->tls = tls_new (config->tls_cert, config->tls_key);
     if (!self->tls)
         return -1;
     self->tls_listener = s_listener_new (self, config->tls_listen);
@@ -742,6 +730,87 @@ s_tls_new (gateway_t *self)
     tls_handshake_attach (self->handshakes, self->tls_listener);
     //  Both ports share --max-clients: the plain one counts the handshakes too
     listener_share_limit (self->listener, tls_handshake_waiting, self->handshakes);
+    return 0;
+}
+
+//  Sockets waiting in the TLS handshake stage, the HTTP stage, or both:
+//  what a port counts against the shared limit besides its own stage.
+static size_t
+s_waiting_tls (void *arg)
+{
+    gateway_t *self = (gateway_t *) arg;
+    return (self->handshakes? tls_handshake_size (self->handshakes): 0)
+         + (self->https_handshakes? tls_handshake_size (self->https_handshakes): 0);
+}
+
+static size_t
+s_waiting_http (void *arg)
+{
+    gateway_t *self = (gateway_t *) arg;
+    return self->http_stage? http_stage_size (self->http_stage): 0;
+}
+
+static size_t
+s_waiting_stages (void *arg)
+{
+    return s_waiting_tls (arg) + s_waiting_http (arg);
+}
+
+//  The TLS port's and the HTTPS port's own stages count themselves.
+static size_t
+s_waiting_others_tls (void *arg)
+{
+    gateway_t *self = (gateway_t *) arg;
+    return s_waiting_stages (arg) - tls_handshake_size (self->handshakes);
+}
+
+static size_t
+s_waiting_others_https (void *arg)
+{
+    gateway_t *self = (gateway_t *) arg;
+    return s_waiting_stages (arg) - tls_handshake_size (self->https_handshakes);
+}
+
+//  --http-listen: a second client port whose sockets wait in the HTTP
+//  stage (the page, the WebSocket upgrade) before they become clients.
+//  Returns 0 (also when off) or -1 (logged).
+static int
+s_http_new (gateway_t *self)
+{
+    const gateway_config_t *config = &self->config;
+    bool plain = config->http_listen && *config->http_listen;
+    bool secure = config->https_listen && *config->https_listen;
+    if (!plain && !secure)
+        return 0;
+    http_stage_config_t stage_config = {
+        .origins = config->ws_origin,
+        .timeout_ms = config->http_timeout_s * MSEC_PER_SEC,
+        .max_message = (size_t) config->max_line,
+        .ping_interval_ms = config->ws_ping_interval_s * MSEC_PER_SEC
+    };
+    self->http_stage = http_stage_new (self->loop, self->clients, &stage_config);
+    if (plain) {
+        self->http_listener = s_listener_new (self, config->http_listen);
+        if (!self->http_listener)
+            return -1;
+        listener_set_stage (self->http_listener, http_stage_ops (), self->http_stage);
+        listener_share_limit (self->http_listener, s_waiting_tls, self);
+    }
+    if (secure) {
+        //  wss: the TLS handshake first, then the same HTTP stage over TLS
+        self->https_listener = s_listener_new (self, config->https_listen);
+        self->https_handshakes = tls_handshake_new (self->loop, self->tls, self->clients,
+                                                    config->tls_handshake_timeout_s * MSEC_PER_SEC);
+        if (!self->https_listener || !self->https_handshakes)
+            return -1;
+        tls_handshake_set_done (self->https_handshakes, http_stage_add_over, self->http_stage);
+        tls_handshake_attach (self->https_handshakes, self->https_listener);
+        listener_share_limit (self->https_listener, s_waiting_others_https, self);
+    }
+    //  Every port's waiting sockets count against --max-clients on every port
+    listener_share_limit (self->listener, s_waiting_stages, self);
+    if (self->tls_listener)
+        listener_share_limit (self->tls_listener, s_waiting_others_tls, self);
     return 0;
 }
 
@@ -844,7 +913,7 @@ gateway_new (const gateway_config_t *config)
         gateway_destroy (&self);
         return NULL;
     }
-    if (s_http_new (self, config)) {
+    if (s_http_new (self)) {
         gateway_destroy (&self);
         return NULL;
     }
@@ -874,11 +943,12 @@ gateway_new (const gateway_config_t *config)
     char host [ADDRESS_HOST_MAX] = "";
     int port = 0;
     address_parse (config->listen, host, &port);
-    zsys_info ("gateway: listening address=%s port=%d id=%s metrics=%d tls=%d http=%d",
+    zsys_info ("gateway: listening address=%s port=%d id=%s metrics=%d tls=%d http=%d https=%d",
                *host? host: "*", listener_port (self->listener), self->id,
                self->metrics_server? metrics_server_port (self->metrics_server): 0,
                self->tls_listener? listener_port (self->tls_listener): 0,
-               self->http_listener? listener_port (self->http_listener): 0);
+               self->http_listener? listener_port (self->http_listener): 0,
+               self->https_listener? listener_port (self->https_listener): 0);
     return self;
 }
 
@@ -892,10 +962,12 @@ gateway_destroy (gateway_t **self_p)
     health_destroy (&self->health);
     metrics_server_destroy (&self->metrics_server);
     listener_destroy (&self->listener);
+    listener_destroy (&self->http_listener);
+    listener_destroy (&self->https_listener);
+    tls_handshake_destroy (&self->https_handshakes);
+    http_stage_destroy (&self->http_stage);
     listener_destroy (&self->tls_listener);
     tls_handshake_destroy (&self->handshakes);
-    listener_destroy (&self->http_listener);
-    http_stage_destroy (&self->http_stage);
     client_set_destroy (&self->clients);    //  closes sessions via on_closed
     tls_destroy (&self->tls);               //  after the clients: none uses it now
     admission_destroy (&self->admission);

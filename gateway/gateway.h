@@ -19,14 +19,15 @@ typedef struct {
     const char *listen;             //  HOST:PORT for clients
     const char *health_listen;      //  HOST:PORT for health checks; NULL or "" = none
     const char *metrics_listen;     //  HOST:PORT for GET /metrics; NULL or "" = none
+    const char *http_listen;        //  HOST:PORT for the page and WebSocket; NULL or "" = none
+    const char *https_listen;       //  the same over TLS (wss), with the TLS certificate
+    const char *ws_origin;          //  Origins a WebSocket may come from; "" = the page's own
+    int64_t ws_ping_interval_s;     //  WebSocket keepalive ping period; 0 = none
+    int64_t http_timeout_s;         //  an HTTP request must be read and answered within this
     const char *tls_listen;         //  HOST:PORT for TLS clients; NULL or "" = none
     const char *tls_cert;           //  PEM certificate chain of the TLS port
     const char *tls_key;            //  PEM private key of the TLS port
     int64_t tls_handshake_timeout_s;    //  a TLS handshake not done by then is closed
-    const char *http_listen;        //  HOST:PORT for the page and WebSocket; NULL or "" = none
-    const char *ws_origin;          //  Origins a WebSocket may come from; "" = the page's own
-    int64_t ws_ping_interval_s;     //  WebSocket keepalive ping period; 0 = none
-    int64_t http_timeout_s;         //  an HTTP request must be read and answered within this
     const char *ingress;            //  router's ingress endpoint
     const char *publish;            //  router's publish endpoint
     const char *curve_secret;       //  our CURVE key pair file; NULL or "" = plaintext

@@ -63,10 +63,10 @@ gateway_metrics_publish (metrics_server_t *server, const gateway_gauges_t *gauge
     assert (gauges);
     if (!server || now < s_next_publish)
         return;
-    //  The ws gauge is counted by transport_ws.c as connections come and go
     metrics_set (&gateway_metrics, GATEWAY_METRIC_CONNECTED_TCP, gauges->clients_tcp);
     metrics_set (&gateway_metrics, GATEWAY_METRIC_CONNECTED_TLS, gauges->clients_tls);
     metrics_set (&gateway_metrics, GATEWAY_METRIC_TLS_HANDSHAKING, gauges->tls_handshaking);
+    metrics_set (&gateway_metrics, GATEWAY_METRIC_CONNECTED_WS, gauges->clients_ws);
     metrics_set (&gateway_metrics, GATEWAY_METRIC_UPLINK_QUEUED, gauges->queued);
     metrics_set (&gateway_metrics, GATEWAY_METRIC_ROOMS, gauges->rooms);
     metrics_set (&gateway_metrics, GATEWAY_METRIC_ROUTER_UP, gauges->router_up);

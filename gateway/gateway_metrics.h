@@ -192,6 +192,7 @@ const metrics_def_t *
 typedef struct {
     size_t clients_tcp;             //  client connections open, plain TCP
     size_t clients_tls;             //  client connections open, TLS
+    size_t clients_ws;              //  client connections open, WebSocket (ws and wss)
     size_t tls_handshaking;         //  TLS port connections in their handshake
     size_t queued;                  //  requests waiting for the uplink
     size_t rooms;                   //  rooms subscribed

@@ -71,6 +71,8 @@ struct _http_conn_t {
     bool json;                          //  ... over transport_ws_json
     char *early;                        //  bytes after the head (frames)
     size_t early_size;
+    const transport_ops_t *lower;       //  how its bytes come: tcp, or tls (https)
+    void *lower_state;                  //  its state, owned until the hand-over
 };
 
 static void
@@ -96,6 +98,8 @@ s_conn_destroy (http_conn_t **self_p)
         if (admission)
             admission_leave (admission, self->entry);
     }
+    if (self->lower->destroy)
+        self->lower->destroy (self->lower_state);
     http_request_destroy (&self->request);
     free (self->reply);
     free (self->early);
@@ -116,8 +120,10 @@ s_hand_over (http_conn_t *self)
         .max_message = stage->config.max_message,
         .ping_interval_ms = stage->config.ping_interval_ms
     };
-    transport_ws_t *state = transport_ws_new (stage->loop, fd, &config, &transport_tcp, NULL,
-                                              self->early, self->early_size);
+    transport_ws_t *state = transport_ws_new (stage->loop, fd, &config, self->lower,
+                                              self->lower_state, self->early, self->early_size);
+    self->lower_state = NULL;           //  the WebSocket's (or freed) from here on
+    self->lower = &transport_tcp;
     const transport_ops_t *ops = self->json? &transport_ws_json: &transport_ws;
     client_t *client = NULL;
     if (state)
@@ -137,21 +143,33 @@ s_hand_over (http_conn_t *self)
 
 static void s_on_io (loop_t *loop, int fd, int events, void *arg);
 
+//  Ask the loop for interest, as the lower transport needs it (a TLS
+//  read may wait for writability).
+static void
+s_want (http_conn_t *self, int interest)
+{
+    if (self->lower->interest)
+        interest = self->lower->interest (self->lower_state, interest);
+    loop_set_interest (self->stage->loop, self->fd, interest);
+}
+
 //  Send what is left of the reply; then hand over or half-close.
 static void
 s_send_reply (http_conn_t *self)
 {
-    while (self->reply_sent < self->reply_size) {
-        ssize_t sent = send (self->fd, self->reply + self->reply_sent,
-                             self->reply_size - self->reply_sent, MSG_NOSIGNAL);
-        if (sent > 0) {
-            self->reply_sent += (size_t) sent;
+    const transport_ops_t *lower = self->lower;
+    while (self->reply_sent < self->reply_size
+    ||    (lower->unsent && lower->unsent (self->lower_state) > 0)) {
+        bool push = self->reply_sent == self->reply_size;
+        ssize_t sent = lower->write (self->lower_state, self->fd,
+                                     push? NULL: self->reply + self->reply_sent,
+                                     self->reply_size - self->reply_sent);
+        if (sent > 0 || (push && sent == 0)) {
+            self->reply_sent += push? 0: (size_t) sent;
             continue;
         }
-        if (sent == -1 && errno == EINTR)
-            continue;
         if (sent == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            loop_set_interest (self->stage->loop, self->fd, LOOP_WRITABLE);
+            s_want (self, LOOP_WRITABLE);
             return;
         }
         s_conn_destroy (&self);         //  the peer is gone
@@ -161,9 +179,10 @@ s_send_reply (http_conn_t *self)
         s_hand_over (self);
         return;
     }
-    shutdown (self->fd, SHUT_WR);
+    //  FIN (after close_notify over TLS: one try, the deadline bounds it)
+    lower->shutdown (self->lower_state, self->fd, CLIENT_CLOSE_QUIT);
     self->state = HTTP_CONN_CLOSING;
-    loop_set_interest (self->stage->loop, self->fd, LOOP_READABLE);
+    s_want (self, LOOP_READABLE);
 }
 
 //  Answer with a whole response (status line, headers, body) and close.
@@ -191,7 +210,8 @@ s_upgrade (http_conn_t *self)
 {
     http_stage_t *stage = self->stage;
     ws_handshake_t handshake;
-    int status = ws_handshake_check (self->request, stage->config.origins, &handshake);
+    bool secure = self->lower != &transport_tcp;
+    int status = ws_handshake_check (self->request, stage->config.origins, secure, &handshake);
     if (status == HTTP_FORBIDDEN) {
         zsys_info ("http: refused origin=%s", http_request_header (self->request, "Origin"));
         s_refuse (self, status, NULL, GATEWAY_METRIC_HTTP_ORIGIN);
@@ -262,11 +282,12 @@ s_read (http_conn_t *self)
 {
     char buffer [HTTP_STAGE_READ_SIZE];
     while (true) {
-        ssize_t size = read (self->fd, buffer, sizeof (buffer));
-        if (size == -1 && errno == EINTR)
-            continue;
-        if (size == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        ssize_t size = self->lower->read (self->lower_state, self->fd, buffer, sizeof (buffer));
+        if (size == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (self->state != HTTP_CONN_ANSWERING)
+                s_want (self, LOOP_READABLE);
             return;
+        }
         if (size <= 0) {
             s_conn_destroy (&self);     //  the peer closed (or reset): done
             return;
@@ -280,7 +301,7 @@ s_read (http_conn_t *self)
         if (result == HTTP_MORE)
             continue;
         if (result == HTTP_ERROR) {
-            loop_set_interest (self->stage->loop, self->fd, 0);
+            s_want (self, 0);
             s_refuse (self, http_request_status (self->request), NULL, GATEWAY_METRIC_HTTP_BAD);
             return;
         }
@@ -291,7 +312,7 @@ s_read (http_conn_t *self)
             assert (self->early);
             memcpy (self->early, buffer + consumed, self->early_size);
         }
-        loop_set_interest (self->stage->loop, self->fd, 0);
+        s_want (self, 0);
         s_route (self);
         return;
     }
@@ -303,6 +324,8 @@ s_on_io (loop_t *loop, int fd, int events, void *arg)
     (void) loop;
     (void) fd;
     http_conn_t *self = (http_conn_t *) arg;
+    if (self->lower->events)
+        events = self->lower->events (self->lower_state, events);
     if (self->state == HTTP_CONN_ANSWERING && (events & (LOOP_WRITABLE | LOOP_ERROR)))
         s_send_reply (self);
     else
@@ -322,7 +345,7 @@ s_on_deadline (loop_t *loop, int timer_id, void *arg)
         GATEWAY_COUNT (GATEWAY_METRIC_HTTP_TIMEOUT);
         size_t size;
         char *reply = http_response_new (HTTP_REQUEST_TIMEOUT, NULL, NULL, NULL, 0, &size);
-        ssize_t sent = send (self->fd, reply, size, MSG_NOSIGNAL);
+        ssize_t sent = self->lower->write (self->lower_state, self->fd, reply, size);
         (void) sent;
         free (reply);
     }
@@ -330,15 +353,20 @@ s_on_deadline (loop_t *loop, int timer_id, void *arg)
     return -1;
 }
 
-static void
-s_add (void *arg, int fd, admission_entry_t *entry, const struct sockaddr *peer)
+void
+http_stage_add_over (void *arg, int fd, admission_entry_t *entry, const struct sockaddr *peer,
+                     const transport_ops_t *lower, void *lower_state)
 {
     http_stage_t *stage = (http_stage_t *) arg;
+    assert (stage);
+    assert (lower);
     http_conn_t *self = (http_conn_t *) zmalloc (sizeof (http_conn_t));
     assert (self);
     self->stage = stage;
     self->fd = fd;
     self->entry = entry;
+    self->lower = lower;
+    self->lower_state = lower_state;
     if (peer) {
         size_t size = peer->sa_family == AF_INET6? sizeof (struct sockaddr_in6)
                                                  : sizeof (struct sockaddr_in);
@@ -360,14 +388,29 @@ s_add (void *arg, int fd, admission_entry_t *entry, const struct sockaddr *peer)
     s_read (self);              //  the request may be there already
 }
 
+static void
+s_add (void *arg, int fd, admission_entry_t *entry, const struct sockaddr *peer)
+{
+    http_stage_add_over (arg, fd, entry, peer, &transport_tcp, NULL);
+}
+
 static size_t
 s_size (void *arg)
 {
     return ((http_stage_t *) arg)->size;
 }
 
-//  Refusals close without the telnet line: it is not HTTP
+//  A refusal before the request (server full, an address over its cap)
+//  closes without the telnet port's "! ..." line: a browser would take
+//  it for a broken answer
 static const listener_stage_t s_ops = { .add = s_add, .size = s_size, .silent_refusals = true };
+
+size_t
+http_stage_size (http_stage_t *self)
+{
+    assert (self);
+    return self->size;
+}
 
 const listener_stage_t *
 http_stage_ops (void)

@@ -38,6 +38,20 @@ http_stage_t *
 void
     http_stage_destroy (http_stage_t **self_p);
 
+//  A socket whose bytes come through lower (its state owned from now on):
+//  the --https-listen port's connections after their TLS handshake
+//  (tls_handshake_set_done), which answer and upgrade over TLS (wss).
+//  arg is the stage; the plain port's sockets come through the listener
+//  stage, over transport_tcp.
+void
+    http_stage_add_over (void *arg, int fd, admission_entry_t *entry,
+                         const struct sockaddr *peer, const transport_ops_t *lower,
+                         void *lower_state);
+
+//  Sockets waiting for their request or answer now.
+size_t
+    http_stage_size (http_stage_t *self);
+
 //  The listener_stage_t to give listener_set_stage with this stage.
 const listener_stage_t *
     http_stage_ops (void);

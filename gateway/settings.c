@@ -102,13 +102,18 @@ s_check (const gateway_config_t *config)
         fprintf (stderr, "error: --proxy-protocol needs --trusted-proxy (the balancers)\n");
         return -1;
     }
-    bool tls = config->tls_listen && *config->tls_listen;
+    if (config->http_timeout_s <= 0) {
+        fprintf (stderr, "error: --http-timeout must be > 0\n");
+        return -1;
+    }
+    bool tls = (config->tls_listen && *config->tls_listen)
+            || (config->https_listen && *config->https_listen);
     if (tls && (!*config->tls_cert || !*config->tls_key)) {
-        fprintf (stderr, "error: --tls-listen needs --tls-cert and --tls-key\n");
+        fprintf (stderr, "error: --tls-listen and --https-listen need --tls-cert and --tls-key\n");
         return -1;
     }
     if (!tls && (*config->tls_cert || *config->tls_key)) {
-        fprintf (stderr, "error: --tls-cert and --tls-key need --tls-listen\n");
+        fprintf (stderr, "error: --tls-cert and --tls-key need --tls-listen or --https-listen\n");
         return -1;
     }
     if (config->tls_handshake_timeout_s <= 0) {
@@ -118,10 +123,6 @@ s_check (const gateway_config_t *config)
     if ((*config->curve_secret == 0) != (*config->curve_server == 0)) {
         fprintf (stderr, "error: --curve-secret and --curve-server go together (both, or "
                          "neither for plaintext)\n");
-        return -1;
-    }
-    if (config->http_timeout_s <= 0) {
-        fprintf (stderr, "error: --http-timeout must be > 0\n");
         return -1;
     }
     if (config->rate_lines > 0 && config->rate_burst == 0) {
@@ -146,14 +147,15 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         .listen = CHAT_DEFAULT_LISTEN,
         .health_listen = "",
         .metrics_listen = "",
+        .http_listen = "",
+        .https_listen = "",
+        .ws_origin = "",
+        .ws_ping_interval_s = SETTINGS_WS_PING_S,
+        .http_timeout_s = SETTINGS_HTTP_TIMEOUT_S,
         .tls_listen = "",
         .tls_cert = "",
         .tls_key = "",
         .tls_handshake_timeout_s = SETTINGS_TLS_HANDSHAKE_S,
-        .http_listen = "",
-        .ws_origin = "",
-        .ws_ping_interval_s = SETTINGS_WS_PING_S,
-        .http_timeout_s = SETTINGS_HTTP_TIMEOUT_S,
         .ingress = CHAT_DEFAULT_INGRESS,
         .publish = CHAT_DEFAULT_PUBLISH,
         .curve_secret = "",
@@ -201,6 +203,22 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
           "unreachable too (alive only, the behaviour before readiness)" },
         { "metrics-listen", "ZCHAT_METRICS_LISTEN", CONFIG_STRING, &config->metrics_listen,
           "HOST:PORT", "serve Prometheus GET /metrics on this address (empty = off)" },
+        { "http-listen", "ZCHAT_HTTP_LISTEN", CONFIG_STRING, &config->http_listen,
+          "HOST:PORT", "serve the chat page (GET /) and WebSocket clients (GET /ws) on this "
+          "address (empty = off)" },
+        { "https-listen", "ZCHAT_HTTPS_LISTEN", CONFIG_STRING, &config->https_listen,
+          "HOST:PORT", "the same page and WebSocket clients (wss) over TLS, with --tls-cert "
+          "and --tls-key (empty = off)" },
+        { "ws-origin", "ZCHAT_WS_ORIGIN", CONFIG_STRING, &config->ws_origin,
+          "ORIGIN,...", "origins a browser's WebSocket may come from, e.g. "
+          "https://chat.example.org (* = any; empty = the page's own: http://HOST, "
+          "https://HOST on --https-listen); others get 403" },
+        { "ws-ping-interval", "ZCHAT_WS_PING_INTERVAL", CONFIG_INT, &config->ws_ping_interval_s,
+          "SECONDS", "ping WebSocket clients this often; one that has sent nothing since "
+          "the last ping when the next is due is closed (0 = no pings)" },
+        { "http-timeout", "ZCHAT_HTTP_TIMEOUT", CONFIG_INT, &config->http_timeout_s,
+          "SECONDS", "an HTTP request on --http-listen or --https-listen must arrive and be "
+          "answered within this, else 408 and close" },
         { "tls-listen", "ZCHAT_TLS_LISTEN", CONFIG_STRING, &config->tls_listen,
           "HOST:PORT", "TLS client address, beside --listen; clients on both share rooms "
           "(empty = off)" },
@@ -212,19 +230,6 @@ settings_parse (gateway_config_t *config, int argc, char **argv)
         { "tls-handshake-timeout", "ZCHAT_TLS_HANDSHAKE_TIMEOUT", CONFIG_INT,
           &config->tls_handshake_timeout_s, "SECONDS", "a TLS handshake not done within "
           "this is closed (a client that opens TLS and stalls)" },
-        { "http-listen", "ZCHAT_HTTP_LISTEN", CONFIG_STRING, &config->http_listen,
-          "HOST:PORT", "serve the chat page (GET /) and WebSocket clients (GET /ws) on this "
-          "address (empty = off)" },
-        { "ws-origin", "ZCHAT_WS_ORIGIN", CONFIG_STRING, &config->ws_origin,
-          "ORIGIN,...", "origins a browser's WebSocket may come from, e.g. "
-          "https://chat.example.org (* = any; empty = the page's own, http://HOST); "
-          "others get 403" },
-        { "ws-ping-interval", "ZCHAT_WS_PING_INTERVAL", CONFIG_INT, &config->ws_ping_interval_s,
-          "SECONDS", "ping WebSocket clients this often; one that sends nothing for two "
-          "intervals is closed (0 = no pings)" },
-        { "http-timeout", "ZCHAT_HTTP_TIMEOUT", CONFIG_INT, &config->http_timeout_s,
-          "SECONDS", "an HTTP request on --http-listen must arrive and be answered within "
-          "this, else 408 and close" },
         { "ingress", "ZCHAT_INGRESS", CONFIG_STRING, &config->ingress,
           "EP", "router ingress endpoint (requests)" },
         { "publish", "ZCHAT_PUBLISH", CONFIG_STRING, &config->publish,

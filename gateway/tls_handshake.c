@@ -63,6 +63,8 @@ struct _tls_handshake_t {
     loop_t *loop;
     tls_t *tls;                     //  the current context
     client_set_t *clients;          //  where finished handshakes go
+    tls_handshake_done_fn *done;    //  ... or here, when set
+    void *done_arg;
     int64_t timeout_ms;
     int tick_timer;
     waiting_t *head;                //  oldest first (= deadline order)
@@ -134,6 +136,9 @@ s_done (waiting_t *waiting)
     void *state = transport_tls_new (waiting->ssl);
     const struct sockaddr *peer = waiting->peer.ss_family == AF_UNSPEC?
                                   NULL: (const struct sockaddr *) &waiting->peer;
+    if (state && self->done)
+        self->done (self->done_arg, waiting->fd, waiting->entry, peer, &transport_tls, state);
+    else
     if (state)
         client_set_accept_transport (self->clients, waiting->fd, waiting->entry, peer,
                                      &transport_tls, state);
@@ -317,6 +322,14 @@ tls_handshake_attach (tls_handshake_t *self, listener_t *listener)
         .silent_refusals = true
     };
     listener_set_stage (listener, &stage, self);
+}
+
+void
+tls_handshake_set_done (tls_handshake_t *self, tls_handshake_done_fn *done, void *arg)
+{
+    assert (self);
+    self->done = done;
+    self->done_arg = arg;
 }
 
 size_t

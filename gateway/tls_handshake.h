@@ -36,6 +36,15 @@ void
 void
     tls_handshake_attach (tls_handshake_t *self, listener_t *listener);
 
+//  Where a finished handshake goes instead of the client set: fn takes
+//  fd, entry and transport_tls with its state (the HTTP stage of the
+//  --https-listen port, which reads the request through it).
+typedef void (tls_handshake_done_fn) (void *arg, int fd, admission_entry_t *entry,
+                                      const struct sockaddr *peer,
+                                      const transport_ops_t *transport, void *state);
+void
+    tls_handshake_set_done (tls_handshake_t *self, tls_handshake_done_fn *done, void *arg);
+
 //  Sockets in their handshake now.
 size_t
     tls_handshake_size (tls_handshake_t *self);

@@ -83,7 +83,7 @@ struct _transport_ws_t {
     size_t input_size;                  //  bytes in input
     size_t input_used;                  //  of which read already
     size_t input_capacity;              //  bytes allocated
-    json_t *wrap;                       //  JSON of a wrapped line (json only)
+    json_t *wrap;                       //  JSON of a wrapped line, once needed (json only)
     uint8_t scan;                       //  transport_ws_scan_t: the header scan's place
     uint8_t scan_first;                 //  the frame's first header byte
     uint8_t scan_need;                  //  bytes of length or mask key still to come
@@ -253,7 +253,9 @@ s_input_append (transport_ws_t *self, const uint8_t *data, size_t size)
         self->input_capacity = capacity;
     }
     char *line = self->input + self->input_size;
-    memcpy (line, data, size);
+    if (size > 0)
+        memcpy (line, data, size);      //  an empty message has no buffer
+
     for (size_t index = 0; index < size; index++)
         if (line [index] == '\r' || line [index] == '\n')
             line [index] = TRANSPORT_WS_NOT_A_LINE_END;
@@ -331,7 +333,23 @@ static size_t
 s_pending (void *state)
 {
     transport_ws_t *self = (transport_ws_t *) state;
-    return (self->input_size - self->input_used) + (self->early_size - self->early_used);
+    size_t lower = self->lower->pending? self->lower->pending (self->lower_state): 0;
+    return (self->input_size - self->input_used) + (self->early_size - self->early_used) + lower;
+}
+
+//  The lower transport's needs (a TLS read that waits for writability).
+static int
+s_interest (void *state, int interest)
+{
+    transport_ws_t *self = (transport_ws_t *) state;
+    return self->lower->interest? self->lower->interest (self->lower_state, interest): interest;
+}
+
+static int
+s_events (void *state, int events)
+{
+    transport_ws_t *self = (transport_ws_t *) state;
+    return self->lower->events? self->lower->events (self->lower_state, events): events;
 }
 
 static ssize_t
@@ -370,6 +388,8 @@ static void
 s_queue_line (transport_ws_t *self, const char *line, size_t size)
 {
     if (self->json && (size == 0 || line [0] != '{')) {
+        if (!self->wrap)
+            self->wrap = json_new ();   //  on first use: most clients never need it
         json_t *json = self->wrap;
         json_reset (json);
         json_object_start (json);
@@ -443,6 +463,9 @@ s_unsent (void *state)
 {
     transport_ws_t *self = (transport_ws_t *) state;
     size_t lower = self->lower->unsent? self->lower->unsent (self->lower_state): 0;
+    //  After the close frame, what is still queued will never be sent
+    if (!wslay_event_get_write_enabled (self->context))
+        return lower;
     size_t queued = wslay_event_get_queued_msg_length (self->context);
     //  A frame partly sent is no longer counted as queued by wslay
     if (queued == 0 && wslay_event_want_write (self->context))
@@ -520,8 +543,6 @@ s_destroy (void *state)
     s_count_close (self);
     if (self->ping_timer)
         loop_timer_cancel (self->loop, self->ping_timer);
-    if (self->client)
-        GATEWAY_SUB (GATEWAY_METRIC_CONNECTED_WS, 1);
     wslay_event_context_free (self->context);
     if (self->lower->destroy)
         self->lower->destroy (self->lower_state);
@@ -539,6 +560,8 @@ const transport_ops_t transport_ws = {
     .unsent = s_unsent,
     .shutdown = s_shutdown,
     .pending = s_pending,
+    .interest = s_interest,
+    .events = s_events,
     .destroy = s_destroy
 };
 
@@ -550,6 +573,8 @@ const transport_ops_t transport_ws_json = {
     .unsent = s_unsent,
     .shutdown = s_shutdown,
     .pending = s_pending,
+    .interest = s_interest,
+    .events = s_events,
     .destroy = s_destroy
 };
 
@@ -574,7 +599,6 @@ transport_ws_new (loop_t *loop, int fd, const transport_ws_config_t *config,
     self->fd = fd;
     self->loop = loop;
     self->ping_interval_ms = config->ping_interval_ms;
-    self->wrap = json_new ();
     if (size > 0) {
         self->early = (char *) malloc (size);
         assert (self->early);
@@ -613,7 +637,6 @@ transport_ws_start (transport_ws_t *self, client_t *client)
     assert (client);
     self->client = client;
     self->json = (client_transport_flags (client) & TRANSPORT_JSON) != 0;
-    GATEWAY_ADD (GATEWAY_METRIC_CONNECTED_WS, 1);
     if (self->ping_interval_ms > 0)
         self->ping_timer = loop_timer_add (self->loop, self->ping_interval_ms, true,
                                            s_on_ping, self);

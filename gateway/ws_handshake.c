@@ -14,6 +14,7 @@
 
 #define WS_GUID             "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_HTTP_SCHEME      "http://"
+#define WS_HTTPS_SCHEME     "https://"
 #define WS_ORIGIN_MAX       512             //  "http://" + a Host we compare with
 #define WS_BASE64_CHARS     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 #define WS_KEY_PADDING      "=="            //  16 bytes end in two pad characters
@@ -73,7 +74,7 @@ ws_handshake_origin_listed (const char *list, const char *origin)
 }
 
 static bool
-s_origin_allowed (http_request_t *request, const char *origins)
+s_origin_allowed (http_request_t *request, const char *origins, bool secure)
 {
     const char *origin = http_request_header (request, "Origin");
     if (!origin)
@@ -87,7 +88,7 @@ s_origin_allowed (http_request_t *request, const char *origins)
     if (!host || !*host)
         return false;
     char own [WS_ORIGIN_MAX];
-    int size = snprintf (own, sizeof (own), WS_HTTP_SCHEME "%s", host);
+    int size = snprintf (own, sizeof (own), "%s%s", secure? WS_HTTPS_SCHEME: WS_HTTP_SCHEME, host);
     return size > 0 && (size_t) size < sizeof (own) && strcasecmp (own, origin) == 0;
 }
 
@@ -105,7 +106,8 @@ ws_handshake_accept (const char *key, char *accept)
 }
 
 int
-ws_handshake_check (http_request_t *request, const char *origins, ws_handshake_t *result)
+ws_handshake_check (http_request_t *request, const char *origins, bool secure,
+                    ws_handshake_t *result)
 {
     assert (request);
     assert (result);
@@ -121,7 +123,7 @@ ws_handshake_check (http_request_t *request, const char *origins, ws_handshake_t
     const char *key = http_request_header (request, "Sec-WebSocket-Key");
     if (!s_key_valid (key))
         return s_refuse (result, HTTP_BAD_REQUEST, "key");
-    if (!s_origin_allowed (request, origins))
+    if (!s_origin_allowed (request, origins, secure))
         return s_refuse (result, HTTP_FORBIDDEN, "origin");
     result->json = s_header_has (request, "Sec-WebSocket-Protocol", WS_PROTOCOL_JSON);
     ws_handshake_accept (key, result->accept);

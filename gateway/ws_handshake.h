@@ -28,12 +28,14 @@ typedef struct {
 } ws_handshake_t;
 
 //  Check a complete GET of WS_PATH. origins is --ws-origin: "" allows only
-//  the page's own origin ("http://" + Host), WS_ORIGIN_ANY any, else a
+//  the page's own origin ("http://" + Host, or "https://" + Host when
+//  secure: the request came over TLS), WS_ORIGIN_ANY any, else a
 //  comma-separated list of origins (compared case-insensitively). A
 //  request without Origin (not from a browser) is allowed. Fills result
 //  and returns its status.
 int
-    ws_handshake_check (http_request_t *request, const char *origins, ws_handshake_t *result);
+    ws_handshake_check (http_request_t *request, const char *origins, bool secure,
+                        ws_handshake_t *result);
 
 //  Sec-WebSocket-Accept for key (WS_KEY_SIZE characters): base64 of the
 //  SHA-1 of the key and RFC 6455's GUID, into accept (WS_ACCEPT_SIZE + 1).

@@ -27,9 +27,13 @@ if [ -n "$ZCHAT_TLS_LISTEN" ] && [ -z "${ZCHAT_TLS_CERT:-}" ]; then
     ZCHAT_TLS_CERT=$tls_dir/cert.pem
     ZCHAT_TLS_KEY=$tls_dir/key.pem
 fi
-export ZCHAT_TLS_LISTEN ZCHAT_TLS_CERT ZCHAT_TLS_KEY
+# The page over TLS (wss) on 8443 with the same certificate, when TLS is on
+: "${ZCHAT_HTTPS_LISTEN=${ZCHAT_TLS_CERT:+127.0.0.1:8443}}"
+export ZCHAT_TLS_LISTEN ZCHAT_TLS_CERT ZCHAT_TLS_KEY ZCHAT_HTTPS_LISTEN
 setsid "$bin/zchat-router" &
 router=$!
+# The chat page and WebSocket clients on 8081, unless told otherwise
+export ZCHAT_HTTP_LISTEN="${ZCHAT_HTTP_LISTEN-127.0.0.1:8081}"
 setsid "$bin/zchat-gateway" &
 gateway=$!
 
@@ -61,6 +65,8 @@ echo "zchat: router pid $router, gateway pid $gateway;" \
 if [ -n "$ZCHAT_HTTP_LISTEN" ]; then
     echo "zchat: the chat page: http://localhost:${ZCHAT_HTTP_LISTEN##*:}/" >&2
 fi
+[ -n "$ZCHAT_HTTPS_LISTEN" ] && echo "zchat: and over TLS: https://localhost:${ZCHAT_HTTPS_LISTEN##*:}/" \
+     "(self-signed: the browser asks first)" >&2
 # If either server exits by itself (a bind error, say), stop the other.
 while kill -0 "$router" 2>/dev/null && kill -0 "$gateway" 2>/dev/null; do
     sleep 0.5

@@ -576,6 +576,17 @@ harness_gateway_id (harness_proc_t *proc)
     return proc->id;
 }
 
+int
+harness_gateway_port_named (harness_proc_t *proc, const char *name)
+{
+    char *log = harness_slurp (proc->log_path);
+    const char *line = strstr (log, "gateway: listening ");
+    char port [HARNESS_NAME_MAX] = "";
+    bool parsed = line && s_field (line, name, port, sizeof port);
+    free (log);
+    return parsed ? atoi (port) : 0;
+}
+
 pid_t
 harness_proc_pid (harness_proc_t *proc)
 {

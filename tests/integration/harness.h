@@ -170,6 +170,9 @@ int
     harness_gateway_port (harness_proc_t *proc);
 const char *
     harness_gateway_id (harness_proc_t *proc);
+//  Another port the listening line names ("http" for http=PORT), or 0.
+int
+    harness_gateway_port_named (harness_proc_t *proc, const char *name);
 
 //  The TLS port from the listening line (tls=N), 0 if the gateway has none.
 int

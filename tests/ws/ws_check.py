@@ -23,6 +23,7 @@ import re
 import select
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -86,8 +87,9 @@ class System:
                           "--http-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
                           "--ingress", self.ingress, "--publish", self.publish,
                           "--name", name, "--max-line", str(MAX_LINE)] + list(extra))
-        ready = self.wait_log(name, r"gateway: listening .*port=(\d+) .*metrics=(\d+) .*http=(\d+)")
-        self.ports[name] = tuple(int(ready.group(index)) for index in (1, 2, 3))
+        line = self.wait_log(name, r"gateway: listening .*").group(0)
+        self.ports[name] = tuple(int(re.search(r" %s=(\d+)" % field, line).group(1))
+                                 for field in ("port", "metrics", "http", "https"))
         self.wait_log(name, r"gateway: welcomed")
 
     def telnet_port(self, name):
@@ -98,6 +100,19 @@ class System:
 
     def http_port(self, name):
         return self.ports[name][2]
+
+    def https_port(self, name):
+        return self.ports[name][3]
+
+    def certificate(self):
+        """A throw-away self-signed certificate for 127.0.0.1 (the openssl CLI)."""
+        cert, key = os.path.join(self.work, "cert.pem"), os.path.join(self.work, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-keyout", key,
+                        "-out", cert, "-subj", "/CN=localhost", "-addext",
+                        "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return cert, key
 
     def stop(self):
         clean = True
@@ -670,10 +685,51 @@ def test_shutdown_close_frame(system):
     check(system.procs["gw4"].wait(WAIT_S) == 0, "gw4 exit status")
 
 
+def test_wss(system):
+    # --https-listen: the page and wss over TLS; the page's own origin is
+    # https:// there, and a wss client chats with a ws client on gw1
+    port = system.https_port("gw5")
+    context = ssl.create_default_context(cafile=system.cert)
+    raw = context.wrap_socket(connect(port), server_hostname="localhost")
+    raw.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    answer = recv_until(raw, lambda data: False, "the page over TLS")
+    check(answer.startswith(b"HTTP/1.1 200 OK\r\n") and b"Content-Security-Policy" in answer,
+          "GET / over TLS: %r" % answer[:80])
+    raw = context.wrap_socket(connect(port), server_hostname="localhost")
+    raw.sendall(upgrade_request(origin="http://localhost:%d" % port, host="localhost:%d" % port))
+    answer = recv_until(raw, lambda data: b"\r\n\r\n" in data, "the refusal")
+    check(answer.startswith(b"HTTP/1.1 403"), "http:// origin over TLS: %r" % answer[:40])
+
+    async def run():
+        secure = await websockets.connect("wss://localhost:%d/ws" % port, ssl=context,
+                                          subprotocols=[JSON], origin="https://localhost:%d" % port)
+        plain = await websockets.connect("ws://127.0.0.1:%d/ws" % system.http_port("gw1"))
+        welcome = json.loads(await asyncio.wait_for(secure.recv(), WAIT_S))
+        check(welcome["type"] == "welcome", "wss welcome %r" % welcome)
+        while "Welcome" not in await asyncio.wait_for(plain.recv(), WAIT_S):
+            pass
+        await secure.send("/nick sam")
+        while json.loads(await asyncio.wait_for(secure.recv(), WAIT_S))["type"] != "rename":
+            pass
+        await secure.send("over wss")
+        while "over wss" not in (line := await asyncio.wait_for(plain.recv(), WAIT_S)):
+            pass
+        check(line == "[general] sam: over wss", "ws got %r" % line)
+        await plain.send("back over ws")
+        while True:
+            event = json.loads(await asyncio.wait_for(secure.recv(), WAIT_S))
+            if event["type"] == "chat":
+                check(event["text"] == "back over ws", "wss got %r" % event)
+                break
+        await secure.close()
+        await plain.close()
+    asyncio.run(run())
+
+
 TESTS = [test_page, test_handshake_good, test_handshake_bad, test_plain_lines_across_gateways,
          test_masking_required, test_protocol_errors, test_fragments_and_line_cap,
          test_ping_pong, test_keepalive, test_json_events, test_json_lagged, test_metrics,
-         test_shutdown_close_frame]
+         test_shutdown_close_frame, test_wss]
 
 
 def main():
@@ -686,6 +742,9 @@ def main():
         system.start_gateway("gw2", ["--ws-ping-interval", "1"])
         system.start_gateway("gw3", ["--outbuf-max", "8192", "--sndbuf", "4096",
                                      "--rate-lines", "0"])
+        system.cert, key = system.certificate()
+        system.start_gateway("gw5", ["--https-listen", "127.0.0.1:0", "--tls-cert", system.cert,
+                                     "--tls-key", key])
     except Failure as error:
         print("ws_check: %s" % error, file=sys.stderr)
         failed = [test.__name__ for test in TESTS]

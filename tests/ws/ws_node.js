@@ -173,6 +173,9 @@ const tests = {
         procs.router.kill('SIGTERM');
         check(await withTimeout(ws.closed, 'the drain') === 1001, 'drain close code');
         check(await withTimeout(procs.gateway.exited, 'the gateway exit') === 0, 'gateway exit');
+        // Its drain over, the router exits by itself (a second SIGTERM
+        // from the cleanup below would cut it short)
+        check(await withTimeout(procs.router.exited, 'the router exit') === 0, 'router exit');
     }
 };
 
