@@ -197,6 +197,14 @@ started=$(date +%s)
     fi
     if wanted S3; then
         for transport in $S3_TRANSPORTS; do s3_case "$transport"; done
+        # WebSocket: the load generator does not speak it yet, so
+        # bench/ws_idle_rss.py opens the idle clients (one fresh gateway per
+        # kind, plain TCP beside WebSocket, in this same run)
+        if serving zchat; then
+            echo "# S3-ws zchat: bench/ws_idle_rss.py $s3_clients" >> "$BENCH_COMMANDS"
+            ZCHAT_BIN_DIR="$bin" /usr/bin/python3 "$here/ws_idle_rss.py" "$s3_clients" \
+                > "$out/S3-ws.txt" 2>&1 || failures="$failures S3-ws/zchat"
+        fi
     fi
     if wanted S4; then
         zchat_case S4-S1-g1 zchat 1 $S1; zchat_case S4-S1-g3 zchat 3 $S1
@@ -237,6 +245,15 @@ command="make bench${quick:+ BENCH_QUICK=1}${only:+ BENCH_ONLY=\"$only\"}${BENCH
 cat "$out/header.md"
 awk -v format=text -f "$here/table.awk" "$tsv" | tee "$out/table.txt"
 awk -v format=markdown -f "$here/table.awk" "$tsv" > "$out/table.md"
+if [ -s "$out/S3-ws.txt" ]; then
+    {
+        echo
+        echo "S3 over WebSocket (bench/ws_idle_rss.py $s3_clients: one gateway per kind, RSS after minus before, per idle client):"
+        echo
+        sed 's/^/    /' "$out/S3-ws.txt"
+    } > "$out/ws.md"
+    cat "$out/ws.md"
+fi
 # Only a full run speaks for the project: partial or quick runs keep their
 # results in their own directory and leave latest.tsv, bench.png and the docs.
 full=""
@@ -252,6 +269,7 @@ fi
 {
     cat "$out/header.md"
     cat "$out/table.md"
+    [ -s "$out/ws.md" ] && cat "$out/ws.md"
     echo
     echo "![latency, CPU per delivery and RSS per connection](../bench/results/bench.png)"
 } > "$out/report.md"
