@@ -239,8 +239,9 @@ s_deliver (fanout_t *self, subs_room_t *room, wire_msg_t *msg)
                 session_on_left (session, room);
             break;
         case WIRE_RENAMED:
+            //  Not to the renamer: their NICKED reply tells them (session.c)
             format_renamed (self->format, msg->nick, msg->target);
-            s_write_members (self, room, false, 0);
+            s_write_members (self, room, ours, msg->client);
             break;
         case WIRE_NOTICE:
             format_notice (self->format, msg->text);

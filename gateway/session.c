@@ -344,8 +344,15 @@ s_on_reply (session_t *self, wire_msg_t *msg, format_t *format)
             replay_on_reply (&self->replay, format, msg);
             return;
         case WIRE_NICKED:
-            if (msg->nick)
-                snprintf (self->nick, sizeof (self->nick), "%s", msg->nick);
+            if (!msg->nick || streq (msg->nick, self->nick))
+                return;
+            //  The renamer hears of it here, not from the room's RENAMED
+            //  (the fanout skips them): a /join right behind the /nick
+            //  takes them out of the room before RENAMED gets there
+            //  (written before the nickname changes: the event borrows it)
+            format_renamed (format, self->nick, msg->nick);
+            session_write_formatted (self);
+            snprintf (self->nick, sizeof (self->nick), "%s", msg->nick);
             return;
         case WIRE_ERROR:
             format_error (format, msg->text);

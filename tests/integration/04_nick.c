@@ -42,6 +42,33 @@ test_rename_announced (void **state)
     assert_non_null (harness_expect (carol, "[general] alice: new name", HARNESS_TIMEOUT_MS));
 }
 
+//  A /join right behind a /nick: the renamer still hears of the rename,
+//  once, though the room it was announced in is left before the
+//  announcement arrives; the room left hears it once too.
+static void
+test_rename_then_join_at_once (void **state)
+{
+    harness_t *harness = *state;
+    harness_proc_t *gateways [NICK_GATEWAYS];
+    assert_non_null (harness_start_system (harness, NULL, gateways, NICK_GATEWAYS, NULL));
+    harness_client_t *zed = harness_login (harness, gateways [0]);
+    harness_client_t *bob = harness_login (harness, gateways [1]);
+    assert_non_null (zed);
+    assert_non_null (bob);
+    char line [NICK_LINE_SIZE];
+    snprintf (line, sizeof line, "* %s is now known as zed", harness_client_nick (zed));
+    assert_int_equal (harness_send (zed, "/nick zed\n/join yroom"), 0);
+    assert_non_null (harness_expect (zed, line, HARNESS_TIMEOUT_MS));
+    assert_non_null (harness_expect (zed, "* zed joined #yroom", HARNESS_TIMEOUT_MS));
+    assert_non_null (harness_expect (bob, line, HARNESS_TIMEOUT_MS));
+    assert_non_null (harness_expect (bob, "* zed left #general (joined #yroom)", HARNESS_TIMEOUT_MS));
+    //  Once each, nothing late
+    assert_int_equal (harness_send (zed, "/who"), 0);
+    assert_non_null (harness_expect (zed, "* #yroom (1): zed", HARNESS_TIMEOUT_MS));
+    assert_int_equal (harness_received_count (zed, "is now known as zed"), 1);
+    assert_int_equal (harness_received_count (bob, "is now known as zed"), 1);
+}
+
 //  A nickname in use on the other gateway, in any case, is refused; the
 //  owner may change the case of its own; a freed nickname can be reused.
 static void
@@ -130,6 +157,8 @@ int
 main (void)
 {
     const struct CMUnitTest tests [] = {
+        cmocka_unit_test_setup_teardown (test_rename_then_join_at_once, harness_setup,
+                                         harness_teardown),
         cmocka_unit_test_setup_teardown (test_rename_announced, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown (test_unique_across_gateways, harness_setup,
                                          harness_teardown),
