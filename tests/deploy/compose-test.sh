@@ -36,6 +36,7 @@ STOP_TIMEOUT_S=20
 work=$(mktemp -d /tmp/zchat-deploy.XXXXXX)
 project="zchatdeploy$$"
 compose_up=0
+saved_forward=""         # net.ipv4.ip_forward to restore, if the test turned it off
 mkdir -p "$DEPLOY_OUT"
 
 # Compose v2 if this docker has it, else Debian's docker-compose v1.
@@ -58,6 +59,7 @@ s_cleanup () {
     fi
     [ -n "$DOCKERD_DIR" ] && cp "$DOCKERD_DIR/dockerd.log" "$DEPLOY_OUT/" 2>/dev/null
     dockerd_stop
+    [ -n "$saved_forward" ] && sysctl -qw net.ipv4.ip_forward="$saved_forward"
     rm -rf "$work"
     if [ "$status" -ne 0 ]; then
         echo "compose-test: FAIL (logs in $DEPLOY_OUT)" >&2
@@ -141,6 +143,16 @@ s_gateways_healthy () {
 s_free_port () {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# Without iptables (dockerd.sh) the networks are kept apart only by the
+# host not forwarding between bridges; another Docker on this machine may
+# have turned forwarding on, and then the isolation checks below would
+# test the host, not the compose file. Off for the test, restored after.
+if [ "$(cat /proc/sys/net/ipv4/ip_forward)" != 0 ]; then
+    saved_forward=$(cat /proc/sys/net/ipv4/ip_forward)
+    echo "compose-test: net.ipv4.ip_forward was $saved_forward: 0 while the test runs"
+    sysctl -qw net.ipv4.ip_forward=0
+fi
 
 # --- images ---------------------------------------------------------------
 dockerd_start "$work/docker"
