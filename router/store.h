@@ -57,7 +57,7 @@
 #define STORE_HISTORY_SIZE      1000        //  --history-size: records per room
 #define STORE_HISTORY_SIZE_MAX  1000000     //  largest --history-size accepted
 #define STORE_MEMORY_MAX        (128 * 1024 * 1024)  //  --history-memory: bytes, all rooms
-#define STORE_BATCH_MS          5           //  --history-batch: ms between SQLite commits
+#define STORE_BATCH_MS          1000        //  --history-batch: ms between SQLite commits
 #define STORE_BACKLOG_MAX       (16 * 1024 * 1024)   //  --history-backlog: bytes waiting for the disk
 
 //  Fixed behaviour, not settings
