@@ -14,6 +14,16 @@
     a realloc, a free and page faults per client per pass); the set's
     keep timer gives it back once it has stayed empty for a while.
 
+    Room traffic skips even that copy: a room line is copied once into the
+    set's pass buffer (client_set_share), and a client with an empty queue
+    only records the range of shared lines it is owed (consecutive lines
+    make one range). Its flush sends straight from the pass buffer; what
+    the kernel does not take is copied into the queue then, before the
+    buffer is reused. A copied line behind shared ones first moves them
+    into the queue, so the queue always holds the oldest bytes last. So a
+    room of N members costs one copy per line, and a member that reads in
+    time owns no output memory at all.
+
     What a client costs is its queue plus what the kernel holds in the
     socket's send queue (bounded by SO_SNDBUF, --sndbuf). The cap counts
     both: after a short send, the one moment the kernel's queue is known
@@ -60,8 +70,57 @@ s_output_append (client_t *self, const char *data, size_t size)
 void
 client_output_free (client_t *self)
 {
-    GATEWAY_SUB (GATEWAY_METRIC_OUTPUT_BYTES, outbuf_used (&self->output));
+    GATEWAY_SUB (GATEWAY_METRIC_OUTPUT_BYTES, outbuf_used (&self->output) + self->shared_size);
+    self->shared_size = 0;
     outbuf_free (&self->output, self->set->outbufs);
+}
+
+//  Shared lines from offset (size bytes of them) into the client's own
+//  queue, already counted in the output bytes; a copy that finds no
+//  memory loses them, told as skipped lines.
+static void
+s_unshare_from (client_t *self, uint32_t offset, uint32_t size)
+{
+    self->shared_size = 0;
+    if (outbuf_append (&self->output, self->set->outbufs, self->set->shared + offset, size)) {
+        GATEWAY_SUB (GATEWAY_METRIC_OUTPUT_BYTES, size);
+        self->skipped++;
+        GATEWAY_COUNT (GATEWAY_METRIC_SKIPPED);
+    }
+}
+
+void
+client_unshare (client_t *self)
+{
+    if (self->shared_size)
+        s_unshare_from (self, self->shared_offset, self->shared_size);
+}
+
+//  True when size more bytes fit under the cap (ours plus the kernel's).
+static bool
+s_output_fits (client_t *self, size_t size)
+{
+    size_t used = outbuf_used (&self->output) + self->shared_size + self->kernel_queued;
+    return used + size <= self->set->limits.outbuf_max;
+}
+
+//  A line did not fit: count it for the lag notice, and close a client
+//  that stays full for the stuck timeout. Returns -1.
+static int
+s_output_refused (client_t *self)
+{
+    self->skipped++;
+    GATEWAY_COUNT (GATEWAY_METRIC_SKIPPED);
+    int64_t now = loop_now (self->set->loop);
+    if (self->stuck_since == 0) {
+        self->stuck_since = now;
+        client_set_stuck_add (self);
+    }
+    else
+    if (self->set->limits.stuck_timeout_ms > 0
+    &&  now - self->stuck_since >= self->set->limits.stuck_timeout_ms)
+        client_close (self, CLIENT_CLOSE_STUCK);
+    return -1;
 }
 
 int
@@ -70,22 +129,31 @@ client_write (client_t *self, const char *data, size_t size)
     assert (self);
     if (self->closing || self->out_dead)
         return -1;
-    size_t used = outbuf_used (&self->output) + self->kernel_queued;
-    if (used + size > self->set->limits.outbuf_max
-    ||  s_output_append (self, data, size)) {
-        self->skipped++;
-        GATEWAY_COUNT (GATEWAY_METRIC_SKIPPED);
-        int64_t now = loop_now (self->set->loop);
-        if (self->stuck_since == 0) {
-            self->stuck_since = now;
-            client_set_stuck_add (self);
-        }
-        else
-        if (self->set->limits.stuck_timeout_ms > 0
-        &&  now - self->stuck_since >= self->set->limits.stuck_timeout_ms)
-            client_close (self, CLIENT_CLOSE_STUCK);
+    if (!s_output_fits (self, size))
+        return s_output_refused (self);
+    client_unshare (self);          //  its shared lines go first
+    if (s_output_append (self, data, size))
+        return s_output_refused (self);
+    return 0;
+}
+
+int
+client_write_shared (client_t *self, const client_shared_t *shared)
+{
+    assert (self);
+    assert (shared);
+    if (self->closing || self->out_dead)
         return -1;
-    }
+    if (!s_output_fits (self, shared->size))
+        return s_output_refused (self);
+    if (outbuf_used (&self->output) > 0
+    ||  (self->shared_size && self->shared_offset + self->shared_size != shared->offset))
+        return client_write (self, self->set->shared + shared->offset, shared->size);
+    if (!self->shared_size)
+        self->shared_offset = shared->offset;
+    self->shared_size += shared->size;
+    GATEWAY_ADD (GATEWAY_METRIC_OUTPUT_BYTES, shared->size);
+    client_set_pending_add (self);
     return 0;
 }
 
@@ -117,6 +185,7 @@ client_notice (client_t *self, const char *text, size_t size)
 {
     if (self->out_dead)
         return;
+    client_unshare (self);
     if (s_output_append (self, text, size))
         self->skipped++;
 }
@@ -182,6 +251,44 @@ s_shutdown (client_t *self)
     return -1;
 }
 
+//  Sent bytes leave the output.
+static void
+s_output_sent (client_t *self, size_t sent)
+{
+    self->bytes_out += (uint64_t) sent;
+    GATEWAY_ADD (GATEWAY_METRIC_BYTES_OUT, (uint64_t) sent);
+    GATEWAY_SUB (GATEWAY_METRIC_OUTPUT_BYTES, (uint64_t) sent);
+}
+
+//  Send the shared lines straight from the pass buffer: 0 when all went,
+//  else -1 with the rest copied into the queue and the client waiting for
+//  writability (or gone).
+static int
+s_flush_shared (client_t *self)
+{
+    uint32_t offset = self->shared_offset;
+    uint32_t size = self->shared_size;
+    ssize_t sent = self->transport->write (self->transport_state, self->fd,
+                                           self->set->shared + offset, size);
+    if (sent == (ssize_t) size) {
+        self->shared_size = 0;
+        s_output_sent (self, size);
+        return 0;
+    }
+    if (sent == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        s_send_failed (self);
+        return -1;
+    }
+    if (sent > 0) {
+        s_output_sent (self, (size_t) sent);
+        offset += (uint32_t) sent;
+        size -= (uint32_t) sent;
+    }
+    s_unshare_from (self, offset, size);
+    s_kernel_full (self);
+    return -1;
+}
+
 //  Send what is queued: one send, as in redis. On a full kernel buffer ask
 //  for writability; when drained, tell of skipped lines, or send FIN when
 //  closing.
@@ -189,6 +296,8 @@ void
 client_flush (client_t *self)
 {
     client_set_t *set = self->set;
+    if (self->shared_size && (self->fd == -1 || s_flush_shared (self)))
+        return;
     while (self->fd != -1) {
         size_t used = outbuf_used (&self->output);
         if (used == 0) {
@@ -226,9 +335,7 @@ client_flush (client_t *self)
         ssize_t sent = self->transport->write (self->transport_state, self->fd,
                                                outbuf_head (&self->output), used);
         if (sent > 0) {
-            self->bytes_out += (uint64_t) sent;
-            GATEWAY_ADD (GATEWAY_METRIC_BYTES_OUT, (uint64_t) sent);
-            GATEWAY_SUB (GATEWAY_METRIC_OUTPUT_BYTES, (uint64_t) sent);
+            s_output_sent (self, (size_t) sent);
             outbuf_consume (&self->output, (size_t) sent);
             if ((size_t) sent == used)
                 continue;

@@ -222,6 +222,28 @@ void
 int
     client_write (client_t *self, const char *data, size_t size);
 
+//  A line many clients get in this pass (a room's traffic): copied once
+//  into the set's pass buffer, where it stays until the end-of-pass flush.
+typedef struct {
+    uint32_t offset;            //  in the pass buffer
+    uint32_t size;              //  bytes, CRLF included
+} client_shared_t;
+
+//  Copy a whole line into the set's pass buffer for client_write_shared.
+//  Returns 0, or -1 on no memory (the caller falls back to client_write).
+int
+    client_set_share (client_set_t *self, const char *data, size_t size,
+                      client_shared_t *shared);
+
+//  client_write of a shared line without copying it: while the client's
+//  queue is empty, it only records where the line is (consecutive shared
+//  lines make one range), and the flush sends straight from the pass
+//  buffer; only what the kernel does not take is copied into the queue.
+//  So a busy room costs one copy per line, not one per member. Returns
+//  as client_write.
+int
+    client_write_shared (client_t *self, const client_shared_t *shared);
+
 //  Start closing: no more input; queued output is flushed, then FIN.
 //  Idempotent. on_closed is called with the first reason given.
 void

@@ -64,6 +64,8 @@ struct _client_t {
     admission_entry_t *admission;   //  its address's count (admission.h), or NULL
     linebuf_t input;            //  partial or held input
     outbuf_t output;            //  output queue
+    uint32_t shared_offset;     //  queued shared lines in the set's pass buffer,
+    uint32_t shared_size;       //  only while output is empty (size 0: none)
     uint64_t skipped;           //  lines skipped since the last lag notice
     size_t kernel_queued;       //  the kernel's send queue at the last short send
     int64_t last_active;        //  ms of the last complete line (or accept)
@@ -106,6 +108,10 @@ struct _client_set_t {
     int tick_timer;             //  idle and linger checks
     uint64_t flushed_pass;      //  loop pass whose flush has run (+1: none)
     outbuf_pool_t *outbufs;     //  memory of the output queues
+    char *shared;               //  the pass buffer: lines shared this pass
+    uint32_t shared_used;       //  bytes in it
+    uint32_t shared_capacity;   //  bytes allocated
+    uint32_t shared_peak;       //  most used in a pass since the last keep check
     slab_t *slab;               //  memory of the clients themselves
     int keep_timer;             //  gives back queues that stayed empty
     admission_t *admission;     //  per-address caps (borrowed), or NULL
@@ -196,6 +202,11 @@ void
 //  Drop the output queue and its memory.
 void
     client_output_free (client_t *self);
+
+//  Copy the client's shared lines into its own queue: the pass buffer is
+//  about to be reused.
+void
+    client_unshare (client_t *self);
 
 //  Read input its transport already holds (transport.h pending), as if
 //  the socket were readable; called at the end of the pass.

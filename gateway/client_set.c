@@ -22,6 +22,8 @@
 #define CLIENT_TICK_DIVISOR     4           //  checks per (smallest) timeout
 #define CLIENT_KEEP_MS          250         //  an empty queue is kept this long (at least)
 #define CLIENT_PASS_ROUNDS      16          //  flush/reap rounds in one pass
+#define CLIENT_SHARED_INITIAL   4096        //  first size of the pass buffer
+#define CLIENT_SHARED_MAX       (64 * 1024 * 1024)  //  past this, lines are copied per client
 #define CLIENT_MS_PER_SECOND    1000
 #define CLIENT_WARNING_SHARE    2           //  the idle warning comes at most 1/2
                                             //  of the timeout before the close
@@ -234,7 +236,54 @@ s_keep_check (loop_t *loop, int timer_id, void *arg)
     (void) timer_id;
     client_set_t *self = (client_set_t *) arg;
     outbuf_pool_release_idle (self->outbufs);
+    //  A burst grew the pass buffer: give it back once passes stay small
+    if (self->shared_capacity > CLIENT_SHARED_INITIAL
+    &&  self->shared_peak < self->shared_capacity / 4 && self->shared_used == 0) {
+        free (self->shared);
+        self->shared = NULL;
+        self->shared_capacity = 0;
+    }
+    self->shared_peak = 0;
     return 0;
+}
+
+int
+client_set_share (client_set_t *self, const char *data, size_t size, client_shared_t *shared)
+{
+    assert (self);
+    assert (shared);
+    size_t used = self->shared_used;
+    if (used + size > self->shared_capacity) {
+        size_t capacity = self->shared_capacity? self->shared_capacity: CLIENT_SHARED_INITIAL;
+        while (capacity < used + size)
+            capacity *= 2;
+        if (capacity > CLIENT_SHARED_MAX)
+            return -1;
+        //  Clients hold offsets, not pointers: the buffer may move
+        char *grown = (char *) realloc (self->shared, capacity);
+        if (!grown)
+            return -1;
+        self->shared = grown;
+        self->shared_capacity = (uint32_t) capacity;
+    }
+    memcpy (self->shared + used, data, size);
+    shared->offset = (uint32_t) used;
+    shared->size = (uint32_t) size;
+    self->shared_used = (uint32_t) (used + size);
+    return 0;
+}
+
+//  The pass is over: a client the rounds left pending keeps its shared
+//  lines in its own queue, and the pass buffer starts again.
+static void
+s_shared_reset (client_set_t *self)
+{
+    if (self->shared_used == 0)
+        return;
+    for (client_t *client = self->pending.head; client; client = client->pending_next)
+        client_unshare (client);
+    self->shared_peak = MAX (self->shared_peak, self->shared_used);
+    self->shared_used = 0;
 }
 
 //  The count of clients on transport (created on first use), or NULL
@@ -335,6 +384,7 @@ s_pass_end (loop_t *loop, void *arg)
     }
     if (self->held_dead)
         s_held_sweep (self);
+    s_shared_reset (self);
     self->flushed_pass = loop_pass (self->loop);
 }
 
@@ -413,6 +463,7 @@ client_set_destroy (client_set_t **self_p)
     loop_hook_remove (self->loop, s_pass_end, self);
     outbuf_pool_destroy (&self->outbufs);
     slab_destroy (&self->slab);
+    free (self->shared);
     free (self->scratch);
     free (self);
     *self_p = NULL;

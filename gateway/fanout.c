@@ -17,20 +17,41 @@
 
 //  Write the formatted line to every member of room, except the member
 //  with skip_id when skip is true (a sender does not get its own line).
+//  One form of the line (text or JSON), put in the pass buffer for the
+//  first member that reads it.
+typedef struct {
+    client_shared_t shared;
+    int state;                  //  0 not yet, 1 shared, -1 no room: copied per member
+} fanout_form_t;
+
+//  Write the line to client in form: from the pass buffer, or by copy.
+static int
+s_write_form (fanout_t *self, client_t *client, fanout_form_t *form,
+              const char *data, size_t size)
+{
+    if (form->state == 0)
+        form->state = self->clients
+                    && client_set_share (self->clients, data, size, &form->shared) == 0? 1: -1;
+    return form->state == 1? client_write_shared (client, &form->shared)
+                           : client_write (client, data, size);
+}
+
 static void
 s_write_members (fanout_t *self, subs_room_t *room, bool skip, uint64_t skip_id)
 {
+    fanout_form_t text = { { 0, 0 }, 0 }, json = { { 0, 0 }, 0 };
     size_t count;
     subs_member_t **members = subs_room_members (room, &count);
     for (size_t index = 0; index < count; index++) {
         subs_member_t *member = members [index];
         if (skip && member->id == skip_id)
             continue;
+        client_t *client = (client_t *) member->data;
         //  The member's form: the text line, or the JSON rendered once
         //  for the first member that reads it (format.h)
         size_t size = format_size (self->format);
-        const char *data = format_client_json ((client_t *) member->data)
-                         ? format_json_data (self->format, &size): format_data (self->format);
+        bool as_json = format_client_json (client);
+        const char *data = as_json? format_json_data (self->format, &size): format_data (self->format);
         //  A member whose join replay is on its way keeps its live lines
         //  until the replay is out (replay.h)
         if (member->hold) {
@@ -39,7 +60,7 @@ s_write_members (fanout_t *self, subs_room_t *room, bool skip, uint64_t skip_id)
             GATEWAY_COUNT (GATEWAY_METRIC_LINES_DELIVERED);
         }
         else
-        if (client_write ((client_t *) member->data, data, size) == 0)
+        if (s_write_form (self, client, as_json? &json: &text, data, size) == 0)
             GATEWAY_COUNT (GATEWAY_METRIC_LINES_DELIVERED);
     }
 }

@@ -5,7 +5,9 @@
     its sequence number (and tell members what was missed), follow the
     membership events that name our sessions, format the line once and
     write the same bytes to every member, skipping the sender of a chat
-    or /me line. No per-member allocation, formatting or lookup.
+    or /me line. No per-member allocation, formatting, lookup or copy:
+    the line is copied once into the client set's pass buffer and each
+    member's flush sends from there (client_write_shared).
     =========================================================================
 */
 #ifndef FANOUT_H_INCLUDED
@@ -21,6 +23,7 @@ typedef struct {
     subs_t *subs;               //  rooms and their members
     format_t *format;           //  the line buffer
     sessions_t *sessions;       //  to find sessions named by JOINED / LEFT
+    client_set_t *clients;      //  whose pass buffer holds each line once (client.h)
     const char *gateway_id;     //  ours: tells our sessions from others'
     relay_t *relay;             //  asks for missed ranges (NULL: just report them)
     zhashx_t *recoveries;       //  room -> recovery_t (recovery.h), made when needed

@@ -903,6 +903,7 @@ gateway_new (const gateway_config_t *config)
         gateway_destroy (&self);
         return NULL;
     }
+    self->fanout.clients = self->clients;
     if (s_admission_new (self, config)) {
         gateway_destroy (&self);
         return NULL;

@@ -459,6 +459,29 @@ test_cap_and_lag_notice (void **state)
     s_ctx_destroy (&ctx);
 }
 
+//  Shared lines (a room's, client_write_shared) count against the cap as
+//  copied ones do, and come out in order with them.
+static void
+test_shared_lines_capped (void **state)
+{
+    (void) state;
+    ctx_t *ctx = s_ctx_new (64, 20, 0, 0, 100);
+    s_connect (ctx);
+    client_shared_t first, second, third;
+    assert_int_equal (client_set_share (ctx->clients, "0123456789\r\n", 12, &first), 0);
+    assert_int_equal (client_set_share (ctx->clients, "abc\r\n", 5, &second), 0);
+    assert_int_equal (client_set_share (ctx->clients, "x\r\n", 3, &third), 0);
+    assert_int_equal (client_write_shared (ctx->client, &first), 0);
+    assert_int_equal (client_write (ctx->client, "de\r\n", 4), 0);   //  16 of 20
+    assert_int_equal (client_write_shared (ctx->client, &second), -1);
+    assert_int_equal (client_write_shared (ctx->client, &third), 0);  //  exactly 20
+    assert_int_equal (client_skipped (ctx->client), 1);
+    assert_true (s_run (ctx, s_received_lagged, RUN_MAX_MS));
+    assert_string_equal (ctx->received,
+        "0123456789\r\nde\r\nx\r\n! lagged: 1 messages skipped\r\n");
+    s_ctx_destroy (&ctx);
+}
+
 static int
 s_flood (loop_t *loop, int timer_id, void *arg)
 {
@@ -937,6 +960,7 @@ main (void)
         cmocka_unit_test (test_output_coalesced),
         cmocka_unit_test (test_output_from_a_later_hook),
         cmocka_unit_test (test_cap_and_lag_notice),
+        cmocka_unit_test (test_shared_lines_capped),
         cmocka_unit_test (test_stuck_client_closed),
         cmocka_unit_test (test_kernel_queue_counts),
         cmocka_unit_test (test_stuck_without_more_output),

@@ -2,7 +2,10 @@
     test_fanout.c - published room traffic to local members
 
     Members are real clients over socketpairs, so the test reads exactly
-    the bytes each user would see.
+    the bytes each user would see. Room lines go out through the client
+    set's pass buffer (client_write_shared); the tests at the end check
+    that they are copied once, not per member, and that ordering and a
+    full kernel buffer come out right.
     =========================================================================
 */
 #include <stdarg.h>
@@ -11,11 +14,13 @@
 #include <cmocka.h>
 #include <sys/socket.h>
 #include "fanout.h"
-#include "client.h"
+#include "client_private.h"     //  the pass buffer and the queues, to see the copies
 
 #define TEST_GATEWAY    "gw-test"
 #define TEST_MEMBERS    3
 #define TEST_BUFFER     4096
+#define TEST_BURST      40      //  lines in one pass, past a small kernel buffer
+#define TEST_SNDBUF     4096    //  that buffer (SO_SNDBUF)
 
 typedef struct {
     loop_t *loop;
@@ -80,7 +85,8 @@ s_setup (void **state)
     fixture->format = format_new ();
     fixture->sessions = sessions_new ();
     fixture->fanout = (fanout_t) { .subs = fixture->subs, .format = fixture->format,
-                                   .sessions = fixture->sessions, .gateway_id = TEST_GATEWAY };
+                                   .sessions = fixture->sessions, .gateway_id = TEST_GATEWAY,
+                                   .clients = fixture->clients };
     fixture->room = subs_ref (fixture->subs, "rust");
     assert_true (subs_probed (fixture->subs, "rust", subs_room_token (fixture->room)));
     for (int index = 0; index < TEST_MEMBERS; index++) {
@@ -206,6 +212,109 @@ test_removed_member_gets_nothing (void **state)
     assert_string_equal (s_reads (fixture, 2, buffer), "[rust] bob: x\r\n");
 }
 
+//  Lines of one pass are copied once into the pass buffer, and no
+//  member's queue takes memory for them.
+static void
+test_lines_copied_once (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    s_publish (fixture, s_event (WIRE_CHAT, "rust", 1, "gw-other", 1, "bob", "one"));
+    s_publish (fixture, s_event (WIRE_CHAT, "rust", 2, "gw-other", 1, "bob", "two"));
+    const char *expected = "[rust] bob: one\r\n[rust] bob: two\r\n";
+    assert_int_equal (fixture->clients->shared_used, strlen (expected));
+    assert_int_equal (outbuf_pool_holders (fixture->clients->outbufs), 0);
+    char buffer [TEST_BUFFER];
+    for (int index = 0; index < TEST_MEMBERS; index++)
+        assert_string_equal (s_reads (fixture, index, buffer), expected);
+    //  The flush is over: the buffer starts again
+    assert_int_equal (fixture->clients->shared_used, 0);
+}
+
+//  A line written to one member alone (a notice, a private line) and
+//  lines of another room keep their order around the shared ones.
+static void
+test_order_with_copies (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    subs_room_t *other = subs_ref (fixture->subs, "go");
+    assert_true (subs_probed (fixture->subs, "go", subs_room_token (other)));
+    subs_member_t also = { .data = fixture->members [0].data, .id = fixture->members [0].id };
+    subs_member_add (other, &also);
+    s_publish (fixture, s_event (WIRE_CHAT, "rust", 1, "gw-other", 1, "bob", "r1"));
+    assert_int_equal (client_write ((client_t *) fixture->members [1].data, "* private\r\n", 11), 0);
+    s_publish (fixture, s_event (WIRE_CHAT, "go", 1, "gw-other", 1, "bob", "g1"));
+    s_publish (fixture, s_event (WIRE_CHAT, "rust", 2, "gw-other", 1, "bob", "r2"));
+    char buffer [TEST_BUFFER];
+    assert_string_equal (s_reads (fixture, 0, buffer),
+                         "[rust] bob: r1\r\n[go] bob: g1\r\n[rust] bob: r2\r\n");
+    assert_string_equal (s_reads (fixture, 1, buffer),
+                         "[rust] bob: r1\r\n* private\r\n[rust] bob: r2\r\n");
+    assert_string_equal (s_reads (fixture, 2, buffer), "[rust] bob: r1\r\n[rust] bob: r2\r\n");
+    subs_member_remove (&also);
+}
+
+//  Read everything user index can get, running the loop (its flushes)
+//  until the user has expected bytes.
+static size_t
+s_read_all (fixture_t *fixture, int index, char *buffer, size_t expected)
+{
+    size_t size = 0;
+    for (int pass = 0; pass < 1000 && size < expected; pass++) {
+        loop_timer_add (fixture->loop, 1, false, s_stop, NULL);
+        loop_run (fixture->loop);
+        ssize_t got;
+        while ((got = recv (fixture->peers [index], buffer + size, expected - size, MSG_DONTWAIT)) > 0)
+            size += (size_t) got;
+    }
+    return size;
+}
+
+//  A member whose kernel buffer fills keeps the rest in its own queue;
+//  the others get everything from the pass buffer, and so does it, in
+//  order, once it reads.
+static void
+test_full_kernel_keeps_the_rest (void **state)
+{
+    fixture_t *fixture = (fixture_t *) *state;
+    client_t *slow = (client_t *) fixture->members [1].data;
+    int sndbuf = TEST_SNDBUF;
+    assert_int_equal (setsockopt (slow->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof (sndbuf)), 0);
+    char text [500];
+    memset (text, 'x', sizeof (text) - 1);
+    text [sizeof (text) - 1] = 0;
+    //  A line of their own to two members halfway: it goes behind the
+    //  shared ones before it, however much of those the kernel takes
+    size_t total = 0;
+    for (int line = 0; line < TEST_BURST; line++) {
+        if (line == TEST_BURST / 2)
+            for (int index = 0; index < 2; index++) {
+                client_t *client = (client_t *) fixture->members [index].data;
+                assert_int_equal (client_write (client, "* private\r\n", 11), 0);
+            }
+        s_publish (fixture, s_event (WIRE_CHAT, "rust", (uint64_t) line + 1, "gw-other", 1, "bob", text));
+    }
+    total = fixture->clients->shared_used + 11;
+    assert_true (total > 2 * TEST_SNDBUF);
+    //  One pass: the fast members' flushes take it all, the slow one part
+    loop_timer_add (fixture->loop, 0, false, s_stop, NULL);
+    loop_run (fixture->loop);
+    assert_true (outbuf_used (&slow->output) > 0 && outbuf_used (&slow->output) < total);
+    assert_int_equal (slow->shared_size, 0);
+    assert_int_equal (fixture->clients->shared_used, 0);
+    char *first = (char *) malloc (total + 1), *other = (char *) malloc (total + 1);
+    assert_int_equal (s_read_all (fixture, 0, first, total), total);
+    assert_int_equal (s_read_all (fixture, 1, other, total), total);
+    assert_memory_equal (first, other, total);
+    //  The third member got the same lines without the private one
+    size_t half = (strlen (text) + strlen ("[rust] bob: \r\n")) * (TEST_BURST / 2);
+    assert_memory_equal (first + half, "* private\r\n", 11);
+    assert_int_equal (s_read_all (fixture, 2, other, total - 11), total - 11);
+    assert_memory_equal (first, other, half);
+    assert_memory_equal (first + half + 11, other + half, total - 11 - half);
+    free (first);
+    free (other);
+}
+
 int
 main (void)
 {
@@ -216,6 +325,9 @@ main (void)
         cmocka_unit_test_setup_teardown (test_gap_is_reported, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_other_rooms_ignored, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_removed_member_gets_nothing, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_lines_copied_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_order_with_copies, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_full_kernel_keeps_the_rest, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
