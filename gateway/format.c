@@ -19,6 +19,7 @@
 #include "format_json.h"
 #include "client.h"
 #include "json.h"
+#include "strbuf.h"
 #include "text.h"
 #include <time.h>
 
@@ -36,9 +37,7 @@
 #define FORMAT_COLUMN_GAP   2       //  spaces between two columns of a list
 
 struct _format_t {
-    char *data;             //  the line, NUL-terminated
-    size_t size;            //  bytes in the line, NUL not counted
-    size_t capacity;        //  bytes allocated
+    strbuf_t line;          //  the line, NUL-terminated
     format_event_t event;   //  what the line says, for the JSON form
     json_t *json;           //  the JSON form, once asked for
     bool json_done;         //  json holds this event's form
@@ -50,13 +49,7 @@ format_new (void)
     format_t *self = (format_t *) zmalloc (sizeof (format_t));
     if (!self)
         return NULL;
-    self->data = (char *) malloc (FORMAT_INITIAL_SIZE);
-    if (!self->data) {
-        free (self);
-        return NULL;
-    }
-    self->capacity = FORMAT_INITIAL_SIZE;
-    self->data [0] = 0;
+    strbuf_init (&self->line, FORMAT_INITIAL_SIZE);
     self->json = json_new ();
     return self;
 }
@@ -68,7 +61,7 @@ format_destroy (format_t **self_p)
     format_t *self = *self_p;
     if (self) {
         json_destroy (&self->json);
-        free (self->data);
+        strbuf_fini (&self->line);
         free (self);
         *self_p = NULL;
     }
@@ -78,38 +71,20 @@ const char *
 format_data (format_t *self)
 {
     assert (self);
-    return self->data;
+    return self->line.data;
 }
 
 size_t
 format_size (format_t *self)
 {
     assert (self);
-    return self->size;
-}
-
-//  Append bytes, growing the buffer geometrically; keeps a NUL after them.
-static void
-s_append (format_t *self, const char *data, size_t size)
-{
-    if (self->size + size + 1 > self->capacity) {
-        size_t capacity = self->capacity;
-        while (self->size + size + 1 > capacity)
-            capacity *= 2;
-        char *grown = (char *) realloc (self->data, capacity);
-        assert (grown);     //  out of memory: nothing sensible to do
-        self->data = grown;
-        self->capacity = capacity;
-    }
-    memcpy (self->data + self->size, data, size);
-    self->size += size;
-    self->data [self->size] = 0;
+    return self->line.size;
 }
 
 static void
 s_sink (void *arg, const char *piece, size_t size)
 {
-    s_append ((format_t *) arg, piece, size);
+    strbuf_append (&((format_t *) arg)->line, piece, size);
 }
 
 //  Append size bytes of text from anywhere, sanitised (see the top).
@@ -131,15 +106,14 @@ s_number (format_t *self, uint64_t number)
 {
     char digits [FORMAT_NUMBER_MAX];
     int size = snprintf (digits, sizeof (digits), "%" PRIu64, number);
-    s_append (self, digits, (size_t) size);
+    strbuf_append (&self->line, digits, (size_t) size);
 }
 
 //  A new line: empty, and its event only text until s_begin says more.
 static void
 s_start (format_t *self)
 {
-    self->size = 0;
-    self->data [0] = 0;
+    strbuf_reset (&self->line);
     memset (&self->event, 0, sizeof (self->event));
     self->json_done = false;
 }
@@ -165,7 +139,7 @@ format_json_data (format_t *self, size_t *size_p)
     assert (self);
     assert (size_p);
     if (!self->json_done) {
-        format_json (self->json, &self->event, self->data, self->size);
+        format_json (self->json, &self->event, self->line.data, self->line.size);
         self->json_done = true;
     }
     *size_p = json_size (self->json);
@@ -184,7 +158,7 @@ format_write (format_t *self, client_t *client)
     assert (self);
     assert (client);
     if (!format_client_json (client))
-        return client_write (client, self->data, self->size);
+        return client_write (client, self->line.data, self->line.size);
     size_t size;
     const char *data = format_json_data (self, &size);
     return client_write (client, data, size);
@@ -193,8 +167,8 @@ format_write (format_t *self, client_t *client)
 static size_t
 s_finish (format_t *self)
 {
-    s_append (self, FORMAT_LINE_END, strlen (FORMAT_LINE_END));
-    return self->size;
+    strbuf_append (&self->line, FORMAT_LINE_END, strlen (FORMAT_LINE_END));
+    return self->line.size;
 }
 
 size_t
@@ -394,7 +368,7 @@ static void
 s_spaces (format_t *self, size_t count)
 {
     while (count--)
-        s_append (self, " ", 1);
+        strbuf_append (&self->line, " ", 1);
 }
 
 static size_t
@@ -469,7 +443,7 @@ format_room_list (format_t *self, wire_entry_t *entries, size_t count,
         s_counted (self, total - count, "more room");
         s_finish (self);
     }
-    return self->size;
+    return self->line.size;
 }
 
 size_t

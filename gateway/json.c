@@ -9,6 +9,7 @@
     =========================================================================
 */
 #include "json.h"
+#include "strbuf.h"
 #include "text.h"
 
 #define JSON_INITIAL_SIZE   1024
@@ -17,9 +18,7 @@
 #define JSON_CONTROL_END    0x20        //  below this a byte must be escaped
 
 struct _json_t {
-    char *data;                         //  the document, NUL-terminated
-    size_t size;                        //  bytes written
-    size_t capacity;                    //  bytes allocated
+    strbuf_t document;                  //  the document, NUL-terminated
     size_t depth;                       //  containers open
     bool has_value [JSON_DEPTH_MAX];    //  that container has a value already
     bool after_key;                     //  a key was written, its value is next
@@ -30,9 +29,7 @@ json_new (void)
 {
     json_t *self = (json_t *) zmalloc (sizeof (json_t));
     assert (self);
-    self->data = (char *) malloc (JSON_INITIAL_SIZE);
-    assert (self->data);
-    self->capacity = JSON_INITIAL_SIZE;
+    strbuf_init (&self->document, JSON_INITIAL_SIZE);
     json_reset (self);
     return self;
 }
@@ -44,7 +41,7 @@ json_destroy (json_t **self_p)
     json_t *self = *self_p;
     if (!self)
         return;
-    free (self->data);
+    strbuf_fini (&self->document);
     free (self);
     *self_p = NULL;
 }
@@ -53,8 +50,7 @@ void
 json_reset (json_t *self)
 {
     assert (self);
-    self->size = 0;
-    self->data [0] = 0;
+    strbuf_reset (&self->document);
     self->depth = 0;
     self->after_key = false;
 }
@@ -63,32 +59,21 @@ const char *
 json_data (json_t *self)
 {
     assert (self);
-    return self->data;
+    return self->document.data;
 }
 
 size_t
 json_size (json_t *self)
 {
     assert (self);
-    return self->size;
+    return self->document.size;
 }
 
 void
 json_raw (json_t *self, const char *data, size_t size)
 {
     assert (self);
-    if (self->size + size + 1 > self->capacity) {
-        size_t capacity = self->capacity;
-        while (self->size + size + 1 > capacity)
-            capacity *= 2;
-        char *grown = (char *) realloc (self->data, capacity);
-        assert (grown);         //  out of memory: nothing sensible to do
-        self->data = grown;
-        self->capacity = capacity;
-    }
-    memcpy (self->data + self->size, data, size);
-    self->size += size;
-    self->data [self->size] = 0;
+    strbuf_append (&self->document, data, size);
 }
 
 //  Before any value: the comma that separates it from the one before.
