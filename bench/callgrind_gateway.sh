@@ -35,7 +35,7 @@ kill -TERM "$gateway"; wait "$gateway" || true
 kill -TERM "$router"; wait "$router" || true
 trap - EXIT
 deliveries=$(sed -n 's/.*delivered \([0-9]*\) of.*/\1/p' "$work/run.txt")
-dump=$(ls "$work"/callgrind.out.* | head -n 1)
+dump=$(find "$work" -name "callgrind.out.*" | head -n 1)
 total=$(callgrind_annotate "$dump" 2> /dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
 loop=$(callgrind_annotate "$dump" 2> /dev/null | sed -n 's/^ *\([0-9,]*\) .*(below main).*/\1/p' | head -n 1 | tr -d ,)
 echo "callgrind: $deliveries deliveries; instructions per delivery: $((total / deliveries)) process, $((loop / deliveries)) loop thread"
