@@ -5,7 +5,9 @@
     from the client set, wire messages from the relay; this file routes
     them: replies to the session they name, published room traffic to
     fanout.c, PROBED to the sessions waiting for that room, control
-    traffic to the lifecycle below.
+    traffic to the lifecycle below. The listening ports are ports.c's:
+    opened once the client set exists, closed when a drain or shutdown
+    begins.
 
     Lifecycle: RUNNING until the router's DRAIN (then DRAINING: every
     client gets its queued output and FIN, then DRAINED goes up) or a
@@ -24,12 +26,8 @@
 #include "wire.h"
 #include "loop.h"
 #include "client.h"
-#include "listener.h"
-#include "tls.h"
-#include "tls_handshake.h"
+#include "ports.h"
 #include "transport_tls.h"
-#include "health.h"
-#include "http_stage.h"
 #include "transport_ws.h"
 #include "relay.h"
 #include "subs.h"
@@ -38,7 +36,6 @@
 #include "sessions.h"
 #include "fanout.h"
 #include "gateway_metrics.h"
-#include "address.h"
 #include <sys/signalfd.h>
 #include <sys/random.h>
 #include <signal.h>
@@ -67,16 +64,7 @@ struct _gateway_t {
     format_t *format;               //  the one line buffer
     admission_t *admission;         //  per-address caps of the client port
     client_set_t *clients;
-    listener_t *listener;
-    listener_t *http_listener;      //  --http-listen, or NULL
-    listener_t *https_listener;     //  --https-listen, or NULL
-    tls_handshake_t *https_handshakes;  //  its sockets before their request
-    http_stage_t *http_stage;       //  requests of both, or NULL
-    tls_t *tls;                     //  TLS port's certificate and policy, or NULL
-    listener_t *tls_listener;       //  TLS port, or NULL
-    tls_handshake_t *handshakes;    //  TLS port's sockets before they are clients
-    health_t *health;               //  health endpoint, or NULL
-    metrics_server_t *metrics_server;   //  GET /metrics, or NULL
+    ports_t *ports;                 //  every listening socket (ports.h)
     sessions_t *sessions;           //  client id -> session_t
     fanout_t fanout;                //  room traffic delivery
     session_ctx_t ctx;              //  what sessions share
@@ -388,14 +376,7 @@ s_close_everything (gateway_t *self, gateway_state_t state, client_close_reason_
     self->state = state;
     self->ctx.silent = true;
     self->closing_clients = client_set_size (self->clients);
-    listener_destroy (&self->listener);
-    listener_destroy (&self->http_listener);
-    listener_destroy (&self->https_listener);
-    tls_handshake_destroy (&self->https_handshakes);
-    http_stage_destroy (&self->http_stage);
-    listener_destroy (&self->tls_listener);
-    tls_handshake_destroy (&self->handshakes);
-    health_destroy (&self->health);
+    ports_close (self->ports);
     client_set_close_all (self->clients, reason);
     self->close_timer = loop_timer_add (self->loop,
         self->config.drain_linger_ms + GATEWAY_CLOSE_MARGIN_MS, false, s_on_close_timeout, self);
@@ -438,11 +419,7 @@ s_on_signal (loop_t *loop, int fd, int events, void *arg)
         if (info.ssi_signo != SIGHUP)
             s_start_shutdown (self);
         else
-        if (!self->tls)
-            zsys_info ("gateway: nothing to reload (no --tls-listen)");
-        else
-            GATEWAY_COUNT (tls_reload (self->tls)? GATEWAY_METRIC_TLS_RELOADS_FAILED:
-                                                   GATEWAY_METRIC_TLS_RELOADS_OK);
+            ports_reload (self->ports);
     }
 }
 
@@ -592,19 +569,18 @@ s_on_tick (loop_t *loop, int timer_id, void *arg)
         s_renew (self, "hello-unanswered");
     //  Ready: the router beats and knows us (HAProxy sends no new clients else)
     bool router_up = self->welcomed && !self->router_lost && !self->resyncing;
-    if (self->health)
-        health_set_ready (self->health, router_up || self->config.health_ignore_router);
+    ports_set_ready (self->ports, router_up || self->config.health_ignore_router);
     gateway_gauges_t gauges = {
         .clients_tcp = client_set_transport_size (self->clients, &transport_tcp),
         .clients_tls = client_set_transport_size (self->clients, &transport_tls),
         .clients_ws = client_set_transport_size (self->clients, &transport_ws)
                     + client_set_transport_size (self->clients, &transport_ws_json),
-        .tls_handshaking = self->handshakes? tls_handshake_size (self->handshakes): 0,
+        .tls_handshaking = ports_tls_handshaking (self->ports),
         .queued = relay_queued (self->relay),
         .rooms = subs_size (self->subs),
         .router_up = router_up
     };
-    gateway_metrics_publish (self->metrics_server, &gauges, loop_now (loop));
+    ports_publish (self->ports, &gauges, loop_now (loop));
     return 0;
 }
 
@@ -630,13 +606,6 @@ s_make_route (gateway_t *self)
     assert (uuid);
     snprintf (self->route, sizeof (self->route), "%s", zuuid_str (uuid));
     zuuid_destroy (&uuid);
-}
-
-//  The health endpoint's answer: clients connected now.
-static size_t
-s_client_count (void *arg)
-{
-    return client_set_size (((gateway_t *) arg)->clients);
 }
 
 static int
@@ -676,141 +645,37 @@ s_admission_new (gateway_t *self, const gateway_config_t *config)
     return 0;
 }
 
-//  A client port on address: keepalive, and the PROXY protocol when
-//  set. Returns NULL (logged) on failure.
-static listener_t *
-s_listener_new (gateway_t *self, const char *address)
+//  The client set, with the limits from the settings and this file's
+//  client events. Returns 0 or -1 (logged).
+static int
+s_clients_new (gateway_t *self)
 {
     const gateway_config_t *config = &self->config;
-    listener_t *listener = listener_new (self->loop, address, (int) config->backlog,
-                                         self->clients, (size_t) config->max_clients);
-    if (!listener)
-        return NULL;
-    listener_set_keepalive (listener, (int) MIN (config->keepalive_s, INT_MAX));
-    if (config->proxy_protocol) {
-        cidr_list_t trusted;
-        if (cidr_parse (&trusted, config->trusted_proxy)
-        ||  listener_set_proxy_protocol (listener, &trusted)) {
-            zsys_error ("gateway: cannot take the PROXY protocol from --trusted-proxy");
-            listener_destroy (&listener);
-            return NULL;
+    client_limits_t limits = {
+        .max_line = (size_t) config->max_line,
+        .outbuf_max = (size_t) config->outbuf_max,
+        .sndbuf = (int) config->sndbuf,
+        .idle_timeout_ms = config->idle_timeout_s * MSEC_PER_SEC,
+        .idle_warning_ms = config->idle_warning_s * MSEC_PER_SEC,
+        .stuck_timeout_ms = config->stuck_timeout_s * MSEC_PER_SEC,
+        .linger_ms = config->drain_linger_ms,
+        .verbose = config->verbose,
+        .telnet_offer = !config->no_telnet_offer,
+        .hold_max = (size_t) config->hold_max,
+        .log_addresses = config->log_addresses,
+        .flood = {
+            .rate = (uint32_t) config->rate_lines,
+            .burst = (uint32_t) config->rate_burst
         }
-        zsys_info ("gateway: client port takes PROXY v2 from trusted=%s address=%s",
-                   config->trusted_proxy, address);
-    }
-    return listener;
-}
-
-//  The TLS port, with --tls-listen: the certificate (a bad one stops the
-//  start), the listener, and the handshake stage in front of the
-//  client set. Returns 0 (also when off) or -1 (logged).
-static int
-s_tls_new (gateway_t *self)
-{
-    const gateway_config_t *config = &self->config;
-    if (config->https_listen && *config->https_listen) {
-        //  The HTTPS port's certificate; its handshakes feed the HTTP stage
-        self->tls = tls_new (config->tls_cert, config->tls_key);
-        if (!self->tls)
-            return -1;
-    }
-    if (!config->tls_listen || !*config->tls_listen)
-        return 0;
-    if (!self->tls)
-        self->tls = tls_new (config->tls_cert, config->tls_key);
-    if (!self->tls)
-        return -1;
-    self->tls_listener = s_listener_new (self, config->tls_listen);
-    if (!self->tls_listener)
-        return -1;
-    self->handshakes = tls_handshake_new (self->loop, self->tls, self->clients,
-                                          config->tls_handshake_timeout_s * MSEC_PER_SEC);
-    if (!self->handshakes)
-        return -1;
-    tls_handshake_attach (self->handshakes, self->tls_listener);
-    //  Both ports share --max-clients: the plain one counts the handshakes too
-    listener_share_limit (self->listener, tls_handshake_waiting, self->handshakes);
-    return 0;
-}
-
-//  Sockets waiting in the TLS handshake stage, the HTTP stage, or both:
-//  what a port counts against the shared limit besides its own stage.
-static size_t
-s_waiting_tls (void *arg)
-{
-    gateway_t *self = (gateway_t *) arg;
-    return (self->handshakes? tls_handshake_size (self->handshakes): 0)
-         + (self->https_handshakes? tls_handshake_size (self->https_handshakes): 0);
-}
-
-static size_t
-s_waiting_http (void *arg)
-{
-    gateway_t *self = (gateway_t *) arg;
-    return self->http_stage? http_stage_size (self->http_stage): 0;
-}
-
-static size_t
-s_waiting_stages (void *arg)
-{
-    return s_waiting_tls (arg) + s_waiting_http (arg);
-}
-
-//  The TLS port's and the HTTPS port's own stages count themselves.
-static size_t
-s_waiting_others_tls (void *arg)
-{
-    gateway_t *self = (gateway_t *) arg;
-    return s_waiting_stages (arg) - tls_handshake_size (self->handshakes);
-}
-
-static size_t
-s_waiting_others_https (void *arg)
-{
-    gateway_t *self = (gateway_t *) arg;
-    return s_waiting_stages (arg) - tls_handshake_size (self->https_handshakes);
-}
-
-//  --http-listen: a second client port whose sockets wait in the HTTP
-//  stage (the page, the WebSocket upgrade) before they become clients.
-//  Returns 0 (also when off) or -1 (logged).
-static int
-s_http_new (gateway_t *self)
-{
-    const gateway_config_t *config = &self->config;
-    bool plain = config->http_listen && *config->http_listen;
-    bool secure = config->https_listen && *config->https_listen;
-    if (!plain && !secure)
-        return 0;
-    http_stage_config_t stage_config = {
-        .origins = config->ws_origin,
-        .timeout_ms = config->http_timeout_s * MSEC_PER_SEC,
-        .max_message = (size_t) config->max_line,
-        .ping_interval_ms = config->ws_ping_interval_s * MSEC_PER_SEC
     };
-    self->http_stage = http_stage_new (self->loop, self->clients, &stage_config);
-    if (plain) {
-        self->http_listener = s_listener_new (self, config->http_listen);
-        if (!self->http_listener)
-            return -1;
-        listener_set_stage (self->http_listener, http_stage_ops (), self->http_stage);
-        listener_share_limit (self->http_listener, s_waiting_tls, self);
+    client_events_t client_events = {
+        s_on_line, s_on_closed, s_on_opened, s_on_held_line, s_on_eof
+    };
+    self->clients = client_set_new (self->loop, &limits, &client_events, self);
+    if (!self->clients) {
+        zsys_error ("gateway: cannot create the client set");
+        return -1;
     }
-    if (secure) {
-        //  wss: the TLS handshake first, then the same HTTP stage over TLS
-        self->https_listener = s_listener_new (self, config->https_listen);
-        self->https_handshakes = tls_handshake_new (self->loop, self->tls, self->clients,
-                                                    config->tls_handshake_timeout_s * MSEC_PER_SEC);
-        if (!self->https_listener || !self->https_handshakes)
-            return -1;
-        tls_handshake_set_done (self->https_handshakes, http_stage_add_over, self->http_stage);
-        tls_handshake_attach (self->https_handshakes, self->https_listener);
-        listener_share_limit (self->https_listener, s_waiting_others_https, self);
-    }
-    //  Every port's waiting sockets count against --max-clients on every port
-    listener_share_limit (self->listener, s_waiting_stages, self);
-    if (self->tls_listener)
-        listener_share_limit (self->tls_listener, s_waiting_others_tls, self);
     return 0;
 }
 
@@ -877,29 +742,7 @@ gateway_new (const gateway_config_t *config)
     self->fanout.now = loop_now (self->loop);
     self->fanout.announce_max = (uint64_t) config->announce_max;
 
-    client_limits_t limits = {
-        .max_line = (size_t) config->max_line,
-        .outbuf_max = (size_t) config->outbuf_max,
-        .sndbuf = (int) config->sndbuf,
-        .idle_timeout_ms = config->idle_timeout_s * MSEC_PER_SEC,
-        .idle_warning_ms = config->idle_warning_s * MSEC_PER_SEC,
-        .stuck_timeout_ms = config->stuck_timeout_s * MSEC_PER_SEC,
-        .linger_ms = config->drain_linger_ms,
-        .verbose = config->verbose,
-        .telnet_offer = !config->no_telnet_offer,
-        .hold_max = (size_t) config->hold_max,
-        .log_addresses = config->log_addresses,
-        .flood = {
-            .rate = (uint32_t) config->rate_lines,
-            .burst = (uint32_t) config->rate_burst
-        }
-    };
-    client_events_t client_events = {
-        s_on_line, s_on_closed, s_on_opened, s_on_held_line, s_on_eof
-    };
-    self->clients = client_set_new (self->loop, &limits, &client_events, self);
-    if (!self->clients) {
-        zsys_error ("gateway: cannot create the client set");
+    if (s_clients_new (self)) {
         gateway_destroy (&self);
         return NULL;
     }
@@ -909,29 +752,10 @@ gateway_new (const gateway_config_t *config)
         return NULL;
     }
     loop_hook_add_late (self->loop, s_on_late_hook, self);
-    self->listener = s_listener_new (self, config->listen);
-    if (!self->listener || s_tls_new (self)) {
+    self->ports = ports_new (self->loop, self->clients, &self->config);
+    if (!self->ports) {
         gateway_destroy (&self);
         return NULL;
-    }
-    if (s_http_new (self)) {
-        gateway_destroy (&self);
-        return NULL;
-    }
-    if (config->health_listen && *config->health_listen) {
-        self->health = health_new (self->loop, config->health_listen, s_client_count, self);
-        if (!self->health) {
-            gateway_destroy (&self);
-            return NULL;
-        }
-        health_set_ready (self->health, config->health_ignore_router);
-    }
-    if (config->metrics_listen && *config->metrics_listen) {
-        self->metrics_server = gateway_metrics_server_new (config->metrics_listen);
-        if (!self->metrics_server) {
-            gateway_destroy (&self);
-            return NULL;
-        }
     }
     self->last_beat = loop_now (self->loop);
     s_send_hello (self);
@@ -939,17 +763,7 @@ gateway_new (const gateway_config_t *config)
                                             true, s_on_heartbeat, self);
     self->tick_timer = loop_timer_add (self->loop, GATEWAY_PROBE_INTERVAL_MS,
                                        true, s_on_tick, self);
-    //  The host for the ready line ("[::1]:80" -> "::1", "" -> "*"); the
-    //  listener checked the address
-    char host [ADDRESS_HOST_MAX] = "";
-    int port = 0;
-    address_parse (config->listen, host, &port);
-    zsys_info ("gateway: listening address=%s port=%d id=%s metrics=%d tls=%d http=%d https=%d",
-               *host? host: "*", listener_port (self->listener), self->id,
-               self->metrics_server? metrics_server_port (self->metrics_server): 0,
-               self->tls_listener? listener_port (self->tls_listener): 0,
-               self->http_listener? listener_port (self->http_listener): 0,
-               self->https_listener? listener_port (self->https_listener): 0);
+    ports_log_ready (self->ports, self->id);
     return self;
 }
 
@@ -960,17 +774,10 @@ gateway_destroy (gateway_t **self_p)
     gateway_t *self = *self_p;
     if (!self)
         return;
-    health_destroy (&self->health);
-    metrics_server_destroy (&self->metrics_server);
-    listener_destroy (&self->listener);
-    listener_destroy (&self->http_listener);
-    listener_destroy (&self->https_listener);
-    tls_handshake_destroy (&self->https_handshakes);
-    http_stage_destroy (&self->http_stage);
-    listener_destroy (&self->tls_listener);
-    tls_handshake_destroy (&self->handshakes);
+    if (self->ports)
+        ports_close (self->ports);          //  their stages need the client set
     client_set_destroy (&self->clients);    //  closes sessions via on_closed
-    tls_destroy (&self->tls);               //  after the clients: none uses it now
+    ports_destroy (&self->ports);           //  after the clients: none uses TLS now
     admission_destroy (&self->admission);
     if (self->sessions)
         assert (sessions_size (self->sessions) == 0);

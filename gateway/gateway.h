@@ -1,10 +1,11 @@
-/*  ==================================================================    gateway.h - the gateway server: clients on one side, the router on the other
+/*  =========================================================================
+    gateway.h - the gateway server: clients on one side, the router on the other
 
-    gateway_t wires the loop, the listener, the client set, the sessions,
-    the room subscriptions and the ZeroMQ relay together, and runs the
-    tier's lifecycle: HELLO/WELCOME, heartbeats, router loss and resync,
-    drain on the router's DRAIN, shutdown on SIGINT/SIGTERM, and the TLS
-    certificate's reload on SIGHUP.
+    gateway_t wires the loop, the listening ports (ports.h), the client
+    set, the sessions, the room subscriptions and the ZeroMQ relay
+    together, and runs the tier's lifecycle: HELLO/WELCOME, heartbeats,
+    router loss and resync, drain on the router's DRAIN, shutdown on
+    SIGINT/SIGTERM, and the TLS certificate's reload on SIGHUP.
     =========================================================================
 */
 #ifndef GATEWAY_H_INCLUDED

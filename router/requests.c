@@ -2,38 +2,30 @@
     requests.c - the router's answer to each gateway request
 
     Every message a gateway sends on the ingress ROUTER is dispatched here
-    to one s_handle_<verb>. A handler checks the request, updates the
+    to one handler per verb. A handler checks the request, updates the
     registries (gateways, sessions, nicks, rooms), answers that gateway on
     ingress and/or publishes once on the PUB socket under the room's
     topic. A gateway that has not said HELLO gets RESYNC instead.
 
-    A gateway is its connection, not its name: the HELLO binds the id to
-    the routing id it came from (the route), every later request is
-    looked up by route, and every reply goes to the route. Gateway ids
-    are public (they are in every room event); routes are never shown. A
-    HELLO claiming an id that another route holds (or held until it was
-    dropped as lost) is refused with HELLO_REFUSED and logged once per
-    route, so a peer that knows a gateway's id cannot speak or listen for
-    its users.
+    This file holds the dispatch, the replies and checks every handler
+    shares (requests_private.h), and the requests that change a
+    session: LOGIN, LOGOUT, JOIN, NICK, SAY/ACTION, PRIVMSG. A gateway's
+    own requests (HELLO, PROBE, BYE, DRAINED) are requests_gateway.c's;
+    the ones that only read (ROOMS, WHO, HISTORY, RECOVER) are
+    requests_query.c's. Every request is looked up by the route it came
+    from, and every reply goes to a route.
     =========================================================================
 */
-#include "router_internal.h"
+#include "requests_private.h"
 #include "names.h"
-
-#define ROUTER_RESYNC_MS        1000    //  at most one RESYNC per unknown gateway per this
-#define ROUTER_UNKNOWN_MAX      10000   //  unknown gateways remembered for that limit
-#define ROUTER_REFUSED_MAX      10000   //  refused routes remembered (log each once)
 
 #define ROUTER_ERROR_DRAINING   "server shutting down"
 #define ROUTER_ERROR_NO_SESSION "not logged in"
 #define ROUTER_ERROR_ROOMS      "too many rooms"
 #define ROUTER_ERROR_SESSIONS   "too many sessions"
-#define ROUTER_REASON_BYE       "gateway shut down"
-#define ROUTER_REASON_RESTART   "gateway restarted"
 #define ROUTER_REASON_REPLACED  "session replaced"
 #define ROUTER_REASON_DEFAULT   "disconnected"
 #define ROUTER_LOGIN_RESYNC     "resync"
-#define ROUTER_REFUSED_IN_USE   "gateway id in use"
 
 //  ---------------------------------------------------------------------
 //  Replies and room events
@@ -41,8 +33,8 @@
 //  Send a reply to one connection, by route (takes the message). Never
 //  blocks: a full or vanished peer loses the reply, which it will notice
 //  by itself. The log names the verb, never the route.
-static void
-s_reply_route (router_t *self, const char *route, wire_msg_t **reply_p)
+void
+router_reply_route (router_t *self, const char *route, wire_msg_t **reply_p)
 {
     wire_id_t id = (*reply_p)->id;
     if (wire_msg_send_to (reply_p, self->ingress, route, ZMQ_DONTWAIT) == -1
@@ -52,18 +44,18 @@ s_reply_route (router_t *self, const char *route, wire_msg_t **reply_p)
 }
 
 //  Send a reply to a registered gateway (takes the message).
-static void
-s_reply (router_t *self, gateway_t *gateway, wire_msg_t **reply_p)
+void
+router_reply (router_t *self, gateway_t *gateway, wire_msg_t **reply_p)
 {
-    s_reply_route (self, gateway_route (gateway), reply_p);
+    router_reply_route (self, gateway_route (gateway), reply_p);
 }
 
 //  Answer a failed request on gateway: JOIN_REFUSED for a JOIN (naming
 //  the room asked for), so the gateway can tell it from the ERROR of an
 //  earlier request still in flight; ERROR for every other verb. The text
 //  for people is formatted like printf (cut at WIRE_TEXT_MAX bytes).
-static void __attribute__ ((format (printf, 4, 5)))
-s_reply_error (router_t *self, gateway_t *gateway, const wire_msg_t *request,
+void
+router_reply_error (router_t *self, gateway_t *gateway, const wire_msg_t *request,
                const char *format, ...)
 {
     char text [WIRE_TEXT_MAX + 1];
@@ -77,7 +69,7 @@ s_reply_error (router_t *self, gateway_t *gateway, const wire_msg_t *request,
     if (join)
         wire_msg_set_room (reply, request->room);
     wire_msg_set_text (reply, text);
-    s_reply (self, gateway, &reply);
+    router_reply (self, gateway, &reply);
 }
 
 //  The room called name, created if need be (NULL if the registry is
@@ -156,8 +148,8 @@ s_session_leave_room (router_t *self, session_t *session, const char *reason)
 }
 
 //  Forget a session everywhere; announce LEFT unless reason is NULL.
-static void
-s_session_drop (router_t *self, session_t *session, const char *reason)
+void
+router_session_drop (router_t *self, session_t *session, const char *reason)
 {
     if (self->config.verbose)
         zsys_debug ("router: logout gateway=%s client=%" PRIu64 " nick=%s reason=%s",
@@ -168,30 +160,17 @@ s_session_drop (router_t *self, session_t *session, const char *reason)
     sessions_remove (self->sessions, session);
 }
 
-void
-router_gateway_drop (router_t *self, gateway_t *gateway, const char *event, const char *reason)
-{
-    size_t count = 0;
-    session_t **sessions = sessions_of_gateway (self->sessions, gateway_id (gateway), &count);
-    for (size_t index = 0; index < count; index++)
-        s_session_drop (self, sessions [index], reason);
-    free (sessions);
-    zsys_info ("router: gateway %s id=%s sessions=%zu", event, gateway_id (gateway), count);
-    ROUTER_COUNT (self, router_metrics_drop (event));
-    gateways_remove (self->gateways, gateway_id (gateway));
-}
-
 //  Check a room name from the wire into canonical form; on failure send
 //  ERROR "invalid room name: <reason>" and return -1.
-static int
-s_check_room (router_t *self, gateway_t *gateway, const wire_msg_t *request,
+int
+router_check_room (router_t *self, gateway_t *gateway, const wire_msg_t *request,
               const char *name, char *room)
 {
     names_status_t status = names_canonical_room (name, room);
     if (status == NAMES_OK)
         return 0;
     ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_ROOM_NAME);
-    s_reply_error (self, gateway, request, "invalid room name: %s", names_status_text (status));
+    router_reply_error (self, gateway, request, "invalid room name: %s", names_status_text (status));
     return -1;
 }
 
@@ -201,19 +180,19 @@ s_refuse_if_draining (router_t *self, gateway_t *gateway, const wire_msg_t *requ
 {
     if (self->draining) {
         ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_DRAINING);
-        s_reply_error (self, gateway, request, ROUTER_ERROR_DRAINING);
+        router_reply_error (self, gateway, request, ROUTER_ERROR_DRAINING);
     }
     return self->draining;
 }
 
 //  The session of a request, or NULL after answering ERROR.
-static session_t *
-s_require_session (router_t *self, gateway_t *gateway, const wire_msg_t *request)
+session_t *
+router_require_session (router_t *self, gateway_t *gateway, const wire_msg_t *request)
 {
     session_t *session = s_session_of (self, gateway, request->client);
     if (!session) {
         ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_NO_SESSION);
-        s_reply_error (self, gateway, request, ROUTER_ERROR_NO_SESSION);
+        router_reply_error (self, gateway, request, ROUTER_ERROR_NO_SESSION);
     }
     return session;
 }
@@ -225,84 +204,11 @@ s_require_active_session (router_t *self, gateway_t *gateway, const wire_msg_t *
 {
     if (s_refuse_if_draining (self, gateway, request))
         return NULL;
-    return s_require_session (self, gateway, request);
+    return router_require_session (self, gateway, request);
 }
 
 //  ---------------------------------------------------------------------
-//  Handlers, one per verb
-
-//  True if text is printable ASCII (space to '~'), the empty string included.
-static bool
-s_printable (const char *text)
-{
-    for (const char *byte = text; *byte; byte++)
-        if (*byte < ' ' || *byte > '~')
-            return false;
-    return true;
-}
-
-//  Refuse a HELLO from route claiming id, which another route holds:
-//  HELLO_REFUSED every time (it costs the peer as much as us), a log line
-//  only the first time for this route, so a peer retrying in a loop
-//  cannot flood the log. The route itself is never logged.
-static void
-s_refuse_hello (router_t *self, const char *route, const char *id)
-{
-    ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_HELLO);
-    if (!zhashx_lookup (self->refused, route)) {
-        if (zhashx_size (self->refused) >= ROUTER_REFUSED_MAX)
-            zhashx_purge (self->refused);
-        zhashx_insert (self->refused, route, (void *) 1);
-        zsys_warning ("router: hello refused id=%s reason=id-in-use"
-                      " (another connection holds this gateway id)", id);
-    }
-    wire_msg_t *reply = wire_msg_new (WIRE_HELLO_REFUSED);
-    wire_msg_set_text (reply, ROUTER_REFUSED_IN_USE);
-    s_reply_route (self, route, &reply);
-}
-
-static void
-s_handle_hello (router_t *self, const char *route, wire_msg_t *msg)
-{
-    //  The id and name end up in logs and in STATUS lines: printable
-    //  ASCII only, so a gateway cannot forge lines there. The refusal
-    //  log names neither.
-    if (!s_printable (msg->gateway) || !s_printable (msg->text)) {
-        zsys_warning ("router: hello refused reason=unprintable-id-or-name");
-        ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_HELLO);
-        return;
-    }
-    if (!*msg->gateway) {
-        zsys_warning ("router: hello refused reason=empty-id");
-        ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_HELLO);
-        return;
-    }
-    //  An id belongs to the connection that registered it, and one that
-    //  was dropped as lost stays reserved for its connection: a gateway
-    //  that stalled past the timeout comes back on the same route.
-    gateway_t *claimed = gateways_lookup (self->gateways, msg->gateway);
-    gateway_t *current = gateways_by_route (self->gateways, route);
-    const char *lost_route = (const char *) zhashx_lookup (self->lost, msg->gateway);
-    if ((claimed && claimed != current) || (lost_route && !streq (lost_route, route))) {
-        s_refuse_hello (self, route, msg->gateway);
-        return;
-    }
-    //  This connection says HELLO again (same id, or a fresh one): its
-    //  old registration and sessions go
-    if (current)
-        router_gateway_drop (self, current, "restarted", ROUTER_REASON_RESTART);
-    gateway_t *gateway = gateways_add (self->gateways, msg->gateway, route, msg->text,
-                                       self->now);
-    assert (gateway);
-    gateway_set_rejoined (gateway, lost_route != NULL);
-    zhashx_delete (self->lost, msg->gateway);
-    zhashx_delete (self->unknown, route);
-    zsys_info ("router: gateway registered id=%s name=%s", msg->gateway, msg->text);
-
-    wire_msg_t *reply = wire_msg_new (WIRE_WELCOME);
-    reply->epoch = self->epoch;
-    s_reply (self, gateway, &reply);
-}
+//  Session requests, one handler per verb
 
 //  Pick the nickname for a LOGIN: the requested one if valid and free,
 //  else a fresh guest nickname.
@@ -326,24 +232,24 @@ s_handle_login (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     bool resync = streq (msg->text, ROUTER_LOGIN_RESYNC) && !gateway_rejoined (gateway);
     char name [CHAT_ROOM_MAX + 1];
     const char *requested_room = *msg->room? msg->room: CHAT_DEFAULT_ROOM;
-    if (s_check_room (self, gateway, msg, requested_room, name) == -1)
+    if (router_check_room (self, gateway, msg, requested_room, name) == -1)
         return;
 
     //  A second LOGIN for a client replaces its session (the gateway
     //  re-registering it); the new one is announced unless resync.
     session_t *session = s_session_of (self, gateway, msg->client);
     if (session)
-        s_session_drop (self, session, resync? NULL: ROUTER_REASON_REPLACED);
+        router_session_drop (self, session, resync? NULL: ROUTER_REASON_REPLACED);
 
     if (sessions_full (self->sessions)) {
         ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_SESSIONS_FULL);
-        s_reply_error (self, gateway, msg, ROUTER_ERROR_SESSIONS);
+        router_reply_error (self, gateway, msg, ROUTER_ERROR_SESSIONS);
         return;
     }
     room_t *room = s_room_ensure (self, name);
     if (!room) {
         ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_ROOMS_FULL);
-        s_reply_error (self, gateway, msg, ROUTER_ERROR_ROOMS);
+        router_reply_error (self, gateway, msg, ROUTER_ERROR_ROOMS);
         return;
     }
     session = sessions_add (self->sessions, gateway_id (gateway), msg->client);
@@ -362,7 +268,7 @@ s_handle_login (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     reply->client = msg->client;
     wire_msg_set_nick (reply, session->nick);
     wire_msg_set_room (reply, name);
-    s_reply (self, gateway, &reply);
+    router_reply (self, gateway, &reply);
     if (!resync)
         s_publish_joined (self, gateway, room, session);
 }
@@ -372,7 +278,7 @@ s_handle_logout (router_t *self, gateway_t *gateway, wire_msg_t *msg)
 {
     session_t *session = s_session_of (self, gateway, msg->client);
     if (session)
-        s_session_drop (self, session, *msg->text? msg->text: ROUTER_REASON_DEFAULT);
+        router_session_drop (self, session, *msg->text? msg->text: ROUTER_REASON_DEFAULT);
 }
 
 static void
@@ -382,12 +288,12 @@ s_handle_join (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     if (!session)
         return;
     char name [CHAT_ROOM_MAX + 1];
-    if (s_check_room (self, gateway, msg, msg->room, name) == -1)
+    if (router_check_room (self, gateway, msg, msg->room, name) == -1)
         return;
     room_t *old_room = session->room;
     if (old_room && streq (name, room_name (old_room))) {
         ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_SAME_ROOM);
-        s_reply_error (self, gateway, msg, "you are already in #%s", name);
+        router_reply_error (self, gateway, msg, "you are already in #%s", name);
         return;
     }
     //  A full registry still lets the last member of a room move on,
@@ -395,7 +301,7 @@ s_handle_join (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     bool frees_one = old_room && room_member_count (old_room) == 1;
     if (!rooms_lookup (self->rooms, name) && rooms_full (self->rooms) && !frees_one) {
         ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_ROOMS_FULL);
-        s_reply_error (self, gateway, msg, ROUTER_ERROR_ROOMS);
+        router_reply_error (self, gateway, msg, ROUTER_ERROR_ROOMS);
         return;
     }
     char text [WIRE_TEXT_MAX + 1];
@@ -416,7 +322,7 @@ s_handle_nick (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     names_status_t status = names_check_chosen_nick (msg->nick);
     if (status != NAMES_OK) {
         ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_NICK_INVALID);
-        s_reply_error (self, gateway, msg, "invalid nickname: %s",
+        router_reply_error (self, gateway, msg, "invalid nickname: %s",
                        names_status_text (status));
         return;
     }
@@ -424,7 +330,7 @@ s_handle_nick (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     snprintf (old_nick, sizeof (old_nick), "%s", session->nick);
     if (nicks_rename (self->nicks, session, msg->nick) == -1) {
         ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_NICK_TAKEN);
-        s_reply_error (self, gateway, msg, "nickname taken: %s", msg->nick);
+        router_reply_error (self, gateway, msg, "nickname taken: %s", msg->nick);
         return;
     }
     bool changed = !streq (old_nick, session->nick);
@@ -437,7 +343,7 @@ s_handle_nick (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     wire_msg_t *reply = wire_msg_new (WIRE_NICKED);
     reply->client = msg->client;
     wire_msg_set_nick (reply, session->nick);
-    s_reply (self, gateway, &reply);
+    router_reply (self, gateway, &reply);
 }
 
 //  SAY and ACTION: the hot path. One hash lookup finds the session, which
@@ -493,7 +399,7 @@ s_handle_privmsg (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     session_t *target = nicks_lookup (self->nicks, msg->nick);
     if (!target) {
         ROUTER_COUNT (self, ROUTER_METRIC_REFUSED_NO_SUCH_NICK);
-        s_reply_error (self, gateway, msg, "no such nickname: %s", msg->nick);
+        router_reply_error (self, gateway, msg, "no such nickname: %s", msg->nick);
         return;
     }
     //  A session's gateway is registered for as long as the session lives
@@ -503,174 +409,14 @@ s_handle_privmsg (router_t *self, gateway_t *gateway, wire_msg_t *msg)
     delivery->client = target->client;
     wire_msg_set_nick (delivery, sender->nick);
     wire_msg_set_text (delivery, msg->text);
-    s_reply (self, target_gateway, &delivery);
+    router_reply (self, target_gateway, &delivery);
 
     wire_msg_t *receipt = wire_msg_new (WIRE_PRIVATE_SENT);
     receipt->client = msg->client;
     wire_msg_set_nick (receipt, target->nick);
     receipt->text = msg->text;
     msg->text = NULL;
-    s_reply (self, gateway, &receipt);
-}
-
-//  Entries a list reply may carry: what the gateway asked for (0 = all),
-//  never more than the wire takes.
-static size_t
-s_list_limit (const wire_msg_t *request)
-{
-    if (request->limit == 0 || request->limit > WIRE_ENTRIES_MAX)
-        return WIRE_ENTRIES_MAX;
-    return (size_t) request->limit;
-}
-
-//  Rooms: the most members first, then by name.
-static int
-s_compare_rooms (const void *item1, const void *item2)
-{
-    room_t *room1 = *(room_t * const *) item1;
-    room_t *room2 = *(room_t * const *) item2;
-    size_t count1 = room_member_count (room1);
-    size_t count2 = room_member_count (room2);
-    if (count1 != count2)
-        return count1 > count2? -1: 1;
-    return strcmp (room_name (room1), room_name (room2));
-}
-
-//  ROOMS: the biggest rooms whose name contains the filter, at most the
-//  limit asked for, and how many matched; the reply stays small however
-//  many rooms there are.
-static void
-s_handle_rooms (router_t *self, gateway_t *gateway, wire_msg_t *msg)
-{
-    char filter [CHAT_ROOM_MAX + 1] = "";
-    if (*msg->text && s_check_room (self, gateway, msg, msg->text, filter) == -1)
-        return;
-    size_t count = 0;
-    room_t **matches = (room_t **) calloc (rooms_size (self->rooms) + 1, sizeof (room_t *));
-    assert (matches);
-    for (room_t *room = rooms_first (self->rooms); room; room = rooms_next (self->rooms))
-        if (!*filter || strstr (room_name (room), filter))
-            matches [count++] = room;
-    qsort (matches, count, sizeof (room_t *), s_compare_rooms);
-
-    wire_msg_t *reply = wire_msg_new (WIRE_ROOM_LIST);
-    reply->client = msg->client;
-    reply->total = count;
-    wire_msg_set_text (reply, filter);
-    size_t shown = MIN (count, s_list_limit (msg));
-    for (size_t index = 0; index < shown; index++)
-        wire_msg_add_entry (reply, room_name (matches [index]),
-                            room_member_count (matches [index]));
-    free (matches);
-    s_reply (self, gateway, &reply);
-}
-
-static int
-s_compare_nicks (const void *item1, const void *item2)
-{
-    const char *nick1 = *(const char * const *) item1;
-    const char *nick2 = *(const char * const *) item2;
-    int order = strcasecmp (nick1, nick2);
-    return order? order: strcmp (nick1, nick2);
-}
-
-//  WHO: the members of the session's room by name, at most the limit
-//  asked for, and how many there are.
-static void
-s_handle_who (router_t *self, gateway_t *gateway, wire_msg_t *msg)
-{
-    session_t *session = s_require_session (self, gateway, msg);
-    if (!session)
-        return;
-    room_t *room = session->room;
-    assert (room);
-    size_t count = room_member_count (room);
-    const char **nicks = (const char **) calloc (count? count: 1, sizeof (char *));
-    assert (nicks);
-    size_t index = 0;
-    for (session_t *member = room_first_member (room); member && index < count;
-         member = member->room_next)
-        nicks [index++] = member->nick;
-    qsort (nicks, index, sizeof (char *), s_compare_nicks);
-
-    wire_msg_t *reply = wire_msg_new (WIRE_WHO_LIST);
-    reply->client = msg->client;
-    reply->total = index;
-    wire_msg_set_room (reply, room_name (room));
-    size_t shown = MIN (index, s_list_limit (msg));
-    for (size_t entry = 0; entry < shown; entry++)
-        wire_msg_add_entry (reply, nicks [entry], 0);
-    free (nicks);
-    s_reply (self, gateway, &reply);
-}
-
-static void
-s_handle_history (router_t *self, gateway_t *gateway, wire_msg_t *msg)
-{
-    //  Reading history is harmless during a drain too
-    session_t *session = s_require_session (self, gateway, msg);
-    if (session)
-        router_send_page (self, gateway, msg->client, room_name (session->room), msg->seq,
-                          msg->limit);
-}
-
-//  A gateway missed part of a room's stream: send what history holds of it.
-static void
-s_handle_recover (router_t *self, gateway_t *gateway, wire_msg_t *msg)
-{
-    char name [CHAT_ROOM_MAX + 1];
-    if (names_canonical_room (msg->room, name) == NAMES_OK)
-        router_send_range (self, gateway, name, msg->seq, msg->limit);
-}
-
-static void
-s_handle_probe (router_t *self, gateway_t *gateway, wire_msg_t *msg)
-{
-    char name [CHAT_ROOM_MAX + 1];
-    if (names_canonical_room (msg->room, name) != NAMES_OK) {
-        if (self->config.verbose)
-            zsys_debug ("router: probe refused gateway=%s", gateway_id (gateway));
-        return;
-    }
-    wire_msg_t *probed = wire_msg_new (WIRE_PROBED);
-    wire_msg_set_room (probed, name);
-    wire_msg_set_gateway (probed, gateway_id (gateway));
-    probed->client = msg->client;
-    router_publish (self, &probed);
-}
-
-static void
-s_handle_bye (router_t *self, gateway_t *gateway)
-{
-    router_gateway_drop (self, gateway, "left", ROUTER_REASON_BYE);
-}
-
-//  DRAINED: the gateway has closed its clients and is exiting. During
-//  a drain its sessions go silently (everyone is leaving anyway).
-static void
-s_handle_drained (router_t *self, gateway_t *gateway)
-{
-    router_gateway_drop (self, gateway, "drained", self->draining? NULL: ROUTER_REASON_BYE);
-}
-
-//  Answer an unregistered connection with RESYNC, at most once per
-//  ROUTER_RESYNC_MS each, so a stream of its requests costs little.
-static void
-s_send_resync (router_t *self, const char *route)
-{
-    //  The value is the time of the last RESYNC, stored in the pointer
-    int64_t last = (int64_t) (intptr_t) zhashx_lookup (self->unknown, route);
-    if (last && self->now - last < ROUTER_RESYNC_MS)
-        return;
-    if (zhashx_size (self->unknown) >= ROUTER_UNKNOWN_MAX)
-        zhashx_purge (self->unknown);
-    zhashx_update (self->unknown, route, (void *) (intptr_t) (self->now? self->now: 1));
-    if (self->config.verbose)
-        zsys_debug ("router: resync sent");
-    ROUTER_COUNT (self, ROUTER_METRIC_RESYNCS);
-    wire_msg_t *reply = wire_msg_new (WIRE_RESYNC);
-    reply->epoch = self->epoch;
-    s_reply_route (self, route, &reply);
+    router_reply (self, gateway, &receipt);
 }
 
 int
@@ -689,28 +435,28 @@ router_handle_ingress (router_t *self)
     ROUTER_COUNT (self, router_metrics_request (msg->id));
     gateway_t *gateway = gateways_by_route (self->gateways, route);
     if (msg->id == WIRE_HELLO)
-        s_handle_hello (self, route, msg);
+        router_handle_hello (self, route, msg);
     else
     if (!gateway)
-        s_send_resync (self, route);
+        router_send_resync (self, route);
     else {
         gateway_touch (gateway, self->now);
         switch (msg->id) {
-            case WIRE_HEARTBEAT:                                           break;
-            case WIRE_LOGIN:    s_handle_login (self, gateway, msg);       break;
-            case WIRE_LOGOUT:   s_handle_logout (self, gateway, msg);      break;
-            case WIRE_JOIN:     s_handle_join (self, gateway, msg);        break;
-            case WIRE_NICK:     s_handle_nick (self, gateway, msg);        break;
+            case WIRE_HEARTBEAT:                                               break;
+            case WIRE_LOGIN:    s_handle_login (self, gateway, msg);           break;
+            case WIRE_LOGOUT:   s_handle_logout (self, gateway, msg);          break;
+            case WIRE_JOIN:     s_handle_join (self, gateway, msg);            break;
+            case WIRE_NICK:     s_handle_nick (self, gateway, msg);            break;
             case WIRE_SAY:
-            case WIRE_ACTION:   s_handle_say (self, gateway, msg);         break;
-            case WIRE_PRIVMSG:  s_handle_privmsg (self, gateway, msg);     break;
-            case WIRE_ROOMS:    s_handle_rooms (self, gateway, msg);       break;
-            case WIRE_WHO:      s_handle_who (self, gateway, msg);         break;
-            case WIRE_PROBE:    s_handle_probe (self, gateway, msg);       break;
-            case WIRE_HISTORY:  s_handle_history (self, gateway, msg);     break;
-            case WIRE_RECOVER:  s_handle_recover (self, gateway, msg);     break;
-            case WIRE_BYE:      s_handle_bye (self, gateway);              break;
-            case WIRE_DRAINED:  s_handle_drained (self, gateway);          break;
+            case WIRE_ACTION:   s_handle_say (self, gateway, msg);             break;
+            case WIRE_PRIVMSG:  s_handle_privmsg (self, gateway, msg);         break;
+            case WIRE_ROOMS:    router_handle_rooms (self, gateway, msg);      break;
+            case WIRE_WHO:      router_handle_who (self, gateway, msg);        break;
+            case WIRE_PROBE:    router_handle_probe (self, gateway, msg);      break;
+            case WIRE_HISTORY:  router_handle_history (self, gateway, msg);    break;
+            case WIRE_RECOVER:  router_handle_recover (self, gateway, msg);    break;
+            case WIRE_BYE:      router_handle_bye (self, gateway);             break;
+            case WIRE_DRAINED:  router_handle_drained (self, gateway);         break;
             default:
                 if (self->config.verbose)
                     zsys_debug ("router: unexpected verb=%s gateway=%s",

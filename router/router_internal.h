@@ -1,11 +1,13 @@
 /*  =========================================================================
     router_internal.h - the router's state, shared by its own files only
 
-    router_t is one object spread over three files: router.c (sockets,
-    loop, lifecycle, zchat-ctl commands), requests.c (one handler per
-    gateway verb) and liveness.c (BEAT, gateway timeouts, the drain). They
-    share the struct below and the few functions declared here; nothing
-    outside router/ includes this header.
+    router_t is one object spread over a few files: router.c (sockets,
+    loop, lifecycle, zchat-ctl commands), requests.c with
+    requests_gateway.c and requests_query.c (one handler per gateway verb;
+    requests_private.h), history.c (history answers) and liveness.c
+    (BEAT, gateway timeouts, the drain). They share the struct below and
+    the few functions declared here; nothing outside router/ includes
+    this header.
     =========================================================================
 */
 #ifndef ROUTER_INTERNAL_H_INCLUDED
@@ -73,7 +75,7 @@ void
 int
     router_handle_ingress (router_t *self);
 
-//  requests.c: forget a gateway and all its sessions, announcing each
+//  requests_gateway.c: forget a gateway and all its sessions, announcing each
 //  LEFT with reason unless reason is NULL. Logs event (lost, left, ...).
 //  The gateway is destroyed.
 void
