@@ -16,7 +16,7 @@ BENCH_WAIT_TRIES=150        # 0.1 s each: a server has 15 s to get ready
 BENCH_STOP_TRIES=150        # 0.1 s each: then SIGKILL
 BENCH_STORE=${BENCH_STORE:-memory}      # memory or sqlite
 BENCH_METRICS=${BENCH_METRICS:-on}      # on or off
-BENCH_TLS=${BENCH_TLS:-off}             # on: gateways also serve TLS, ZCHAT_SERVERS are TLS ports
+BENCH_TLS=${BENCH_TLS:-off}             # on: servers also serve TLS, *_SERVERS are TLS ports
 BENCH_COMMANDS=${BENCH_COMMANDS:-/dev/null}     # each server's command line goes here
 
 # bench_command ARGS...: note a command line, then run it in the background
@@ -91,6 +91,14 @@ bench_cleanup () {
     fi
 }
 
+# bench_tls_cert: the throw-away certificate every server under test
+# serves TLS with (P-256, made once per run in $BENCH_WORK: tls.pem, tls.key)
+bench_tls_cert () {
+    [ -f "$BENCH_WORK/tls.pem" ] && return 0
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+        -subj /CN=localhost -keyout "$BENCH_WORK/tls.key" -out "$BENCH_WORK/tls.pem" 2> /dev/null
+}
+
 # bench_start_zchat BIN GATEWAYS: a router and GATEWAYS gateways. Sets
 # ZCHAT_SERVERS (host:port list), ZCHAT_PIDS (router first), ZCHAT_ROUTER.
 bench_start_zchat () {
@@ -108,9 +116,7 @@ bench_start_zchat () {
     # and ZCHAT_SERVERS lists the TLS ports instead of the plain ones
     tls=""
     if [ "$BENCH_TLS" = on ]; then
-        [ -f "$BENCH_WORK/tls.pem" ] || openssl req -x509 -newkey ec \
-            -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
-            -keyout "$BENCH_WORK/tls.key" -out "$BENCH_WORK/tls.pem" 2> /dev/null || return 1
+        bench_tls_cert || return 1
         tls="--tls-listen 127.0.0.1:0 --tls-cert $BENCH_WORK/tls.pem --tls-key $BENCH_WORK/tls.key"
     fi
     # shellcheck disable=SC2086
@@ -197,31 +203,50 @@ bench_stop_zchat () {
     bench_stop $(echo "$ZCHAT_PIDS" | tr ',' ' ')
 }
 
-# bench_free_port: a loopback TCP port nobody listens on right now.
+# bench_free_port [ABOVE]: a loopback TCP port nobody listens on right
+# now (above ABOVE when given, for a second port before the first is bound).
 bench_free_port () {
     port=$((20000 + $$ % 20000))
+    [ -n "${1:-}" ] && port=$(($1 + 1))
     while ss -Htln "sport = :$port" 2>/dev/null | grep -q .; do
         port=$((port + 1))
     done
     echo "$port"
 }
 
+# bench_render CONF_IN CONF PORT TLS_PORT: a server's config from its
+# template: @PORT@, @TLS_PORT@ and @WORK@ filled in, and the @TLS@ lines
+# turned on with BENCH_TLS=on (and the certificate made), into comments
+# otherwise.
+bench_render () {
+    tls_lines="#"
+    if [ "$BENCH_TLS" = on ]; then
+        bench_tls_cert || return 1
+        tls_lines=""
+    fi
+    sed -e "s|@PORT@|$3|" -e "s|@TLS_PORT@|$4|" -e "s|@WORK@|$BENCH_WORK|g" \
+        -e "s|^@TLS@|$tls_lines|" "$1" > "$2"
+}
+
 # bench_start_ngircd CONF_IN: ngIRCd in the foreground with its own config.
 # Sets NGIRCD_SERVERS and NGIRCD_PID (and PEER_SERVERS, PEER_PID).
+# BENCH_TLS=on: it also serves TLS, and NGIRCD_SERVERS is the TLS port.
 bench_start_ngircd () {
     port=$(bench_free_port)
+    tls_port=$(bench_free_port "$port")
     conf="$BENCH_WORK/ngircd.conf"
     log="$BENCH_WORK/ngircd.log"
-    sed -e "s|@PORT@|$port|" "$1" > "$conf"
+    bench_render "$1" "$conf" "$port" "$tls_port" || return 1
     # exec: the pid of the subshell becomes ngIRCd's; -n keeps it in front
     echo "ngircd -n -f $conf (from $1)" >> "$BENCH_COMMANDS"
     ( ulimit -n "$(ulimit -Hn)"; exec ngircd -n -f "$conf" ) > "$log" 2>&1 &
     NGIRCD_PID=$!
     BENCH_STARTED="$BENCH_STARTED $NGIRCD_PID"
     NGIRCD_SERVERS="127.0.0.1:$port"
+    [ "$BENCH_TLS" = on ] && NGIRCD_SERVERS="127.0.0.1:$tls_port"
     PEER_SERVERS=$NGIRCD_SERVERS
     PEER_PID=$NGIRCD_PID
-    bench_wait_line "$log" "Now listening on" "$NGIRCD_PID"
+    bench_wait_line "$log" "Now listening on \\[${NGIRCD_SERVERS%:*}\\]:${NGIRCD_SERVERS##*:} " "$NGIRCD_PID"
 }
 
 bench_stop_ngircd () {
@@ -231,21 +256,31 @@ bench_stop_ngircd () {
 # bench_start_inspircd CONF_IN: InspIRCd in the foreground with its own
 # config (--runasroot: the bench may run as root, which InspIRCd refuses
 # without it). Sets INSPIRCD_SERVERS and INSPIRCD_PID (and PEER_SERVERS,
-# PEER_PID).
+# PEER_PID). BENCH_TLS=on: it also serves TLS (ssl_gnutls), and
+# INSPIRCD_SERVERS is the TLS port instead of the plain one.
 bench_start_inspircd () {
     port=$(bench_free_port)
+    tls_port=$(bench_free_port "$port")
     conf="$BENCH_WORK/inspircd.conf"
     log="$BENCH_WORK/inspircd.log"
-    sed -e "s|@PORT@|$port|" -e "s|@WORK@|$BENCH_WORK|g" "$1" > "$conf"
+    bench_render "$1" "$conf" "$port" "$tls_port" || return 1
     echo "inspircd --nofork --runasroot --config $conf (from $1)" >> "$BENCH_COMMANDS"
-    ( ulimit -n "$(ulimit -Hn)"; exec inspircd --nofork --runasroot --config "$conf" ) \
-        > "$log" 2>&1 &
+    # no core file: with ssl_gnutls loaded, InspIRCd 3.15 (Debian) dies of
+    # SIGSEGV after unloading its modules on SIGTERM, in the caller's directory
+    ( ulimit -n "$(ulimit -Hn)"; ulimit -c 0
+      exec inspircd --nofork --runasroot --config "$conf" ) > "$log" 2>&1 &
     INSPIRCD_PID=$!
     BENCH_STARTED="$BENCH_STARTED $INSPIRCD_PID"
     INSPIRCD_SERVERS="127.0.0.1:$port"
+    [ "$BENCH_TLS" = on ] && INSPIRCD_SERVERS="127.0.0.1:$tls_port"
     PEER_SERVERS=$INSPIRCD_SERVERS
     PEER_PID=$INSPIRCD_PID
-    bench_wait_line "$log" "InspIRCd is now running" "$INSPIRCD_PID"
+    bench_wait_line "$log" "InspIRCd is now running" "$INSPIRCD_PID" || return 1
+    # a listener that cannot bind is only a warning to InspIRCd
+    if grep -q -F "$INSPIRCD_SERVERS: " "$log"; then
+        echo "bench: InspIRCd did not bind $INSPIRCD_SERVERS: $(grep -F "$INSPIRCD_SERVERS: " "$log")" >&2
+        return 1
+    fi
 }
 
 # InspIRCd exits with status 10 (its EXIT_STATUS_SIGTERM) when told to stop

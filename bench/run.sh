@@ -55,8 +55,8 @@ ACCOUNT_S2="--account 4000"
 ACCOUNT_S2_R5="--account 10000"
 ACCOUNT_S2_R10="--account 20000"
 ACCOUNT_S5="--account 50000"
-# S3's transports: each one is a row per server; TLS and WebSocket join
-# this list once the gateway and the load generator speak them
+# S3's transports: each one is a row per server; WebSocket joins this
+# list once the load generator speaks it (bench/ws_idle_rss.py until then)
 S3_TRANSPORTS="tcp tls"
 # ngIRCd listens with a backlog of 10: a burst of connects overflows it and
 # the kernel retries the handshakes seconds later, so outside S3 (whose
@@ -159,9 +159,10 @@ peers_case () {
     peer_case "$peers_label" ngircd "$@" $NGIRCD_PACE
 }
 
-# s3_case TRANSPORT: idle connections over one transport, every server
-# that speaks it (plain TCP: all of them); the label names the transport
-# when it is not plain TCP
+# s3_case TRANSPORT: idle connections over one transport (tcp or tls),
+# every server that speaks it (all of them: with BENCH_TLS=on each also
+# serves TLS, bench/lib.sh); the label names the transport when it is not
+# plain TCP
 s3_case () {
     transport=$1
     label=S3
@@ -170,13 +171,11 @@ s3_case () {
     [ "$transport" = tls ] && BENCH_TLS=on
     # shellcheck disable=SC2086
     zchat_case "$label" zchat 2 $S3 --transport "$transport"
+    # shellcheck disable=SC2086
+    peer_case "$label" inspircd $S3 --transport "$transport"
+    # shellcheck disable=SC2086
+    peer_case "$label" ngircd $S3 --transport "$transport"
     BENCH_TLS=off
-    if [ "$transport" = tcp ]; then
-        # shellcheck disable=SC2086
-        peer_case "$label" inspircd $S3 --transport "$transport"
-        # shellcheck disable=SC2086
-        peer_case "$label" ngircd $S3 --transport "$transport"
-    fi
 }
 
 started=$(date +%s)
@@ -237,6 +236,7 @@ command="make bench${quick:+ BENCH_QUICK=1}${only:+ BENCH_ONLY=\"$only\"}${BENCH
     echo "- Command: \`$command\` (bench/run.sh); per run: \`zchat-loadgen $COMMON <scenario flags>\`; every server and load generator command line in bench/results/$stamp/commands.txt"
     echo "- Scenario flags: S1 \`$S1\`; S2 \`$S2_SHAPE --rate 1|5|10\`; S3 \`$S3\`; S5 \`$S5\`; accounting phase \`--account N\` (S1 10 000, S2 4 000 / 10 000 / 20 000 at 1 / 5 / 10 msg/s, S5 50 000)"
     echo "- Flood control off in every server: zchat gateways \`--rate-lines 0\`; InspIRCd \`<connect commandrate=\"1000000000\" threshold=\"1000000\" fakelag=\"no\">\` (bench/inspircd.conf.in); ngIRCd \`MaxPenaltyTime = 0\` (bench/ngircd.conf.in)"
+    wanted S3 && echo "- TLS (S3/tls): every server serves the same throw-away P-256 certificate, TLS 1.2 and 1.3 only, ECDHE (X25519, P-256, P-384) with AES-GCM or ChaCha20-Poly1305: zchat gateways with OpenSSL (gateway/tls.c), InspIRCd (ssl_gnutls) and ngIRCd with GnuTLS and one priority string (bench/inspircd.conf.in, bench/ngircd.conf.in)"
     echo "- zchat configuration: default (history in the memory store, metrics on: \`--metrics-listen 127.0.0.1:0\` on the router and every gateway, each scraped every $SCRAPE_INTERVAL s as Prometheus does in deploy/); zchat-sqlite: \`--store sqlite:PATH\` (a fresh file in a temp dir per run); zchat-nometrics: no \`--metrics-listen\`"
     echo "- Raw results: bench/results/$stamp/ (JSON and summary per run, runs.tsv, server logs)"
     [ -n "$failures" ] && echo "- Failed runs:$failures"

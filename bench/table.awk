@@ -55,7 +55,12 @@ function note(text) { print (format == "markdown" ? "- " : "") text }
 {
     idle = (v("mode") == "idle")
     label = v("label"); server = v("server")
-    if (v("transport") != "" && v("transport") != "tcp") label = label "/" v("transport")
+    # S3-tls (run.sh's label) is S3/tls here, beside the plain S3 rows
+    transport = v("transport")
+    if (transport != "" && transport != "tcp") {
+        sub("-" transport "$", "", label)
+        label = label "/" transport
+    }
     c[1] = label; c[2] = server; c[3] = v("gateways"); c[4] = v("clients")
     c[5] = v("ready"); c[6] = idle ? "-" : sprintf("%.0f", v("messages_per_s"))
     c[7] = idle ? "-" : sprintf("%.0f", v("deliveries_per_s"))
