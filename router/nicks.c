@@ -1,16 +1,20 @@
 /*  =========================================================================
     nicks.c - case-insensitive unique nicknames
 
-    A zhashx from folded nickname to session. The key is the session's
-    own nick_key (no key duplicator), so an entry costs the hash item
-    only. Lookups fold into a stack buffer, so callers pass nicknames as
+    A ptable (include/ptable.h) of sessions keyed by their nick, folded
+    as names_nick_key folds (ASCII case, the first CHAT_NICK_MAX bytes)
+    while hashing and matching, so an entry is one pointer in the table
+    and the session keeps no folded copy. Callers pass nicknames as
     typed.
     =========================================================================
 */
 #include "nicks.h"
 #include "names.h"
+#include "ptable.h"
 #include <sys/random.h>
 
+#define NICKS_FNV_OFFSET        0xcbf29ce484222325ULL   //  FNV-1a 64
+#define NICKS_FNV_PRIME         0x100000001b3ULL
 #define NICKS_DECIMAL_BASE      10
 #define NICKS_XORSHIFT_A        13      //  xorshift64 triple (Marsaglia 2003)
 #define NICKS_XORSHIFT_B        7
@@ -18,19 +22,48 @@
 #define NICKS_GUEST_WIDTH_MAX   (CHAT_NICK_MAX - (int) sizeof (NICKS_GUEST_PREFIX) + 1)
 
 struct _nicks_t {
-    zhashx_t *owners;       //  folded nick (session->nick_key) -> session
+    ptable_t *owners;       //  folded session->nick -> session
     uint64_t random;        //  xorshift64 state for guest numbers
 };
+
+//  FNV-1a of the folded nick (names_nick_key's folding, without the copy)
+static uint64_t
+s_hash_nick (const char *nick)
+{
+    uint64_t value = NICKS_FNV_OFFSET;
+    for (size_t index = 0; nick [index] && index < CHAT_NICK_MAX; index++)
+        value = (value ^ (unsigned char) tolower ((unsigned char) nick [index])) * NICKS_FNV_PRIME;
+    return value;
+}
+
+static uint64_t
+s_hash (const void *item)
+{
+    return s_hash_nick (((const session_t *) item)->nick);
+}
+
+//  True if the session's nick and key fold to the same nickname
+static bool
+s_match (const void *item, const void *key)
+{
+    const char *nick = ((const session_t *) item)->nick;
+    const char *other = (const char *) key;
+    for (size_t index = 0; index < CHAT_NICK_MAX; index++) {
+        if (tolower ((unsigned char) nick [index]) != tolower ((unsigned char) other [index]))
+            return false;
+        if (!nick [index])
+            return true;
+    }
+    return true;
+}
 
 nicks_t *
 nicks_new (void)
 {
     nicks_t *self = (nicks_t *) zmalloc (sizeof (nicks_t));
     assert (self);
-    self->owners = zhashx_new ();
+    self->owners = ptable_new (s_hash);
     assert (self->owners);
-    zhashx_set_key_duplicator (self->owners, NULL);    //  keys live in the sessions
-    zhashx_set_key_destructor (self->owners, NULL);
     if (getrandom (&self->random, sizeof (self->random), 0) != sizeof (self->random))
         self->random = (uint64_t) zclock_time () ^ (uint64_t) getpid ();
     if (self->random == 0)
@@ -45,7 +78,7 @@ nicks_destroy (nicks_t **self_p)
     nicks_t *self = *self_p;
     if (!self)
         return;
-    zhashx_destroy (&self->owners);
+    ptable_destroy (&self->owners);
     free (self);
     *self_p = NULL;
 }
@@ -56,14 +89,14 @@ nicks_insert (nicks_t *self, session_t *session, const char *nick)
     assert (self);
     assert (session);
     assert (nick);
-    assert (!*session->nick_key);
+    assert (!session->nick_held);
     assert (strlen (nick) <= CHAT_NICK_MAX);
     if (nicks_lookup (self, nick))
         return -1;
     snprintf (session->nick, sizeof (session->nick), "%s", nick);
-    names_nick_key (nick, session->nick_key);
-    int rc = zhashx_insert (self->owners, session->nick_key, session);
+    int rc = ptable_insert (self->owners, session);
     assert (rc == 0);
+    session->nick_held = true;
     return 0;
 }
 
@@ -72,9 +105,7 @@ nicks_lookup (nicks_t *self, const char *nick)
 {
     assert (self);
     assert (nick);
-    char key [CHAT_NICK_MAX + 1];
-    names_nick_key (nick, key);
-    return (session_t *) zhashx_lookup (self->owners, key);
+    return (session_t *) ptable_lookup (self->owners, s_hash_nick (nick), s_match, nick);
 }
 
 int
@@ -82,11 +113,11 @@ nicks_remove (nicks_t *self, session_t *session)
 {
     assert (self);
     assert (session);
-    if (!*session->nick_key)
+    if (!session->nick_held)
         return -1;
-    assert (zhashx_lookup (self->owners, session->nick_key) == session);
-    zhashx_delete (self->owners, session->nick_key);
-    session->nick_key [0] = 0;
+    int rc = ptable_remove (self->owners, session);
+    assert (rc == 0);
+    session->nick_held = false;
     return 0;
 }
 
@@ -99,7 +130,7 @@ nicks_rename (nicks_t *self, session_t *session, const char *new_nick)
     session_t *owner = nicks_lookup (self, new_nick);
     if (owner && owner != session)
         return -1;
-    if (owner == session) {     //  only the case changes: same key
+    if (owner == session) {     //  only the case changes: same key, same hash
         snprintf (session->nick, sizeof (session->nick), "%s", new_nick);
         return 0;
     }
@@ -145,5 +176,5 @@ size_t
 nicks_size (nicks_t *self)
 {
     assert (self);
-    return zhashx_size (self->owners);
+    return ptable_size (self->owners);
 }

@@ -2,10 +2,9 @@
     nicks.h - case-insensitive unique nicknames
 
     The router is the one place that decides who owns a nickname. A nick
-    is stored under its folded key (names_nick_key), so "Bob" and "bob"
-    are the same nickname; the value is the owning session, and the key
-    lives in that session's record (nick_key), so holding a nickname
-    allocates nothing beyond the hash entry. Guest
+    is keyed folded (names_nick_key's folding), so "Bob" and "bob" are
+    the same nickname; the entry is the owning session, whose own nick is
+    the key, so holding a nickname allocates nothing. Guest
     nicknames ("guest-4821") are picked here too, so they are unique by
     construction.
     =========================================================================

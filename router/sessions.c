@@ -1,13 +1,15 @@
 /*  =========================================================================
     sessions.c - every logged-in user, by (gateway id, client id)
 
-    One zhashx whose key is the (gateway, client) pair inside each
-    record, so inserting allocates no key and the chat path finds a
-    session with one lookup. The hash mixes the client id with an FNV-1a
-    of the gateway id; comparing checks the client first.
+    A ptable (include/ptable.h) whose key is the (gateway, client) pair
+    inside each record, so a session costs its record and one pointer in
+    the table (a zhashx item was another 48-byte heap chunk per session)
+    and the chat path finds it with one lookup. The hash mixes the client
+    id with an FNV-1a of the gateway id; matching checks the client first.
     =========================================================================
 */
 #include "sessions.h"
+#include "ptable.h"
 
 #define SESSIONS_FNV_OFFSET     0xcbf29ce484222325ULL   //  FNV-1a 64
 #define SESSIONS_FNV_PRIME      0x100000001b3ULL
@@ -18,7 +20,7 @@
 #define SESSIONS_MIX_FACTOR_2   0x94d049bb133111ebULL
 
 struct _sessions_t {
-    zhashx_t *sessions;     //  (gateway, client) in the record -> session_t (owned)
+    ptable_t *sessions;     //  (gateway, client) in the record -> session_t (owned)
     size_t max_sessions;    //  limit on live sessions
     uint64_t last_id;       //  last session id handed out
 };
@@ -33,10 +35,9 @@ _Static_assert (offsetof (session_t, gateway) == offsetof (sessions_key_t, gatew
              && offsetof (session_t, client) == offsetof (sessions_key_t, client),
                 "a session starts with its key");
 
-static size_t
-s_hash (const void *key)
+static uint64_t
+s_hash_key (const sessions_key_t *pair)
 {
-    const sessions_key_t *pair = (const sessions_key_t *) key;
     uint64_t value = SESSIONS_FNV_OFFSET;
     for (const char *byte = pair->gateway; *byte; byte++)
         value = (value ^ (unsigned char) *byte) * SESSIONS_FNV_PRIME;
@@ -46,24 +47,21 @@ s_hash (const void *key)
     value ^= value >> SESSIONS_MIX_SHIFT_2;
     value *= SESSIONS_MIX_FACTOR_2;
     value ^= value >> SESSIONS_MIX_SHIFT_3;
-    return (size_t) value;
+    return value;
 }
 
-static int
-s_compare (const void *item1, const void *item2)
+static uint64_t
+s_hash (const void *item)
 {
-    const sessions_key_t *pair1 = (const sessions_key_t *) item1;
-    const sessions_key_t *pair2 = (const sessions_key_t *) item2;
-    if (pair1->client != pair2->client)
-        return pair1->client < pair2->client? -1: 1;
-    return strcmp (pair1->gateway, pair2->gateway);
+    return s_hash_key ((const sessions_key_t *) item);
 }
 
-static void
-s_session_destroy (void **item_p)
+static bool
+s_match (const void *item, const void *key)
 {
-    free (*item_p);
-    *item_p = NULL;
+    const sessions_key_t *pair1 = (const sessions_key_t *) item;
+    const sessions_key_t *pair2 = (const sessions_key_t *) key;
+    return pair1->client == pair2->client && streq (pair1->gateway, pair2->gateway);
 }
 
 sessions_t *
@@ -71,13 +69,8 @@ sessions_new (size_t max_sessions)
 {
     sessions_t *self = (sessions_t *) zmalloc (sizeof (sessions_t));
     assert (self);
-    self->sessions = zhashx_new ();
+    self->sessions = ptable_new (s_hash);
     assert (self->sessions);
-    zhashx_set_key_hasher (self->sessions, s_hash);
-    zhashx_set_key_comparator (self->sessions, s_compare);
-    zhashx_set_key_duplicator (self->sessions, NULL);   //  the key lives in the record
-    zhashx_set_key_destructor (self->sessions, NULL);
-    zhashx_set_destructor (self->sessions, s_session_destroy);
     self->max_sessions = max_sessions;
     return self;
 }
@@ -89,7 +82,10 @@ sessions_destroy (sessions_t **self_p)
     sessions_t *self = *self_p;
     if (!self)
         return;
-    zhashx_destroy (&self->sessions);
+    for (session_t *session = (session_t *) ptable_first (self->sessions); session;
+         session = (session_t *) ptable_next (self->sessions))
+        free (session);
+    ptable_destroy (&self->sessions);
     free (self);
     *self_p = NULL;
 }
@@ -98,7 +94,7 @@ bool
 sessions_full (sessions_t *self)
 {
     assert (self);
-    return zhashx_size (self->sessions) >= self->max_sessions;
+    return ptable_size (self->sessions) >= self->max_sessions;
 }
 
 session_t *
@@ -114,7 +110,7 @@ sessions_add (sessions_t *self, const char *gateway, uint64_t client)
     session->gateway = gateway;
     session->client = client;
     session->id = ++self->last_id;
-    int rc = zhashx_insert (self->sessions, session, session);
+    int rc = ptable_insert (self->sessions, session);
     assert (rc == 0);
     return session;
 }
@@ -125,7 +121,7 @@ sessions_lookup (sessions_t *self, const char *gateway, uint64_t client)
     assert (self);
     assert (gateway);
     sessions_key_t key = { gateway, client };
-    return (session_t *) zhashx_lookup (self->sessions, &key);
+    return (session_t *) ptable_lookup (self->sessions, s_hash_key (&key), s_match, &key);
 }
 
 void
@@ -134,8 +130,9 @@ sessions_remove (sessions_t *self, session_t *session)
     assert (self);
     assert (session);
     assert (!session->room);
-    assert (zhashx_lookup (self->sessions, session) == session);
-    zhashx_delete (self->sessions, session);
+    int rc = ptable_remove (self->sessions, session);
+    assert (rc == 0);
+    free (session);
 }
 
 session_t **
@@ -147,8 +144,8 @@ sessions_of_gateway (sessions_t *self, const char *gateway, size_t *count_p)
     *count_p = 0;
     session_t **list = NULL;
     size_t limit = 0;
-    for (session_t *session = (session_t *) zhashx_first (self->sessions); session;
-         session = (session_t *) zhashx_next (self->sessions)) {
+    for (session_t *session = (session_t *) ptable_first (self->sessions); session;
+         session = (session_t *) ptable_next (self->sessions)) {
         if (!streq (session->gateway, gateway))
             continue;
         if (*count_p == limit) {
@@ -165,5 +162,5 @@ size_t
 sessions_size (sessions_t *self)
 {
     assert (self);
-    return zhashx_size (self->sessions);
+    return ptable_size (self->sessions);
 }

@@ -4,9 +4,9 @@
     A session is one user on one gateway: (gateway id, client id) with a
     nickname and a room. The registry owns the session_t records, one
     allocation each: everything the other registries need lives inside
-    the record (the folded nickname the nicks table is keyed by, the
-    links of its room's member list), so a session costs one record and
-    two hash entries (this table and the nicks table) and nothing else.
+    the record (the nickname the nicks table is keyed by, the links of
+    its room's member list), so a session costs one record and a pointer
+    in each of two tables (this one and the nicks table), nothing else.
     A session id (1, 2, 3, ...; never 0, never reused while the router
     runs) names a session in logs and tests.
     =========================================================================
@@ -30,8 +30,8 @@ struct _session_t {
     room_t *room;                           //  its room, NULL when in none
     session_t *room_prev;                   //  room's member list (room.c)
     session_t *room_next;
-    char nick [CHAT_NICK_MAX + 1];          //  nickname as the user spelled it
-    char nick_key [CHAT_NICK_MAX + 1];      //  folded nickname, the nicks key (nicks.c)
+    char nick [CHAT_NICK_MAX + 1];          //  nickname as the user spelled it (the nicks key)
+    bool nick_held;                         //  in the nicks table (nicks.c)
 };
 
 typedef struct _sessions_t sessions_t;
